@@ -1,0 +1,48 @@
+# Newsdesk QA: `make run` starts the product on seeds/, `make test` runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+RAG := $(VENV)/bin/rag
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# torch==2.13.0 first: the CPU wheel on this machine's disk (a bare requirement pulls CUDA).
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
+
+.PHONY: run test lint ingest bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP_INSTALL) torch==2.13.0
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PIP_INSTALL) torch==2.13.0
+	$(PIP_INSTALL) -e ".[dev]"
+	touch $@ $(STAMP)
+
+ingest: $(STAMP)
+	$(RAG) ingest seeds
+
+run: ingest
+	@echo
+	@echo "Indexed seeds/. Ask from the command line:"
+	@echo "  $(RAG) ask \"What did Witkoff say?\""
+	@echo "  $(RAG) ask --json \"How many people were injured in the drone attack on Kyiv?\""
+	@echo "  $(RAG) search \"Tomahawk missiles\" -k 3"
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check rag tests bench
+	$(VENV)/bin/ruff format --check rag tests bench
+	$(VENV)/bin/mypy rag
+
+bench: $(STAMP)
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf .index .pytest_cache tests/artifacts

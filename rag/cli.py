@@ -1,0 +1,133 @@
+"""``rag`` command line: ingest, search, ask. A thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from rag.offline import apply_offline_env
+
+apply_offline_env()
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_INDEX = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Newsdesk QA: cited answers from news articles.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index a folder of articles (incremental)")
+    p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR or seeds/)")
+
+    p = sub.add_parser("search", help="show the ranked passages for a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=None, help="number of passages")
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
+    p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``rag`` script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("bm25s", "chromadb", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    from pydantic import ValidationError
+
+    from rag.settings import Settings
+
+    try:
+        settings = Settings()
+        if getattr(args, "dir", None):
+            settings = settings.model_copy(update={"corpus_dir": args.dir})
+        return {"ingest": _ingest, "search": _search, "ask": _ask}[args.command](settings, args)
+    except ValidationError as exc:
+        print(f"error: invalid setting: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _ingest(settings: object, args: argparse.Namespace) -> int:
+    from rag.ingest import IngestBusyError, ingest
+
+    try:
+        report = ingest(settings, progress=sys.stderr.isatty())  # type: ignore[arg-type]
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IngestBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for name in names:
+            print(f"{label:8} {name}")
+    for problem in report.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    print(report.summary())
+    return EXIT_OK
+
+
+def _assistant(settings: object) -> object:
+    from rag.assistant import Assistant
+
+    return Assistant(settings)  # type: ignore[arg-type]
+
+
+def _search(settings: object, args: argparse.Namespace) -> int:
+    from rag.assistant import QuestionError
+    from rag.store import IndexNotReadyError
+
+    try:
+        hits, searched = _assistant(settings).search(args.query, args.k)  # type: ignore[attr-defined]
+    except IndexNotReadyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_INDEX
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if searched != args.query.strip():
+        print(f"(searched for: {searched})")
+    for rank, hit in enumerate(hits, 1):
+        print(f"{rank}. {hit.source} [{hit.start}:{hit.end}] fused={hit.score:.4f} dense={hit.dense:.3f}")
+        print(f"   {hit.title}" + (f" ({hit.date})" if hit.date else ""))
+        snippet = " ".join(hit.text.split())
+        print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    return EXIT_OK
+
+
+def _ask(settings: object, args: argparse.Namespace) -> int:
+    from rag.assistant import QuestionError
+    from rag.store import IndexNotReadyError
+
+    try:
+        answer = _assistant(settings).ask(args.question, top_k=args.k)  # type: ignore[attr-defined]
+    except IndexNotReadyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_INDEX
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            quote = " ".join(c.quote.split())
+            print(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
+            print(f"    “{quote}”")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Incremental, crash-safe indexing of a corpus folder.
+
+For each file the chunk ids already in Chroma are compared with what the file should
+produce. Unchanged files are skipped without embedding; missing chunks are embedded
+and added before stale ones are deleted, so a run killed at any point leaves an index
+the next run completes (deterministic ids: no duplicates, nothing missing). One
+ingest at a time per index folder, enforced with a file lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+
+from rag.chunking import Chunk, Chunker
+from rag.corpus import Article, FileProblem, corpus_files, read_article, source_name
+from rag.embedding import build_embedding, count_tokens_fn
+from rag.settings import Settings
+from rag.store import ChunkId, all_ids, bm25_is_current, open_collection, rebuild_bm25, record_corpus_dir
+
+log = logging.getLogger(__name__)
+
+METADATA_KEYS = ["source", "title", "date", "start", "end", "chunk_index", "n_chunks", "sha16", "sentences"]
+
+
+class IngestBusyError(RuntimeError):
+    """Another ingest holds the lock on this index."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line a person reads."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, skipped {len(self.skipped)} unchanged, "
+            f"removed {len(self.removed)}, {len(self.problems)} problem file(s); "
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index ({self.seconds:.1f} s)"
+        )
+
+
+def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
+    """A LlamaIndex node for a chunk; all metadata flat (Chroma stores only scalars)."""
+    node = TextNode(
+        id_=str(chunk_id),
+        text=chunk.text,
+        metadata={
+            "source": chunk.source,
+            "title": article.title,
+            "date": article.date or "",
+            "start": chunk.start,
+            "end": chunk.end,
+            "chunk_index": chunk.index,
+            "n_chunks": chunk_id.count,
+            "sha16": chunk_id.sha16,
+            "sentences": chunk.sentences_json(),
+        },
+        excluded_embed_metadata_keys=METADATA_KEYS,
+        excluded_llm_metadata_keys=METADATA_KEYS,
+    )
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.source)
+    return node
+
+
+def _complete(ids: set[str], sha16: str) -> bool:
+    parsed = [ChunkId.parse(i) for i in ids]
+    if not parsed or any(p is None or p.sha16 != sha16 for p in parsed):
+        return False
+    count = parsed[0].count  # type: ignore[union-attr]
+    return {p.index for p in parsed if p} == set(range(count)) and all(p and p.count == count for p in parsed)
+
+
+def ingest(settings: Settings, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
+    """Bring the index in step with ``corpus_dir`` (default: ``settings.corpus_dir``)."""
+    from filelock import FileLock, Timeout
+
+    corpus_dir = corpus_dir or settings.corpus_dir
+    files = corpus_files(corpus_dir)  # raises FileNotFoundError before anything is touched
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(settings.index_dir / "ingest.lock"))
+    try:
+        lock.acquire(timeout=settings.ingest_lock_timeout_s)
+    except Timeout as exc:
+        raise IngestBusyError(
+            f"another ingest is running on {settings.index_dir} (waited {settings.ingest_lock_timeout_s:.0f} s)"
+        ) from exc
+    try:
+        return _ingest_locked(settings, corpus_dir, files, progress)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], progress: bool) -> IngestReport:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    report = IngestReport()
+    collection = open_collection(settings, create=True)
+    vector_store = ChromaVectorStore(chroma_collection=collection)
+    present: dict[str, set[str]] = defaultdict(set)
+    for raw in all_ids(collection):
+        parsed = ChunkId.parse(raw)
+        present[parsed.source if parsed else ""].add(raw)
+
+    embedding = None
+    chunker = None
+    changed = False
+    for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
+        result = read_article(corpus_dir, path, settings.max_file_bytes)
+        if isinstance(result, FileProblem):
+            report.problems.append(result)
+            log.warning("skipped %s", result)
+            continue
+        article = result
+        old_ids = present.pop(article.source, set())
+        sha16 = article.sha256[:16]
+        if _complete(old_ids, sha16):
+            report.skipped.append(article.source)
+            continue
+        if embedding is None:
+            embedding = build_embedding(settings)
+            chunker = Chunker(
+                count_tokens_fn(embedding, settings),
+                settings.chunk_size,
+                settings.chunk_overlap,
+                settings.embed_max_tokens,
+            )
+        assert chunker is not None
+        chunks = chunker.chunk(article)
+        nodes = [chunk_node(c, article, ChunkId(article.source, sha16, c.index, len(chunks))) for c in chunks]
+        missing = [n for n in nodes if n.node_id not in old_ids]
+        if missing:
+            vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for n in missing])
+            for node, vector in zip(missing, vectors):
+                node.embedding = vector
+            vector_store.add(list[BaseNode](missing))
+            report.chunks_embedded += len(missing)
+        stale = old_ids - {n.node_id for n in nodes}
+        if stale:
+            vector_store.delete_nodes(sorted(stale))
+        (report.updated if old_ids else report.added).append(article.source)
+        log.info("indexed %s (%d chunks, %d embedded)", article.source, len(nodes), len(missing))
+        changed = True
+
+    # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
+    live_sources = {source_name(corpus_dir, p) for p in files}
+    for source, ids in present.items():
+        vector_store.delete_nodes(sorted(ids))
+        changed = True
+        if source and source not in live_sources:
+            report.removed.append(source)
+
+    final_ids = all_ids(collection)
+    report.chunks_total = len(final_ids)
+    if final_ids and (changed or not bm25_is_current(settings, final_ids)):
+        rebuild_bm25(settings, vector_store, final_ids)
+    elif not final_ids:
+        import shutil
+
+        shutil.rmtree(settings.bm25_path, ignore_errors=True)
+    record_corpus_dir(settings, corpus_dir)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,148 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by LlamaIndex's ``QueryFusionRetriever``.
+
+Before searching, words of the question that the corpus never uses are corrected to
+the closest corpus word ("Witkof" → "witkoff"), which BM25 needs and the embedding
+likes. After fusion, every hit also gets its dense cosine to the question (one Chroma
+``get``), the signal the answerer calibrates abstention on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import QueryFusionRetriever
+from llama_index.core.schema import QueryBundle
+
+from rag.chunking import Sentence, sentences_from_json
+from rag.settings import Settings
+
+_QUERY_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused rank score and its dense cosine to the query."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+    sha16: str
+    sentences: list[Sentence]
+    score: float
+    dense: float
+    rank: int
+
+    @classmethod
+    def from_node(cls, node: Any, score: float, dense: float, rank: int) -> Hit:
+        """Build from a LlamaIndex node written by :func:`rag.ingest.chunk_node`."""
+        meta = node.metadata
+        return cls(
+            chunk_id=node.node_id,
+            text=node.get_content(),
+            source=meta["source"],
+            title=meta.get("title") or meta["source"],
+            date=meta.get("date") or None,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            sha16=meta.get("sha16", ""),
+            sentences=sentences_from_json(meta["sentences"]),
+            score=float(score),
+            dense=float(dense),
+            rank=rank,
+        )
+
+
+class SpellingCorrector:
+    """Maps words the corpus never uses to the closest word it does use."""
+
+    def __init__(self, vocabulary: list[str], cutoff: float = 0.8):
+        self._vocab = set(vocabulary)
+        self._by_length: dict[int, list[str]] = {}
+        for word in vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._cutoff = cutoff
+
+    def known(self, word: str) -> bool:
+        """Whether the corpus uses ``word`` (case-insensitive)."""
+        return word.lower() in self._vocab
+
+    def closest(self, word: str) -> str | None:
+        """The closest corpus word, or ``None`` when nothing is close enough."""
+        lower = word.lower()
+        if lower in self._vocab:
+            return lower
+        if len(lower) < 4:
+            return None
+        pool = [w for n in range(len(lower) - 2, len(lower) + 3) for w in self._by_length.get(n, [])]
+        match = difflib.get_close_matches(lower, pool, n=1, cutoff=self._cutoff)
+        return match[0] if match else None
+
+    def correct(self, text: str) -> str:
+        """``text`` with unknown words (4+ letters) replaced by their closest corpus word."""
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            if len(word) < 4 or self.known(word):
+                return word
+            return self.closest(word) or word
+
+        return _QUERY_WORD.sub(fix, text)
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over one index, fused; thread-safe for concurrent queries."""
+
+    def __init__(
+        self, settings: Settings, embedding: Any, collection: Any, vector_store: Any, bm25: Any, vocabulary: list[str]
+    ):
+        self._settings = settings
+        self._embedding = embedding
+        self._collection = collection
+        self.speller = SpellingCorrector(vocabulary)
+        dense = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedding).as_retriever(
+            similarity_top_k=settings.candidate_k
+        )
+        self._fusion = QueryFusionRetriever(
+            [dense, bm25],
+            llm=MockLLM(),  # never used with num_queries=1; avoids resolving a default LLM
+            mode=settings.fusion_mode.value,  # type: ignore[arg-type]
+            similarity_top_k=2 * settings.candidate_k,
+            num_queries=1,
+            use_async=False,
+            retriever_weights=[settings.dense_weight, settings.bm25_weight],
+        )
+
+    def retrieve(self, query: str, top_k: int) -> tuple[list[Hit], str]:
+        """The ``top_k`` best chunks for ``query`` and the (spell-corrected) query searched."""
+        searched = self.speller.correct(query)
+        vector = self._embedding.get_query_embedding(searched)
+        fused = self._fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
+        if not fused:
+            return [], searched
+        ids = [nws.node.node_id for nws in fused]
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        q = np.asarray(vector, dtype=np.float32)
+        hits = []
+        for rank, nws in enumerate(fused):
+            emb = by_id.get(nws.node.node_id)
+            dense = float(np.dot(q, np.asarray(emb, dtype=np.float32))) if emb is not None else 0.0
+            hits.append(Hit.from_node(nws.node, nws.score or 0.0, dense, rank))
+        return hits, searched
+
+
+def sentence_index(hit: Hit, chunk_offset: int) -> int:
+    """Index of the sentence of ``hit`` that contains ``chunk_offset``."""
+    starts = [s.chunk_start for s in hit.sentences]
+    return max(0, bisect.bisect_right(starts, chunk_offset) - 1)

@@ -1,0 +1,94 @@
+"""The one typed configuration object of the engine (``RAG_*`` environment variables)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AnswerMode(str, Enum):
+    """Which answerer writes the reply."""
+
+    auto = "auto"
+    extractive = "extractive"
+    llm = "llm"
+
+
+class FusionMode(str, Enum):
+    """How dense and BM25 rankings are fused (LlamaIndex ``QueryFusionRetriever`` modes)."""
+
+    reciprocal_rank = "reciprocal_rerank"
+    relative_score = "relative_score"
+    dist_based_score = "dist_based_score"
+
+
+class EmbedBackend(str, Enum):
+    """Which engine computes embeddings."""
+
+    onnx = "onnx"
+    openai = "openai"
+
+
+class Settings(BaseSettings):
+    """Everything the engine can be told; built once and passed explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md/.html articles to index.")
+    index_dir: Path = Field(Path(".index"), description="Where the Chroma index and the BM25 index live.")
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "newsdesk-qa",
+        description="Where the ONNX export of the embedding model is cached (made once, offline).",
+    )
+    collection: str = Field("articles", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (`chroma run`); unset = embedded PersistentClient in index_dir."
+    )
+
+    embed_backend: EmbedBackend = Field(EmbedBackend.onnx, description="Embedding engine: local ONNX or OpenAI.")
+    embed_quantize: bool = Field(
+        False, description="Use an int8-quantized ONNX model (about 1.6x faster, cosine drift up to 0.06)."
+    )
+    embed_batch_size: int = Field(16, ge=1, description="Texts per embedding batch during ingest.")
+    embed_max_tokens: int = Field(256, ge=16, description="The embedder's hard limit in word pieces.")
+    openai_embed_model: str = Field("text-embedding-3-small", description="Model for the OpenAI embedding backend.")
+    threads: int = Field(1, ge=1, description="Threads per inference engine (1 was fastest on 2-core VMs).")
+
+    chunk_size: int = Field(200, ge=32, description="Target chunk size in word pieces (capped by embed_max_tokens).")
+    chunk_overlap: int = Field(32, ge=0, description="Overlap between chunks in word pieces, in whole sentences.")
+    max_file_bytes: int = Field(5_000_000, ge=1, description="Files larger than this are skipped with a warning.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer after fusion.")
+    candidate_k: int = Field(12, ge=1, le=200, description="Chunks fetched from each retriever before fusion.")
+    fusion_mode: FusionMode = Field(FusionMode.reciprocal_rank, description="How dense and BM25 results are fused.")
+    dense_weight: float = Field(0.6, ge=0, description="Weight of the dense retriever in score-based fusion.")
+    bm25_weight: float = Field(0.4, ge=0, description="Weight of the BM25 retriever in score-based fusion.")
+
+    answer_mode: AnswerMode = Field(AnswerMode.auto, description="auto = LLM when one is configured, else extractive.")
+    max_answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences the extractive answer quotes.")
+    abstain_threshold: float = Field(
+        0.26, description="Abstain when the best passage's dense cosine to the question is below this."
+    )
+    max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
+
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL (llama.cpp, vLLM, Ollama...).")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name for the LLM answerer.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM; falls back to OPENAI_API_KEY.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
+
+    ingest_lock_timeout_s: float = Field(
+        60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma database."""
+        return self.index_dir / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        """Folder of the persisted BM25 index."""
+        return self.index_dir / "bm25"

@@ -1,0 +1,188 @@
+"""The index: a Chroma collection (the source of truth) and a BM25 index derived from it.
+
+Chunk ids are deterministic, ``source|sha16|i|n`` (file, content hash, chunk number,
+chunk count), so the ids alone say which files are indexed, at which version, and
+whether every chunk made it in. The BM25 index is rebuilt from Chroma whenever the
+set of ids changes; its manifest records a digest of the ids it was built from, so a
+stale or missing BM25 index (a killed ingest, another app server's ingest against a
+shared Chroma server) is detected and rebuilt on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.settings import Settings
+
+_ID_SEP = "|"
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+
+
+class IndexNotReadyError(RuntimeError):
+    """There is no index yet, or it is empty."""
+
+
+@dataclass(frozen=True)
+class ChunkId:
+    """The parts of a chunk id."""
+
+    source: str
+    sha16: str
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return _ID_SEP.join([self.source, self.sha16, str(self.index), str(self.count)])
+
+    @classmethod
+    def parse(cls, raw: str) -> ChunkId | None:
+        """Parse an id; ``None`` for ids this program did not write."""
+        parts = raw.rsplit(_ID_SEP, 3)
+        if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+            return None
+        return cls(parts[0], parts[1], int(parts[2]), int(parts[3]))
+
+
+def chroma_client(settings: Settings) -> Any:
+    """An embedded ``PersistentClient`` in the index folder, or an ``HttpClient`` for a server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def open_collection(settings: Settings, create: bool) -> Any:
+    """The articles collection; ``embedding_function=None`` because we always pass vectors
+    (Chroma's default function would download a model)."""
+    if not settings.chroma_url and not create and not settings.chroma_path.exists():
+        raise IndexNotReadyError(f"no index at {settings.index_dir}: run `rag ingest` first")
+    client = chroma_client(settings)
+    if create:
+        return client.get_or_create_collection(
+            settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+    try:
+        return client.get_collection(settings.collection, embedding_function=None)
+    except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
+        raise IndexNotReadyError(f"no collection {settings.collection!r}: run `rag ingest` first") from exc
+
+
+def all_ids(collection: Any, page: int = 5000) -> list[str]:
+    """Every id in the collection (ids only: cheap even at 100k chunks)."""
+    ids: list[str] = []
+    offset = 0
+    while True:
+        batch = collection.get(include=[], limit=page, offset=offset)["ids"]
+        ids.extend(batch)
+        if len(batch) < page:
+            return ids
+        offset += page
+
+
+def ids_digest(ids: list[str]) -> str:
+    """Order-independent fingerprint of a set of chunk ids."""
+    h = hashlib.sha256()
+    for chunk_id in sorted(ids):
+        h.update(chunk_id.encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest()
+
+
+def _manifest_path(settings: Settings) -> Path:
+    return settings.bm25_path / "manifest.json"
+
+
+def bm25_is_current(settings: Settings, ids: list[str]) -> bool:
+    """Whether the persisted BM25 index was built from exactly these chunk ids."""
+    try:
+        meta = json.loads(_manifest_path(settings).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("ids_digest") == ids_digest(ids))
+
+
+def load_bm25(settings: Settings, collection: Any, vector_store: Any) -> tuple[Any, list[str]]:
+    """The BM25 retriever in step with ``collection`` (rebuilt if stale) and the corpus vocabulary."""
+    ids = all_ids(collection)
+    if not ids:
+        raise IndexNotReadyError("the index is empty: run `rag ingest` on a folder with articles")
+    if bm25_is_current(settings, ids):
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        try:
+            retriever = BM25Retriever.from_persist_dir(str(settings.bm25_path / "index"), show_progress=False)
+            vocabulary = json.loads(_manifest_path(settings).read_text("utf-8"))["vocabulary"]
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or half-written: rebuild below
+        else:
+            retriever.similarity_top_k = min(settings.candidate_k, len(ids))
+            return retriever, vocabulary
+    return rebuild_bm25(settings, vector_store, ids)
+
+
+def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str]) -> tuple[Any, list[str]]:
+    """Build BM25 over every chunk in Chroma and persist it atomically with its manifest."""
+    import Stemmer
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = vector_store.get_nodes(node_ids=None)
+    retriever = BM25Retriever.from_defaults(
+        nodes=nodes,
+        similarity_top_k=min(settings.candidate_k, len(nodes)),
+        stemmer=Stemmer.Stemmer("english"),
+        language="english",
+    )
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        counts.update(w.lower() for w in _WORD.findall(node.get_content()))
+    vocabulary = sorted(counts)
+
+    final = settings.bm25_path
+    staging = final.with_name(final.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    retriever.persist(str(staging / "index"), show_progress=False)
+    (staging / "manifest.json").write_text(
+        json.dumps({"ids_digest": ids_digest(ids), "chunks": len(ids), "vocabulary": vocabulary}), "utf-8"
+    )
+    # Swap in one rename; a reader sees the old index or the new one, never half of one.
+    retired = final.with_name(final.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if final.exists():
+        os.replace(final, retired)
+    os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+    return retriever, vocabulary
+
+
+def record_corpus_dir(settings: Settings, corpus_dir: Path) -> None:
+    """Remember which folder the index was built from, so later commands quote from it."""
+    (settings.index_dir / "corpus.json").write_text(json.dumps({"corpus_dir": str(corpus_dir.resolve())}), "utf-8")
+
+
+def indexed_corpus_dir(settings: Settings) -> Path:
+    """The corpus folder to quote from: the one set explicitly, else the one last ingested."""
+    if "corpus_dir" not in settings.model_fields_set:
+        try:
+            return Path(json.loads((settings.index_dir / "corpus.json").read_text("utf-8"))["corpus_dir"])
+        except (OSError, ValueError, KeyError):
+            pass
+    return settings.corpus_dir

@@ -1,0 +1,45 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from rag import Answer, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
+    """Settings for a test: its own corpus and index folders, the shared model cache."""
+    return Settings(corpus_dir=corpus, index_dir=index, **extra)  # type: ignore[arg-type]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m rag ARGS`` as a separate process (offline guard inherited via PYTHONPATH)."""
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def assert_contract(answer: Answer, corpus: Path) -> None:
+    """The answer contract: verbatim quotes, markers and citations match one to one."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    ids = [c.id for c in answer.citations]
+    assert len(ids) == len(set(ids)), "citation ids repeat"
+    assert markers == set(ids), f"markers {markers} vs citations {ids}"
+    for c in answer.citations:
+        original = (corpus / c.source).read_bytes().decode("utf-8")
+        assert 0 <= c.start < c.end <= len(original)
+        assert c.quote == original[c.start : c.end]
+    if answer.abstained:
+        assert answer.citations == []

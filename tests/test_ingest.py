@@ -1,0 +1,148 @@
+"""Incremental, crash-safe ingest against real Chroma in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from helpers import ROOT, make_settings, run_cli
+
+from rag import Assistant
+from rag.ingest import IngestBusyError, ingest
+from rag.store import ChunkId, all_ids, bm25_is_current, ids_digest, open_collection
+
+
+def index_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]
+    return all_ids(open_collection(settings, create=False))
+
+
+def test_rerun_on_unchanged_folder_embeds_nothing(corpus_copy: Path, tmp_path: Path) -> None:
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    first = ingest(settings)
+    assert sorted(first.added) == sorted(p.name for p in corpus_copy.iterdir())
+    assert first.chunks_embedded == first.chunks_total > 5
+    again = ingest(settings)
+    assert again.chunks_embedded == 0
+    assert again.added == again.updated == again.removed == []
+    assert len(again.skipped) == 5
+    assert again.chunks_total == first.chunks_total
+
+
+def test_changed_file_replaces_its_chunks_and_deleted_file_goes(corpus_copy: Path, tmp_path: Path) -> None:
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    ingest(settings)
+    before = index_ids(settings)
+    changed = corpus_copy / "004_7654bc732c946649.txt"
+    changed.write_text(changed.read_text("utf-8") + "\nThe envoy later flew to Geneva for more talks.\n", "utf-8")
+    (corpus_copy / "001_2143c3894b5ebdc7.txt").unlink()
+    report = ingest(settings)
+    assert report.updated == ["004_7654bc732c946649.txt"]
+    assert report.removed == ["001_2143c3894b5ebdc7.txt"]
+    after = index_ids(settings)
+    sources = {ChunkId.parse(i).source for i in after}  # type: ignore[union-attr]
+    assert "001_2143c3894b5ebdc7.txt" not in sources
+    old_004 = {i for i in before if i.startswith("004_")}
+    new_004 = {i for i in after if i.startswith("004_")}
+    assert old_004.isdisjoint(new_004)  # the old version's chunks are all gone
+    assert len(after) == len(set(after))
+    assert bm25_is_current(settings, after)
+    answer = Assistant(settings).ask("Where did the envoy fly for more talks?")
+    assert not answer.abstained
+    assert answer.citations[0].source == "004_7654bc732c946649.txt"
+    assert "Geneva" in answer.citations[0].quote
+
+
+def test_bad_file_is_reported_and_the_rest_indexed(corpus_copy: Path, tmp_path: Path) -> None:
+    (corpus_copy / "broken.txt").write_bytes(b"caf\xe9 \xff\xfe")
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    report = ingest(settings)
+    assert [p.source for p in report.problems] == ["broken.txt"]
+    assert "not UTF-8" in report.problems[0].reason
+    assert len(report.added) == 5
+
+
+def test_second_ingest_fails_clearly_while_one_runs(corpus_copy: Path, tmp_path: Path) -> None:
+    settings = make_settings(corpus_copy, tmp_path / "index", ingest_lock_timeout_s=0.3)
+    settings.index_dir.mkdir(parents=True)
+    # Another process holds the lock, as a running ingest would.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from filelock import FileLock; l = FileLock(sys.argv[1]); l.acquire(); "
+            "print('held', flush=True); time.sleep(60)",
+            str(settings.index_dir / "ingest.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(IngestBusyError, match="another ingest is running"):
+            ingest(settings)
+        result = run_cli(
+            "ingest",
+            str(corpus_copy),
+            env={"RAG_INDEX_DIR": str(settings.index_dir), "RAG_INGEST_LOCK_TIMEOUT_S": "0.3"},
+        )
+        assert result.returncode == 1
+        assert "another ingest is running" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert FileLock(str(settings.index_dir / "ingest.lock")).acquire(timeout=1)
+
+
+def _bigger_corpus(root: Path, copies: int) -> Path:
+    """Distinct articles made from the seeds (each copy differs, so each has its own chunks)."""
+    corpus = root / "big"
+    corpus.mkdir()
+    for seed in sorted((ROOT / "seeds").iterdir()):
+        text = seed.read_text("utf-8")
+        for n in range(copies):
+            (corpus / f"{seed.stem}_{n:02d}.txt").write_text(f"{text}\nEdition number {n}.\n", "utf-8")
+    return corpus
+
+
+def test_killed_ingest_is_repaired_without_duplicates(tmp_path: Path) -> None:
+    corpus = _bigger_corpus(tmp_path, copies=4)
+    index = tmp_path / "index"
+    env = {"RAG_INDEX_DIR": str(index), "RAG_CORPUS_DIR": str(corpus)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "-v", "ingest"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**__import__("os").environ, **env},
+    )
+    assert proc.stderr is not None
+    indexed = 0
+    deadline = time.monotonic() + 120
+    while indexed < 3 and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        indexed += "indexed " in line
+    proc.send_signal(signal.SIGKILL)  # mid-way: some files in, others not, BM25 not rebuilt
+    proc.wait()
+    assert indexed >= 3, "ingest finished or failed before it could be killed"
+
+    settings = make_settings(corpus, index)
+    partial = index_ids(settings)
+    assert len(partial) > 0
+    report = ingest(settings)
+    assert report.chunks_embedded > 0
+    repaired = index_ids(settings)
+    assert len(repaired) == len(set(repaired))
+
+    fresh = make_settings(corpus, tmp_path / "fresh-index")
+    ingest(fresh)
+    assert sorted(repaired) == sorted(index_ids(fresh))  # nothing missing, nothing extra
+    manifest = json.loads((index / "bm25" / "manifest.json").read_text("utf-8"))
+    assert manifest["ids_digest"] == ids_digest(repaired)
