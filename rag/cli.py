@@ -37,9 +37,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rag`` script; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # On the handler, not the loggers: bm25s forces its own logger to DEBUG when imported.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     for noisy in ("bm25s", "chromadb", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     from pydantic import ValidationError
@@ -125,7 +127,7 @@ def _ask(settings: object, args: argparse.Namespace) -> int:
         for c in answer.citations:
             quote = " ".join(c.quote.split())
             print(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
-            print(f"    “{quote}”")
+            print(f"    {quote}")
     return EXIT_OK
 
 

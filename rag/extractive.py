@@ -35,7 +35,8 @@ _STOP = frozenset(
     reported
     """.split()
 )
-_PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
+# "It" is left out: in news prose it is mostly "It has been revealed that ...".
+_PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"

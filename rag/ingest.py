@@ -9,6 +9,7 @@ ingest at a time per index folder, enforced with a file lock.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import defaultdict
@@ -25,6 +26,8 @@ from rag.store import ChunkId, all_ids, bm25_is_current, open_collection, rebuil
 
 log = logging.getLogger(__name__)
 
+# Bump when chunking or cleaning changes in a way that changes chunks.
+PIPELINE_VERSION = 1
 METADATA_KEYS = ["source", "title", "date", "start", "end", "chunk_index", "n_chunks", "sha16", "sentences"]
 
 
@@ -67,7 +70,7 @@ def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
             "end": chunk.end,
             "chunk_index": chunk.index,
             "n_chunks": chunk_id.count,
-            "sha16": chunk_id.sha16,
+            "sha16": article.sha256[:16],  # of the file: quotes are only taken from this version
             "sentences": chunk.sentences_json(),
         },
         excluded_embed_metadata_keys=METADATA_KEYS,
@@ -77,9 +80,32 @@ def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
     return node
 
 
-def _complete(ids: set[str], sha16: str) -> bool:
+def pipeline_fingerprint(settings: Settings) -> str:
+    """Everything besides the file's bytes that decides its chunks and vectors.
+
+    It is part of every chunk id, so changing the chunker or the model re-indexes.
+    """
+    return "|".join(
+        str(part)
+        for part in (
+            PIPELINE_VERSION,
+            settings.chunk_size,
+            settings.chunk_overlap,
+            settings.embed_max_tokens,
+            settings.embed_backend.value,
+            settings.embed_quantize,
+            settings.openai_embed_model if settings.embed_backend.value == "openai" else "all-MiniLM-L6-v2",
+        )
+    )
+
+
+def _version_key(file_sha256: str, fingerprint: str) -> str:
+    return hashlib.sha256(f"{file_sha256}|{fingerprint}".encode()).hexdigest()[:16]
+
+
+def _complete(ids: set[str], version: str) -> bool:
     parsed = [ChunkId.parse(i) for i in ids]
-    if not parsed or any(p is None or p.sha16 != sha16 for p in parsed):
+    if not parsed or any(p is None or p.version != version for p in parsed):
         return False
     count = parsed[0].count  # type: ignore[union-attr]
     return {p.index for p in parsed if p} == set(range(count)) and all(p and p.count == count for p in parsed)
@@ -118,6 +144,7 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
         parsed = ChunkId.parse(raw)
         present[parsed.source if parsed else ""].add(raw)
 
+    fingerprint = pipeline_fingerprint(settings)
     embedding = None
     chunker = None
     changed = False
@@ -129,8 +156,8 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
             continue
         article = result
         old_ids = present.pop(article.source, set())
-        sha16 = article.sha256[:16]
-        if _complete(old_ids, sha16):
+        version = _version_key(article.sha256, fingerprint)
+        if _complete(old_ids, version):
             report.skipped.append(article.source)
             continue
         if embedding is None:
@@ -143,7 +170,7 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
             )
         assert chunker is not None
         chunks = chunker.chunk(article)
-        nodes = [chunk_node(c, article, ChunkId(article.source, sha16, c.index, len(chunks))) for c in chunks]
+        nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
         missing = [n for n in nodes if n.node_id not in old_ids]
         if missing:
             vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for n in missing])

@@ -1,11 +1,13 @@
 """The index: a Chroma collection (the source of truth) and a BM25 index derived from it.
 
-Chunk ids are deterministic, ``source|sha16|i|n`` (file, content hash, chunk number,
-chunk count), so the ids alone say which files are indexed, at which version, and
-whether every chunk made it in. The BM25 index is rebuilt from Chroma whenever the
-set of ids changes; its manifest records a digest of the ids it was built from, so a
-stale or missing BM25 index (a killed ingest, another app server's ingest against a
-shared Chroma server) is detected and rebuilt on load.
+Chunk ids are deterministic, ``source|version|i|n`` (file, a hash of the file's
+content and the pipeline settings, chunk number, chunk count), so the ids alone say
+which files are indexed, at which version, and whether every chunk made it in.
+
+The BM25 index is rebuilt from Chroma whenever the set of ids changes. Its manifest
+records a digest of the ids it was built from, so a stale or missing BM25 index (a
+killed ingest, another app server's ingest into a shared Chroma server) is detected
+and rebuilt on load.
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ class ChunkId:
     """The parts of a chunk id."""
 
     source: str
-    sha16: str
+    version: str
     index: int
     count: int
 
     def __str__(self) -> str:
-        return _ID_SEP.join([self.source, self.sha16, str(self.index), str(self.count)])
+        return _ID_SEP.join([self.source, self.version, str(self.index), str(self.count)])
 
     @classmethod
     def parse(cls, raw: str) -> ChunkId | None:

@@ -146,3 +146,13 @@ def test_killed_ingest_is_repaired_without_duplicates(tmp_path: Path) -> None:
     assert sorted(repaired) == sorted(index_ids(fresh))  # nothing missing, nothing extra
     manifest = json.loads((index / "bm25" / "manifest.json").read_text("utf-8"))
     assert manifest["ids_digest"] == ids_digest(repaired)
+
+
+def test_changing_chunk_settings_reindexes(corpus_copy: Path, tmp_path: Path) -> None:
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    first = ingest(settings)
+    resized = make_settings(corpus_copy, tmp_path / "index", chunk_size=120)
+    report = ingest(resized)
+    assert len(report.updated) == 5 and report.chunks_embedded == report.chunks_total
+    assert report.chunks_total > first.chunks_total
+    assert ingest(resized).chunks_embedded == 0
