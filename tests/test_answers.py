@@ -108,3 +108,32 @@ def test_file_edited_after_ingest_is_not_misquoted(corpus_copy: Path, tmp_path: 
     answer = Assistant(settings).ask("How many people were injured in the drone attack on Kyiv?")
     assert_contract(answer, corpus_copy)  # offsets would be stale: that file is not quoted
     assert all(c.source != "001_2143c3894b5ebdc7.txt" for c in answer.citations)
+
+
+def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
+    from rag.ingest import ingest
+
+    corpus = tmp_path / "mixed"
+    corpus.mkdir()
+    (corpus / "briefing.html").write_text(
+        "<html><head><title>Grain deal briefing</title><meta name='date' content='2025-09-01'></head><body>"
+        "<nav>Home</nav><h1>Grain deal</h1><p>The Black Sea grain corridor carried <b>4.2 million</b> tonnes "
+        "of wheat in August, port officials said.</p><p>Shipping insurers raised premiums &amp; fees.</p>"
+        "</body></html>",
+        "utf-8",
+    )
+    (corpus / "notes.md").write_text(
+        "# Lithium notes\n\nTechmet is preparing to bid on Ukraine's lithium resources.\n", "utf-8"
+    )
+    settings = make_settings(corpus, tmp_path / "index")
+    assert len(ingest(settings).added) == 2
+    assistant = Assistant(settings)
+    answer = assistant.ask("How much wheat did the Black Sea grain corridor carry in August?")
+    assert_contract(answer, corpus)
+    cited = answer.citations[0]
+    assert cited.source == "briefing.html" and cited.title == "Grain deal briefing" and cited.date == "2025-09-01"
+    assert "<b>4.2 million</b>" in cited.quote  # offsets index the HTML file itself
+    assert "4.2 million tonnes" in answer.answer  # the answer text is clean
+    md = assistant.ask("Who is preparing to bid on Ukraine's lithium?")
+    assert_contract(md, corpus)
+    assert md.citations[0].source == "notes.md" and md.citations[0].title == "Lithium notes"
