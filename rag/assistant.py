@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.contract import Answer, Message
-from rag.embedding import build_embedding
+from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, HybridRetriever
@@ -36,7 +36,9 @@ class Assistant:
         vector_store = ChromaVectorStore(chroma_collection=collection)
         bm25, vocabulary = load_bm25(settings, collection, vector_store)
         self.embedding = build_embedding(settings)
-        self.retriever = HybridRetriever(settings, self.embedding, collection, vector_store, bm25, vocabulary)
+        self.retriever = HybridRetriever(
+            settings, self.embedding, collection, vector_store, bm25, vocabulary, english_words()
+        )
         self.answerer = ExtractiveAnswerer(
             OriginalTexts(indexed_corpus_dir(settings)), settings.abstain_threshold, settings.max_answer_sentences
         )

@@ -196,3 +196,9 @@ def count_tokens_fn(embedding: BaseEmbedding, settings: Settings) -> Any:
         return embedding.count_tokens
     tok = load_tokenizer(10**6)
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids) if text else 0
+
+
+def english_words() -> frozenset[str]:
+    """Whole words of the model's 30k word-piece vocabulary: a small English dictionary."""
+    vocab = load_tokenizer(512).get_vocab()
+    return frozenset(w for w in vocab if w.isalpha() and w.isascii() and len(w) > 1)

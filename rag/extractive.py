@@ -40,7 +40,8 @@ _PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|the
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
-    r"millions?|billions?|several|multiple)\b",
+    r"millions?|billions?|several|multiple|"
+    r"an? (hour|minute|day|week|month|year)|hours|minutes|days|weeks|months|years)\b",
     re.I,
 )
 _DATE = re.compile(
@@ -49,6 +50,21 @@ _DATE = re.compile(
     r"this (week|month|year)|(19|20)\d{2})\b",
     re.I,
 )
+_PLACE = re.compile(r"\b(in|at|near|to|from)\s+(the\s+)?[A-Z][a-z]+")
+_MONTH_ABBREVIATIONS = {
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
 _QUOTE_MARK = re.compile(r"[“”\"‘’]")
 _SPEECH_VERBS = r"(said|says|told|tells|wrote|writes|added|argued|warned|claimed|stated|admitted|recalled|urged)"
 _SPEECH = re.compile(rf"\b{_SPEECH_VERBS}\b", re.I)
@@ -72,6 +88,7 @@ class QuestionType(str, Enum):
     number = "number"
     date = "date"
     quote = "quote"
+    place = "place"
     other = "other"
 
 
@@ -111,6 +128,8 @@ def question_type(question: str) -> QuestionType:
         return QuestionType.number
     if re.search(r"\bwhen\b|\bwhat (date|day|month|year)\b|\bwhich (date|day|month|year)\b", q):
         return QuestionType.date
+    if re.search(r"\bwhere\b|\bwhich (city|country|town|village|place)\b", q):
+        return QuestionType.place
     if re.search(r"\b(say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn)\b", q):
         return QuestionType.quote
     return QuestionType.other
@@ -129,6 +148,7 @@ class ExtractiveAnswerer:
         """Stemmed content words of ``text``."""
         words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
         words = [w[:-2] if w.endswith("'s") else w for w in words]
+        words = [_MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
         return self._stemmer.stemWords([w for w in words if w not in _STOP and len(w) > 1])
 
     def analyse(self, question: str, speller: SpellingCorrector) -> QuestionInfo:
@@ -201,10 +221,12 @@ class ExtractiveAnswerer:
             text = c.hit.text[c.hit.sentences[c.index].chunk_start : c.hit.sentences[c.index].chunk_end]
             lexical = sum(w for t, w in idf.items() if t in c.stems) / total
             context = self._context_stems(c)
-            names = (sum(1 for n in name_stems if n in c.stems or n in context) / len(name_stems)) if name_stems else 0
+            names = self._name_score(name_stems, c, context)
             bonus = 0.0
-            if (info.kind is QuestionType.number and _NUMBER.search(text)) or (
-                info.kind is QuestionType.date and _DATE.search(text)
+            if (
+                (info.kind is QuestionType.number and _NUMBER.search(text))
+                or (info.kind is QuestionType.date and _DATE.search(text))
+                or (info.kind is QuestionType.place and _PLACE.search(text))
             ):
                 bonus = 0.25
             elif info.kind is QuestionType.quote:
@@ -214,6 +236,22 @@ class ExtractiveAnswerer:
             c.score = 0.5 * lexical + 0.3 * names + bonus + 0.3 * c.hit.dense - penalty
         pool.sort(key=lambda c: c.score, reverse=True)
         return pool
+
+    def _name_score(self, name_stems: list[str], c: Candidate, context: frozenset[str]) -> float:
+        """Share of the asked-about names in the sentence (or the one before); half credit
+        for a name that is only elsewhere in the chunk (the paragraph is about them)."""
+        if not name_stems:
+            return 0.0
+        chunk_stems: frozenset[str] | None = None
+        total = 0.0
+        for name in name_stems:
+            if name in c.stems or name in context:
+                total += 1.0
+                continue
+            if chunk_stems is None:
+                chunk_stems = frozenset(self.stems(c.hit.text))
+            total += 0.5 if name in chunk_stems else 0.0
+        return total / len(name_stems)
 
     @staticmethod
     def _quote_bonus(text: str, names: list[str]) -> float:

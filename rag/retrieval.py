@@ -8,7 +8,6 @@ likes. After fusion, every hit also gets its dense cosine to the question (one C
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -64,10 +63,15 @@ class Hit:
 
 
 class SpellingCorrector:
-    """Maps words the corpus never uses to the closest word it does use."""
+    """Maps misspelt words to the closest word the corpus uses.
 
-    def __init__(self, vocabulary: list[str], cutoff: float = 0.8):
+    A word is only corrected when neither the corpus nor the English ``dictionary``
+    knows it: "write" is not turned into the corpus's "white", "Witkof" becomes "witkoff".
+    """
+
+    def __init__(self, vocabulary: list[str], dictionary: frozenset[str] = frozenset(), cutoff: float = 0.8):
         self._vocab = set(vocabulary)
+        self._dictionary = dictionary
         self._by_length: dict[int, list[str]] = {}
         for word in vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
@@ -93,7 +97,7 @@ class SpellingCorrector:
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
-            if len(word) < 4 or self.known(word):
+            if len(word) < 4 or self.known(word) or word.lower() in self._dictionary:
                 return word
             return self.closest(word) or word
 
@@ -104,12 +108,19 @@ class HybridRetriever:
     """Dense + BM25 retrieval over one index, fused; thread-safe for concurrent queries."""
 
     def __init__(
-        self, settings: Settings, embedding: Any, collection: Any, vector_store: Any, bm25: Any, vocabulary: list[str]
+        self,
+        settings: Settings,
+        embedding: Any,
+        collection: Any,
+        vector_store: Any,
+        bm25: Any,
+        vocabulary: list[str],
+        dictionary: frozenset[str] = frozenset(),
     ):
         self._settings = settings
         self._embedding = embedding
         self._collection = collection
-        self.speller = SpellingCorrector(vocabulary)
+        self.speller = SpellingCorrector(vocabulary, dictionary)
         dense = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedding).as_retriever(
             similarity_top_k=settings.candidate_k
         )
@@ -140,9 +151,3 @@ class HybridRetriever:
             dense = float(np.dot(q, np.asarray(emb, dtype=np.float32))) if emb is not None else 0.0
             hits.append(Hit.from_node(nws.node, nws.score or 0.0, dense, rank))
         return hits, searched
-
-
-def sentence_index(hit: Hit, chunk_offset: int) -> int:
-    """Index of the sentence of ``hit`` that contains ``chunk_offset``."""
-    starts = [s.chunk_start for s in hit.sentences]
-    return max(0, bisect.bisect_right(starts, chunk_offset) - 1)

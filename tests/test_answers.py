@@ -137,3 +137,19 @@ def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
     md = assistant.ask("Who is preparing to bid on Ukraine's lithium?")
     assert_contract(md, corpus)
     assert md.citations[0].source == "notes.md" and md.citations[0].title == "Lithium notes"
+
+
+def test_spelling_is_corrected_only_for_words_nobody_knows() -> None:
+    from rag.embedding import english_words
+    from rag.retrieval import SpellingCorrector
+
+    speller = SpellingCorrector(["witkoff", "white", "truth", "social", "ushakov"], english_words())
+    assert speller.correct("What did Witkof tell Ushakow?") == "What did witkoff tell ushakov?"
+    assert speller.correct("What did Trump write on Truth Social?") == "What did Trump write on Truth Social?"
+    assert speller.closest("Macron") is None
+
+
+def test_duration_question_finds_the_duration(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("How long did the call last?")
+    assert_contract(answer, SEEDS)
+    assert "nearly an hour" in answer.citations[0].quote
