@@ -7,8 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.offline import apply_offline_env
+
+if TYPE_CHECKING:
+    from rag.contract import Answer
+    from rag.retrieval import Hit
+    from rag.settings import Settings
 
 apply_offline_env()
 
@@ -52,17 +58,19 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
         if getattr(args, "dir", None):
             settings = settings.model_copy(update={"corpus_dir": args.dir})
-        return {"ingest": _ingest, "search": _search, "ask": _ask}[args.command](settings, args)
+        if args.command == "ingest":
+            return _ingest(settings)
+        return _query(settings, args)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def _ingest(settings: object, args: argparse.Namespace) -> int:
+def _ingest(settings: Settings) -> int:
     from rag.ingest import IngestBusyError, ingest
 
     try:
-        report = ingest(settings, progress=sys.stderr.isatty())  # type: ignore[arg-type]
+        report = ingest(settings, progress=sys.stderr.isatty())
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -78,57 +86,48 @@ def _ingest(settings: object, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _assistant(settings: object) -> object:
-    from rag.assistant import Assistant
-
-    return Assistant(settings)  # type: ignore[arg-type]
-
-
-def _search(settings: object, args: argparse.Namespace) -> int:
-    from rag.assistant import QuestionError
+def _query(settings: Settings, args: argparse.Namespace) -> int:
+    """``search`` and ``ask``: load the index once, report a missing index or a bad question."""
+    from rag.assistant import Assistant, QuestionError
     from rag.store import IndexNotReadyError
 
     try:
-        hits, searched = _assistant(settings).search(args.query, args.k)  # type: ignore[attr-defined]
+        assistant = Assistant(settings)
+        if args.command == "search":
+            hits, searched = assistant.search(args.query, args.k)
+            _print_hits(args.query, hits, searched)
+        else:
+            answer = assistant.ask(args.question, top_k=args.k)
+            _print_answer(answer, as_json=args.json)
     except IndexNotReadyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_INDEX
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if searched != args.query.strip():
+    return EXIT_OK
+
+
+def _print_hits(query: str, hits: list[Hit], searched: str) -> None:
+    if searched != query.strip():
         print(f"(searched for: {searched})")
     for rank, hit in enumerate(hits, 1):
         print(f"{rank}. {hit.source} [{hit.start}:{hit.end}] fused={hit.score:.4f} dense={hit.dense:.3f}")
         print(f"   {hit.title}" + (f" ({hit.date})" if hit.date else ""))
         snippet = " ".join(hit.text.split())
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
-    return EXIT_OK
 
 
-def _ask(settings: object, args: argparse.Namespace) -> int:
-    from rag.assistant import QuestionError
-    from rag.store import IndexNotReadyError
-
-    try:
-        answer = _assistant(settings).ask(args.question, top_k=args.k)  # type: ignore[attr-defined]
-    except IndexNotReadyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NO_INDEX
-    except QuestionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.json:
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return
     print(answer.answer)
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            quote = " ".join(c.quote.split())
             print(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
-            print(f"    {quote}")
-    return EXIT_OK
+            print(f"    {' '.join(c.quote.split())}")
 
 
 if __name__ == "__main__":
