@@ -59,7 +59,11 @@ class Assistant:
         return self.retriever.retrieve(self.validate(query), top_k or self.settings.top_k)
 
     def ask(self, question: str, history: Sequence[Message | dict[str, Any]] = (), top_k: int | None = None) -> Answer:
-        """Answer ``question`` with citations, or abstain when the articles do not cover it."""
+        """Answer ``question`` with citations, or abstain when the articles do not cover it.
+
+        ``history`` is accepted for chat front ends; the extractive answerer answers the
+        question as asked (condensing follow-ups needs the LLM answerer).
+        """
         started = time.perf_counter()
         question = self.validate(question)
         hits, searched = self.retriever.retrieve(question, top_k or self.settings.top_k)

@@ -183,10 +183,11 @@ class OnnxEmbedding(BaseEmbedding):
 def build_embedding(settings: Settings) -> BaseEmbedding:
     """The embedding model the settings choose; backends are imported only when chosen."""
     if settings.embed_backend is EmbedBackend.openai:
-        from llama_index.embeddings.openai import OpenAIEmbedding
-
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        return OpenAIEmbedding(model=settings.openai_embed_model, api_key=key)
+        try:
+            from llama_index.embeddings.openai import OpenAIEmbedding
+        except ImportError as exc:
+            raise RuntimeError("RAG_EMBED_BACKEND=openai needs the extra: pip install -e '.[openai]'") from exc
+        return OpenAIEmbedding(model=settings.openai_embed_model)  # the key comes from OPENAI_API_KEY
     return OnnxEmbedding(settings)
 
 

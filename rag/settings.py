@@ -5,16 +5,8 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class AnswerMode(str, Enum):
-    """Which answerer writes the reply."""
-
-    auto = "auto"
-    extractive = "extractive"
-    llm = "llm"
 
 
 class FusionMode(str, Enum):
@@ -48,7 +40,10 @@ class Settings(BaseSettings):
         None, description="URL of a Chroma server (`chroma run`); unset = embedded PersistentClient in index_dir."
     )
 
-    embed_backend: EmbedBackend = Field(EmbedBackend.onnx, description="Embedding engine: local ONNX or OpenAI.")
+    embed_backend: EmbedBackend = Field(
+        EmbedBackend.onnx,
+        description="Embedding engine: local ONNX, or OpenAI (extra 'openai', key in OPENAI_API_KEY).",
+    )
     embed_quantize: bool = Field(
         False, description="Use an int8-quantized ONNX model (about 1.6x faster, cosine drift up to 0.06)."
     )
@@ -67,17 +62,11 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.6, ge=0, description="Weight of the dense retriever in score-based fusion.")
     bm25_weight: float = Field(0.4, ge=0, description="Weight of the BM25 retriever in score-based fusion.")
 
-    answer_mode: AnswerMode = Field(AnswerMode.auto, description="auto = LLM when one is configured, else extractive.")
     max_answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences the extractive answer quotes.")
     abstain_threshold: float = Field(
         0.26, description="Abstain when the best passage's dense cosine to the question is below this."
     )
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
-
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL (llama.cpp, vLLM, Ollama...).")
-    llm_model: str = Field("gpt-4o-mini", description="Chat model name for the LLM answerer.")
-    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM; falls back to OPENAI_API_KEY.")
-    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM call in seconds.")
 
     ingest_lock_timeout_s: float = Field(
         60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
