@@ -172,6 +172,8 @@ class ExtractiveAnswerer:
             is_name = is_name and not (lower in _STOP or lower in _QUESTION_WORDS or lower in _CALENDAR)
             if not is_name:
                 close_phrase()
+                if word.isalpha() and lower not in _STOP and speller.unknown(lower):
+                    missing.append(word)  # "what did macron say": a name typed in lower case
                 continue
             phrase.append(bare)
             if len(bare) < 3:

@@ -81,6 +81,23 @@ class SpellingCorrector:
         """Whether the corpus uses ``word`` (case-insensitive)."""
         return word.lower() in self._vocab
 
+    def unknown(self, word: str) -> bool:
+        """Neither an English word nor (nearly) a corpus word: a name the articles never use."""
+        lower = word.lower()
+        if len(lower) < 4 or self._in_dictionary(lower):
+            return False
+        return self.closest(lower) is None
+
+    def _in_dictionary(self, word: str) -> bool:
+        # The word-piece vocabulary lacks many inflections ("timelines"): try the bare form.
+        forms = [word] + [
+            word[: -len(sfx)]
+            for sfx in ("s", "es", "ed", "d", "ing", "ly", "er", "ers")
+            if word.endswith(sfx) and len(word) - len(sfx) >= 3
+        ]
+        forms += [f + "e" for f in forms[1:]]  # "negotiating" -> "negotiat" -> "negotiate"
+        return any(f in self._dictionary for f in forms)
+
     def closest(self, word: str) -> str | None:
         """The closest corpus word, or ``None`` when nothing is close enough."""
         lower = word.lower()
@@ -97,7 +114,7 @@ class SpellingCorrector:
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
-            if len(word) < 4 or self.known(word) or word.lower() in self._dictionary:
+            if len(word) < 4 or self.known(word) or self._in_dictionary(word.lower()):
                 return word
             return self.closest(word) or word
 

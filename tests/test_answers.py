@@ -30,6 +30,7 @@ FACTS = [
 
 OUT_OF_CORPUS = [
     "What did Macron say about Ukraine?",
+    "what did macron say about ukraine",
     "What is the price of bitcoin?",
     "Who won the 2022 World Cup?",
     "How do I bake sourdough bread?",
@@ -147,6 +148,7 @@ def test_spelling_is_corrected_only_for_words_nobody_knows() -> None:
     assert speller.correct("What did Witkof tell Ushakow?") == "What did witkoff tell ushakov?"
     assert speller.correct("What did Trump write on Truth Social?") == "What did Trump write on Truth Social?"
     assert speller.closest("Macron") is None
+    assert speller.unknown("macron") and not speller.unknown("timelines") and not speller.unknown("negotiating")
 
 
 def test_duration_question_finds_the_duration(assistant) -> None:  # type: ignore[no-untyped-def]
