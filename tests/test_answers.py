@@ -75,10 +75,17 @@ def test_answer_reads_as_sentences_with_markers(assistant) -> None:  # type: ign
     assert assistant.ask("What did Witkof say?").search_query == "What did witkoff say?"
 
 
-def test_pronoun_sentence_brings_its_antecedent(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_why_question_cites_the_cancellation(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("Why did Trump cancel the missile package?")
     assert_contract(answer, SEEDS)
     assert any("canceled the missile package" in c.quote for c in answer.citations)
+
+
+def test_pronoun_sentence_brings_its_antecedent(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("Who called on Putin to spare the lives of the troops?")
+    assert_contract(answer, SEEDS)
+    cited = next(c for c in answer.citations if "He called on Putin to spare their lives" in c.quote)
+    assert cited.quote.startswith("Trump addressed the situation on Truth Social")  # who "he" is
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
