@@ -219,11 +219,14 @@ class ExtractiveAnswerer:
         idf = {t: math.log(1 + len(pool) / (1 + df.get(t, 0))) for t in set(info.terms)}
         total = sum(idf.values()) or 1.0
         name_stems = [self._stemmer.stemWord(n) for n in info.names]
+        chunk_stems: dict[str, frozenset[str]] = {}
         for c in pool:
             text = c.hit.text[c.hit.sentences[c.index].chunk_start : c.hit.sentences[c.index].chunk_end]
             lexical = sum(w for t, w in idf.items() if t in c.stems) / total
             context = self._context_stems(c)
-            names = self._name_score(name_stems, c, context)
+            if c.hit.chunk_id not in chunk_stems:  # once per chunk, not once per sentence
+                chunk_stems[c.hit.chunk_id] = frozenset(self.stems(c.hit.text))
+            names = _name_score(name_stems, c.stems | context, chunk_stems[c.hit.chunk_id])
             bonus = 0.0
             if (
                 (info.kind is QuestionType.number and _NUMBER.search(text))
@@ -238,22 +241,6 @@ class ExtractiveAnswerer:
             c.score = 0.5 * lexical + 0.3 * names + bonus + 0.3 * c.hit.dense - penalty
         pool.sort(key=lambda c: c.score, reverse=True)
         return pool
-
-    def _name_score(self, name_stems: list[str], c: Candidate, context: frozenset[str]) -> float:
-        """Share of the asked-about names in the sentence (or the one before); half credit
-        for a name that is only elsewhere in the chunk (the paragraph is about them)."""
-        if not name_stems:
-            return 0.0
-        chunk_stems: frozenset[str] | None = None
-        total = 0.0
-        for name in name_stems:
-            if name in c.stems or name in context:
-                total += 1.0
-                continue
-            if chunk_stems is None:
-                chunk_stems = frozenset(self.stems(c.hit.text))
-            total += 0.5 if name in chunk_stems else 0.0
-        return total / len(name_stems)
 
     @staticmethod
     def _quote_bonus(text: str, names: list[str]) -> float:
@@ -337,6 +324,14 @@ class ExtractiveAnswerer:
 
 def _abstain(message: str) -> ExtractiveResult:
     return ExtractiveResult(message, [], True)
+
+
+def _name_score(name_stems: list[str], sentence: frozenset[str], chunk: frozenset[str]) -> float:
+    """Share of the asked-about names in the sentence (or the one before it); half credit
+    for a name that is only elsewhere in the chunk (the paragraph is about them)."""
+    if not name_stems:
+        return 0.0
+    return sum(1.0 if n in sentence else 0.5 if n in chunk else 0.0 for n in name_stems) / len(name_stems)
 
 
 def _is_full_sentence(text: str) -> bool:
