@@ -37,7 +37,7 @@ class Assistant:
         bm25, vocabulary = load_bm25(settings, collection, vector_store)
         self.embedding = build_embedding(settings)
         self.retriever = HybridRetriever(
-            settings, self.embedding, collection, vector_store, bm25, vocabulary, english_words()
+            settings, self.embedding, collection, vector_store, bm25, vocabulary, english_words(self.embedding)
         )
         self.answerer = ExtractiveAnswerer(
             OriginalTexts(indexed_corpus_dir(settings)), settings.abstain_threshold, settings.max_answer_sentences

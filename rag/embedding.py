@@ -199,7 +199,11 @@ def count_tokens_fn(embedding: BaseEmbedding, settings: Settings) -> Any:
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids) if text else 0
 
 
-def english_words() -> frozenset[str]:
-    """Whole words of the model's 30k word-piece vocabulary: a small English dictionary."""
-    vocab = load_tokenizer(512).get_vocab()
+def english_words(embedding: BaseEmbedding) -> frozenset[str]:
+    """Whole words of the model's 30k word-piece vocabulary: a small English dictionary.
+
+    Reuses the ONNX embedder's tokenizer rather than reading tokenizer.json again.
+    """
+    tokenizer = embedding._tokenizer if isinstance(embedding, OnnxEmbedding) else load_tokenizer(512)
+    vocab = tokenizer.get_vocab()
     return frozenset(w for w in vocab if w.isalpha() and w.isascii() and len(w) > 1)

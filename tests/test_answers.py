@@ -147,11 +147,12 @@ def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
     assert md.citations[0].source == "notes.md" and md.citations[0].title == "Lithium notes"
 
 
-def test_spelling_is_corrected_only_for_words_nobody_knows() -> None:
+def test_spelling_is_corrected_only_for_words_nobody_knows(assistant) -> None:  # type: ignore[no-untyped-def]
     from rag.embedding import english_words
     from rag.retrieval import SpellingCorrector
 
-    speller = SpellingCorrector(["witkoff", "white", "truth", "social", "ushakov"], english_words())
+    words = english_words(assistant.embedding)
+    speller = SpellingCorrector(["witkoff", "white", "truth", "social", "ushakov"], words)
     assert speller.correct("What did Witkof tell Ushakow?") == "What did witkoff tell ushakov?"
     assert speller.correct("What did Trump write on Truth Social?") == "What did Trump write on Truth Social?"
     assert speller.closest("Macron") is None
