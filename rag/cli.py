@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+
+    p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
+    p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
     return parser
 
 
@@ -60,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings.model_copy(update={"corpus_dir": args.dir})
         if args.command == "ingest":
             return _ingest(settings)
+        if args.command == "serve":
+            return _serve(settings, args)
         return _query(settings, args)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)
@@ -83,6 +89,23 @@ def _ingest(settings: Settings) -> int:
     for problem in report.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
     print(report.summary())
+    return EXIT_OK
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from rag.server import create_app
+    from rag.server.engine import LOOPBACK
+
+    update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=update)
+    if settings.host not in LOOPBACK and settings.api_key is None:
+        print(
+            f"warning: serving on {settings.host} without RAG_API_KEY: anyone who can reach it can ask", file=sys.stderr
+        )
+    print(f"Newsdesk QA on http://{settings.host}:{settings.port}/ (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return EXIT_OK
 
 
@@ -125,9 +148,7 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
     print(answer.answer)
     if answer.citations:
         print("\nSources:")
-        for c in answer.citations:
-            print(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
-            print(f"    {' '.join(c.quote.split())}")
+        print(answer.sources_text())
 
 
 if __name__ == "__main__":

@@ -27,6 +27,16 @@ class Message(BaseModel):
     content: str
 
 
+class Claim(BaseModel):
+    """One sentence of an answer and whether its cited passages support it."""
+
+    text: str = Field(description="The sentence as it appears in the answer.")
+    citations: list[int] = Field(default_factory=list, description="The [n] it cites.")
+    supported: bool = Field(description="True when its cited passages support it.")
+    score: float = Field(0.0, description="Support score in [0, 1] from the checker.")
+    reason: str | None = Field(None, description="Why it is not supported, when it is not.")
+
+
 class Answer(BaseModel):
     """A reply: text with [n] markers, and the citations they refer to."""
 
@@ -36,4 +46,36 @@ class Answer(BaseModel):
     mode: str = Field(description="Which answerer wrote it: 'extractive' or 'llm'.")
     citations: list[Citation] = Field(default_factory=list)
     search_query: str | None = Field(None, description="The query actually searched (spelling corrected).")
+    condensed_question: str | None = Field(
+        None, description="The standalone question a follow-up was rewritten to, when history changed it."
+    )
+    claims: list[Claim] = Field(default_factory=list, description="Per-sentence support check of the answer.")
+    fallback: str | None = Field(
+        None, description="Why the extractive answer replaced the LLM's: 'unsupported' or 'llm_error'."
+    )
+    error: str | None = Field(None, description="The LLM error behind a fallback, without secrets.")
+    model: str | None = Field(None, description="The LLM that wrote the answer, in 'llm' mode.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def sources_text(self) -> str:
+        """The citations as plain text, one ``[n] file — title (date)`` line and its quote each."""
+        lines = []
+        for c in self.citations:
+            lines.append(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
+            lines.append(f"    {' '.join(c.quote.split())}")
+        return "\n".join(lines)
+
+
+class AnswerDelta(BaseModel):
+    """A piece of answer text while it is being written (streaming)."""
+
+    text: str
+
+
+class AnswerFinal(BaseModel):
+    """The last event of a stream: the whole, checked answer."""
+
+    answer: Answer
+
+
+StreamEvent = AnswerDelta | AnswerFinal

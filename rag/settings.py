@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     ingest_lock_timeout_s: float = Field(
         60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
     )
+
+    host: str = Field("127.0.0.1", description="Address `rag serve` binds (loopback unless told otherwise).")
+    port: int = Field(7860, ge=0, le=65535, description="Port `rag serve` listens on.")
+    api_key: SecretStr | None = Field(
+        None, description="When set, every /api and /v1 call needs `Authorization: Bearer <key>`."
+    )
+    max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by POST /api/ingest.")
+    max_upload_files: int = Field(20, ge=1, description="Most files accepted by one POST /api/ingest.")
 
     @property
     def chroma_path(self) -> Path:

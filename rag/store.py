@@ -100,6 +100,36 @@ def all_ids(collection: Any, page: int = 5000) -> list[str]:
         offset += page
 
 
+@dataclass(frozen=True)
+class IndexedSource:
+    """One indexed article, as the index knows it."""
+
+    source: str
+    title: str
+    date: str | None
+    chunks: int
+    sha16: str
+
+
+def indexed_sources(collection: Any, ids: list[str]) -> list[IndexedSource]:
+    """The articles behind ``ids``, sorted by file name (metadata of each file's first chunk)."""
+    firsts = [raw for raw in ids if (parsed := ChunkId.parse(raw)) and parsed.index == 0]
+    sources: list[IndexedSource] = []
+    for offset in range(0, len(firsts), 1000):
+        got = collection.get(ids=firsts[offset : offset + 1000], include=["metadatas"])
+        for meta in got["metadatas"]:
+            sources.append(
+                IndexedSource(
+                    source=str(meta["source"]),
+                    title=str(meta.get("title") or meta["source"]),
+                    date=str(meta.get("date") or "") or None,
+                    chunks=int(meta.get("n_chunks") or 0),
+                    sha16=str(meta.get("sha16") or ""),
+                )
+            )
+    return sorted(sources, key=lambda s: s.source)
+
+
 def ids_digest(ids: list[str]) -> str:
     """Order-independent fingerprint of a set of chunk ids."""
     h = hashlib.sha256()

@@ -1,0 +1,164 @@
+"""``/api/*``: ask (plain and streamed), sources, ingest; and the health probes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from rag.assistant import Assistant
+from rag.contract import Answer, AnswerDelta, StreamEvent
+from rag.server.engine import EngineHolder
+from rag.server.errors import ApiError, error_event
+from rag.server.schemas import (
+    AskRequest,
+    ErrorBody,
+    Health,
+    IngestResult,
+    Readiness,
+    SourceList,
+    SourceSummary,
+    SourceText,
+)
+from rag.uploads import UploadError
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 503)
+}
+
+
+UPLOAD_STATUS = {"exists": 409, "too_large": 413, "too_many_files": 413, "key_required": 403}
+
+
+def engine_of(request: Request) -> EngineHolder:
+    """The app's engine holder (set by ``create_app``)."""
+    return request.app.state.engine
+
+
+async def current_assistant(request: Request) -> Assistant:
+    """The Assistant, loaded off the event loop if it is not loaded yet (503 without an index)."""
+    return await run_in_threadpool(engine_of(request).current)
+
+
+def check_question(assistant: Assistant, question: str) -> None:
+    """413 for an over-long question, 422 for an empty one (before any work is done)."""
+    limit = assistant.settings.max_question_chars
+    if len(question.strip()) > limit:
+        raise ApiError(413, "question_too_long", f"the question is {len(question.strip())} characters; limit {limit}")
+    if not question.strip():
+        raise ApiError(422, "empty_question", "the question is empty")
+
+
+def sse(event: str, data: object) -> str:
+    """One Server-Sent Event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def sse_stream(events: Iterator[StreamEvent]) -> Iterator[str]:
+    """Answer events as SSE: ``delta`` events, then ``final`` (or ``error``, never a broken stream)."""
+    try:
+        for event in events:
+            if isinstance(event, AnswerDelta):
+                yield sse("delta", {"text": event.text})
+            else:
+                yield sse("final", event.answer.model_dump())
+    except Exception as exc:  # headers are sent: the error must travel as an event
+        yield sse("error", error_event(exc))
+
+
+def build_api_router() -> APIRouter:
+    """The ``/api`` routes (auth is added by the app)."""
+    router = APIRouter(prefix="/api", responses=ERRORS)
+
+    @router.post("/ask", response_model=Answer, summary="Answer a question with cited passages")
+    async def ask(body: AskRequest, request: Request) -> Answer:
+        assistant = await current_assistant(request)
+        check_question(assistant, body.question)
+        return await run_in_threadpool(assistant.ask, body.question, body.history, body.top_k)
+
+    @router.post(
+        "/ask/stream",
+        summary="Answer as Server-Sent Events: `delta` events with text, then one `final` event with the answer",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
+        assistant = await current_assistant(request)
+        check_question(assistant, body.question)
+        events = assistant.stream(body.question, body.history, body.top_k)
+        # StreamingResponse runs a sync iterator in the thread pool: the event loop stays free.
+        return StreamingResponse(
+            sse_stream(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @router.get("/sources", response_model=SourceList, summary="The indexed articles")
+    async def sources(request: Request) -> SourceList:
+        assistant = await current_assistant(request)
+        found = await run_in_threadpool(assistant.sources)
+        return SourceList(
+            sources=[SourceSummary(source=s.source, title=s.title, date=s.date, chunks=s.chunks) for s in found]
+        )
+
+    @router.get("/sources/{name:path}", response_model=SourceText, summary="One article's original text")
+    async def source(name: str, request: Request) -> SourceText:
+        assistant = await current_assistant(request)
+        try:
+            info, text = await run_in_threadpool(assistant.source_text, name)
+        except KeyError as exc:
+            raise ApiError(404, "unknown_source", str(exc.args[0]) if exc.args else "no such article") from exc
+        return SourceText(source=info.source, title=info.title, date=info.date, chunks=info.chunks, text=text)
+
+    @router.post("/ingest", response_model=IngestResult, summary="Upload articles and index them incrementally")
+    async def ingest(files: list[UploadFile], request: Request) -> IngestResult:
+        engine = engine_of(request)
+        limit = engine.settings.max_upload_bytes
+        uploads = []
+        for upload in files[: engine.settings.max_upload_files + 1]:  # one over: enough to refuse
+            data = await upload.read(limit + 1)  # never more than the limit is held in memory
+            uploads.append((upload.filename or "", data))
+        try:
+            saved, unchanged, report = await run_in_threadpool(engine.add_articles, uploads)
+        except UploadError as exc:
+            raise ApiError(UPLOAD_STATUS.get(exc.code, 422), exc.code, str(exc)) from exc
+        return IngestResult(
+            saved=saved,
+            unchanged=unchanged,
+            added=report.added,
+            updated=report.updated,
+            removed=report.removed,
+            problems=[str(p) for p in report.problems],
+            chunks_total=report.chunks_total,
+            seconds=round(report.seconds, 3),
+        )
+
+    return router
+
+
+def build_health_router() -> APIRouter:
+    """``/healthz`` and ``/readyz`` (no key needed: probes carry no data)."""
+    router = APIRouter()
+
+    @router.get("/healthz", response_model=Health, summary="Liveness")
+    async def healthz() -> Health:
+        return Health()
+
+    @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, summary="Readiness")
+    async def readyz(request: Request) -> Readiness:
+        engine = engine_of(request)
+        reason = engine.not_ready_reason
+        if reason is not None:
+            raise ApiError(503, "not_ready", reason, body=Readiness(ready=False, reason=reason).model_dump())
+        assistant = await current_assistant(request)
+        found = await run_in_threadpool(assistant.sources)
+        return Readiness(
+            ready=True,
+            mode=assistant.mode,
+            model=getattr(assistant, "model_name", None),
+            articles=len(found),
+            chunks=sum(s.chunks for s in found),
+        )
+
+    return router

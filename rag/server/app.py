@@ -1,0 +1,75 @@
+"""``create_app(settings)``: the FastAPI app with the API, the OpenAI-compatible routes and the UI."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+
+from rag.server.api_router import build_api_router, build_health_router
+from rag.server.engine import EngineHolder
+from rag.server.errors import install_error_handlers, key_checker
+from rag.server.openai_router import build_openai_router
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+UI_PATH = "/ui"
+
+
+def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
+    """Build the app; the index and model load when it starts serving, not here."""
+    engine = EngineHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(engine.load)  # /readyz says "starting" until this is done
+        yield
+
+    app = FastAPI(
+        title="Newsdesk QA",
+        version="0.1.0",
+        summary="Answers from news articles, every claim cited to a file and the exact passage.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    install_error_handlers(app)
+    protected = [Depends(key_checker(settings))]
+    app.include_router(build_health_router())
+    app.include_router(build_api_router(), dependencies=protected)
+    app.include_router(build_openai_router(), dependencies=protected)
+
+    if with_ui:
+        import gradio as gr
+
+        from ui.chat import CSS, HEAD_JS, build_ui, theme
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> RedirectResponse:
+            return RedirectResponse(UI_PATH + "/")
+
+        # gradio 6 takes theme, CSS and head at mount time; no server-side rendering (needs node).
+        gr.mount_gradio_app(
+            app,
+            build_ui(engine),
+            path=UI_PATH,
+            theme=theme(),
+            css=CSS,
+            head=HEAD_JS,
+            ssr_mode=False,
+            auth=ui_login(settings),
+            footer_links=["api"],
+        )
+    return app
+
+
+def ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
+    """With RAG_API_KEY set the UI asks for it too (any user name, the key as password)."""
+    if settings.api_key is None:
+        return None
+    expected = settings.api_key.get_secret_value().encode()
+    return lambda _user, password: hmac.compare_digest(password.encode(), expected)

@@ -1,0 +1,93 @@
+"""The server's one Assistant: loaded once, swapped (never mutated) after an ingest."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.ingest import IngestReport, ingest
+from rag.settings import Settings
+from rag.store import IndexNotReadyError, indexed_corpus_dir
+from rag.uploads import UploadError, check_upload, save_upload
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+log = logging.getLogger(__name__)
+
+
+class EngineHolder:
+    """Holds the current :class:`Assistant` for every request.
+
+    Requests read ``current()`` without a lock; a reload builds a whole new Assistant
+    and swaps the reference, so a request in flight finishes on the one it started with.
+    """
+
+    def __init__(self, settings: Settings, factory: Callable[[Settings], Assistant] = Assistant):
+        self.settings = settings
+        self._factory = factory
+        self._assistant: Assistant | None = None
+        self._not_ready = "starting"
+        self._load_lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
+
+    @property
+    def not_ready_reason(self) -> str | None:
+        """Why there is no Assistant, or ``None`` when there is one."""
+        return None if self._assistant is not None else self._not_ready
+
+    def load(self) -> Assistant | None:
+        """(Re)build the Assistant from the index; ``None`` (and a reason) when there is no index."""
+        with self._load_lock:
+            try:
+                assistant = self._factory(self.settings)
+            except IndexNotReadyError as exc:
+                self._assistant, self._not_ready = None, str(exc)
+                log.warning("not ready: %s", exc)
+                return None
+            self._assistant = assistant
+            return assistant
+
+    def current(self) -> Assistant:
+        """The Assistant; tries to load one if there is none yet (an ingest may have made the index)."""
+        assistant = self._assistant
+        if assistant is None:
+            assistant = self.load()
+        if assistant is None:
+            raise IndexNotReadyError(self._not_ready)
+        return assistant
+
+    def corpus_dir(self) -> Path:
+        """Where uploads go: the folder the index was built from, else the configured one."""
+        assistant = self._assistant
+        return assistant.corpus_dir if assistant is not None else indexed_corpus_dir(self.settings)
+
+    def add_articles(self, uploads: list[tuple[str, bytes]]) -> tuple[list[str], list[str], IngestReport]:
+        """Save uploaded articles into the corpus folder and index them.
+
+        Every upload is checked before any is written; returns (saved, unchanged, report).
+        Raises :class:`UploadError` for a refused upload, nothing written for it or after it.
+        """
+        settings = self.settings
+        if settings.api_key is None and settings.host not in LOOPBACK:
+            raise UploadError("key_required", "uploads need RAG_API_KEY when the server is not bound to loopback")
+        if len(uploads) > settings.max_upload_files:
+            raise UploadError("too_many_files", f"{len(uploads)} files; the limit is {settings.max_upload_files}")
+        for name, data in uploads:  # all checked before any is written
+            check_upload(name, data, settings.max_upload_bytes)
+        corpus_dir = self.corpus_dir()
+        saved: list[str] = []
+        unchanged: list[str] = []
+        for name, data in uploads:
+            safe, written = save_upload(corpus_dir, name, data, settings.max_upload_bytes)
+            (saved if written else unchanged).append(safe)
+        return saved, unchanged, self.ingest(corpus_dir)
+
+    def ingest(self, corpus_dir: Path) -> IngestReport:
+        """Index ``corpus_dir`` incrementally, then swap in an Assistant that sees the result."""
+        with self._ingest_lock:
+            report = ingest(self.settings, corpus_dir)
+            self.load()
+            return report

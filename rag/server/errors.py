@@ -1,0 +1,92 @@
+"""One error shape for every failure: ``{"error": {"code", "message"}}``, never a stack trace."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.assistant import QuestionError
+from rag.settings import Settings
+from rag.store import IndexNotReadyError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str, body: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.body = status, code, message, body
+
+
+def error_json(status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> JSONResponse:
+    """The JSON error response."""
+    return JSONResponse({"error": {"code": code, "message": message}, **(extra or {})}, status_code=status)
+
+
+def error_event(exc: Exception) -> dict[str, Any]:
+    """The body of an SSE ``error`` event for an exception raised mid-stream."""
+    if isinstance(exc, IndexNotReadyError):
+        return {"error": {"code": "index_not_ready", "message": str(exc)}}
+    log.exception("stream failed")
+    return {"error": {"code": "internal", "message": "the answer failed; see the server log"}}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception to the error shape (the status codes are documented on the routes)."""
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return error_json(exc.status, exc.code, exc.message, exc.body)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_json(422, "invalid_request", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_json(exc.status_code, code, str(exc.detail), None)
+
+    @app.exception_handler(IndexNotReadyError)
+    async def _not_ready(request: Request, exc: IndexNotReadyError) -> JSONResponse:
+        return error_json(503, "index_not_ready", str(exc))
+
+    @app.exception_handler(QuestionError)
+    async def _question(request: Request, exc: QuestionError) -> JSONResponse:
+        return error_json(422, "invalid_question", str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_json(500, "internal", "internal error; see the server log")
+
+
+def key_checker(settings: Settings) -> Any:
+    """A dependency that demands ``Authorization: Bearer <RAG_API_KEY>`` when a key is set."""
+    expected = settings.api_key.get_secret_value().encode() if settings.api_key else None
+
+    async def require_key(request: Request) -> None:
+        if expected is None:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        # compare_digest: the time taken does not depend on how much of the key was right.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+            raise ApiError(401, "unauthorized", "missing or wrong API key (Authorization: Bearer <RAG_API_KEY>)")
+
+    return require_key

@@ -1,0 +1,152 @@
+"""Typed request and response bodies of the HTTP API (they make /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.contract import Answer, Message
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for people and programs."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. 'invalid_request', 'index_not_ready'.")
+    message: str = Field(description="A readable explanation.")
+
+
+class ErrorBody(BaseModel):
+    """Every error response: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+class AskRequest(BaseModel):
+    """A question, with the chat so far for follow-ups."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question: str = Field(description="The question, in plain words.")
+    history: list[Message] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages handed to the answerer (default from settings).")
+
+
+class SourceSummary(BaseModel):
+    """One article of the corpus."""
+
+    source: str = Field(description="File name relative to the corpus folder (what citations name).")
+    title: str
+    date: str | None = None
+    chunks: int = Field(description="Chunks indexed for it.")
+
+
+class SourceList(BaseModel):
+    """The indexed corpus."""
+
+    sources: list[SourceSummary]
+
+
+class SourceText(SourceSummary):
+    """One article and its original text (citation offsets index into ``text``)."""
+
+    text: str
+
+
+class IngestResult(BaseModel):
+    """What an upload changed in the index."""
+
+    saved: list[str] = Field(description="Files written into the corpus folder.")
+    unchanged: list[str] = Field(description="Uploads identical to a file already there.")
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    problems: list[str] = Field(description="Files the indexer skipped, with the reason.")
+    chunks_total: int
+    seconds: float
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """Whether questions can be answered now, and why not."""
+
+    ready: bool
+    reason: str | None = Field(None, description="Why the server is not ready.")
+    mode: str | None = Field(None, description="Which answerer replies: 'extractive' or 'llm'.")
+    model: str | None = Field(None, description="The LLM's name in 'llm' mode.")
+    articles: int = 0
+    chunks: int = 0
+
+
+# --- OpenAI-compatible bodies (only the fields this server reads or writes) ---
+
+
+class ChatMessageIn(BaseModel):
+    """A chat message as OpenAI clients send it; content may be text parts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text, with list-of-parts content flattened."""
+        if isinstance(self.content, list):
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type", "text") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    """``POST /v1/chat/completions``; sampling parameters are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str | None = None
+    messages: list[ChatMessageIn] = Field(min_length=1)
+    stream: bool = False
+
+
+class ChatMessageOut(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: ChatMessageOut
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI chat completion plus ``answer``: the full answer contract with its citations."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage = Field(default_factory=Usage)
+    answer: Answer = Field(description="The whole answer contract (citations with file, offsets and quote).")
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "newsdesk-qa"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

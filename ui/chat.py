@@ -1,0 +1,213 @@
+"""The Gradio chat: presentation only; every answer comes from the server's Assistant."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from rag.contract import Answer, AnswerDelta, Citation, Message
+from rag.uploads import UploadError
+
+if TYPE_CHECKING:
+    from rag.server.engine import EngineHolder
+
+EXAMPLES = [
+    "What did Witkoff say?",
+    "How many people were injured in the drone attack on Kyiv?",
+    "Why did Trump cancel the Tomahawk missile package?",
+    "What did he say about Zelensky?",
+]
+CONTEXT_CHARS = 280  # of article text shown around a cited passage
+
+# A click on a [n] chip highlights its card in the sources panel; plain DOM, no round trip.
+HEAD_JS = """
+<script>
+document.addEventListener("click", (event) => {
+  const chip = event.target.closest(".cite-chip");
+  if (!chip) return;
+  document.querySelectorAll(".src-card.active").forEach((c) => c.classList.remove("active"));
+  const card = document.getElementById("src-" + chip.dataset.cite);
+  if (card) { card.classList.add("active"); card.scrollIntoView({block: "nearest", behavior: "smooth"}); }
+});
+</script>
+"""
+
+CSS = """
+.cite-chip { display:inline-block; min-width:1.3em; padding:0 .35em; margin:0 .1em; border-radius:.7em;
+  background:#dbeafe; color:#1e3a8a; font-size:.75em; font-weight:600; text-align:center; cursor:pointer;
+  vertical-align:super; line-height:1.4; }
+.cite-chip:hover { background:#1e3a8a; color:#fff; }
+.abstain { border-left:4px solid #f59e0b; padding:.2em .7em; background:#fffbeb; color:#78350f; }
+.fallback-note { font-size:.8em; color:#92400e; margin-top:.5em; }
+.src-card { border:1px solid #e5e7eb; border-radius:8px; padding:.6em .8em; margin-bottom:.6em; }
+.src-card.active { border-color:#2563eb; box-shadow:0 0 0 2px #bfdbfe; }
+.src-card .src-head { font-weight:600; }
+.src-card .src-meta { font-size:.8em; color:#6b7280; }
+.src-card .src-text { font-size:.85em; white-space:pre-wrap; margin-top:.4em; }
+.src-card mark { background:#fde68a; padding:0 .1em; }
+.src-group { font-size:.8em; color:#374151; margin:.8em 0 .3em; font-style:italic; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """The default look with system fonts: no font is fetched from the internet."""
+    system = ["ui-sans-serif", "system-ui", "sans-serif"]
+    return gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """The answer as chat HTML: ``[n]`` markers become chips tied to this turn's cards."""
+    if answer.abstained:
+        body = f'<div class="abstain">{html.escape(answer.answer)}</div>'
+    else:
+        body = re.sub(
+            r"\[(\d+)\]",
+            lambda m: (
+                f'<span class="cite-chip" data-cite="{turn}-{m.group(1)}" title="show source">{m.group(1)}</span>'
+            ),
+            html.escape(answer.answer),
+        )
+    if answer.fallback:
+        why = "its sentences were not supported by the passages" if answer.fallback == "unsupported" else "it failed"
+        body += f'<div class="fallback-note">The LLM answer was replaced by quoted sentences because {why}.</div>'
+    return body
+
+
+def passage_card(citation: Citation, turn: int, text: str | None) -> str:
+    """A source card: title, date, file and the cited passage highlighted in its context."""
+    if text is not None:
+        before = text[max(0, citation.start - CONTEXT_CHARS) : citation.start]
+        after = text[citation.end : citation.end + CONTEXT_CHARS]
+        passage = f"…{html.escape(before)}<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}…"
+    else:
+        passage = f"<mark>{html.escape(citation.quote)}</mark>"
+    meta = " · ".join(x for x in (citation.date, citation.source, f"chars {citation.start}–{citation.end}") if x)
+    return (
+        f'<div class="src-card" id="src-{turn}-{citation.id}" data-source="{html.escape(citation.source)}">'
+        f'<div class="src-head">[{citation.id}] {html.escape(citation.title or citation.source)}</div>'
+        f'<div class="src-meta">{html.escape(meta)}</div><div class="src-text">{passage}</div></div>'
+    )
+
+
+def mode_line(engine: EngineHolder) -> str:
+    """Which answerer replies, and how to switch."""
+    try:
+        assistant = engine.current()
+    except Exception as exc:  # no index yet: say so instead of failing the page
+        return f"**Not ready:** {exc}"
+    if assistant.mode == "llm":
+        name = getattr(assistant, "model_name", "?")
+        return f"Answers are written by the LLM **{name}** and checked against the passages."
+    return (
+        "Answers are **offline extractive**: sentences quoted from the articles. "
+        "For written answers, set `OPENAI_API_KEY` or `RAG_LLM_BASE_URL` and restart."
+    )
+
+
+def sources_table(engine: EngineHolder) -> list[list[Any]]:
+    """Rows of the Sources tab."""
+    try:
+        return [[s.source, s.title, s.date or "", s.chunks] for s in engine.current().sources()]
+    except Exception:
+        return []
+
+
+def build_ui(engine: EngineHolder) -> gr.Blocks:
+    """The chat page; ``engine`` is the server's, so UI and API answer alike."""
+    turns = itertools.count(1)
+
+    def respond(
+        question: str, chat: list[dict[str, Any]], history: list[dict[str, str]], panel: str
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            yield gr.skip(), chat, history, panel
+            return
+        turn = next(turns)
+        chat = [*chat, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": "…"}]
+        yield "", chat, history, panel
+        try:
+            assistant = engine.current()
+            written, answer = "", None
+            for event in assistant.stream(question, [Message(**m) for m in history]):
+                if isinstance(event, AnswerDelta):
+                    written += event.text
+                    chat[-1] = {"role": "assistant", "content": html.escape(written)}
+                    yield "", chat, history, panel
+                else:
+                    answer = event.answer
+            assert answer is not None, "the stream ended without its final event"
+        except Exception as exc:  # a readable message in the chat, never a trace
+            chat[-1] = {"role": "assistant", "content": f'<div class="abstain">Sorry: {html.escape(str(exc))}</div>'}
+            yield "", chat, history, panel
+            return
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn)}
+        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+        cards = [passage_card(c, turn, _text_of(assistant, c.source)) for c in answer.citations]
+        asked = answer.condensed_question or question
+        if cards:
+            panel = f'<div class="src-group">{html.escape(asked)}</div>' + "".join(cards) + (panel or "")
+        yield "", chat, history, panel
+
+    def upload(paths: list[str] | None) -> tuple[str, list[list[Any]]]:
+        if not paths:
+            return "", sources_table(engine)
+        files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        try:
+            saved, unchanged, report = engine.add_articles(files)
+        except UploadError as exc:
+            return f"**Not added:** {exc}", sources_table(engine)
+        lines = [
+            f"Added {', '.join(saved) or 'nothing new'}"
+            + (f" (unchanged: {', '.join(unchanged)})" if unchanged else "")
+        ]
+        lines += [f"Skipped: {p}" for p in report.problems]
+        lines.append(report.summary())
+        return "\n\n".join(lines), sources_table(engine)
+
+    with gr.Blocks(title="Newsdesk QA", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# Newsdesk QA\nAsk about the news articles. Every claim is cited; click a number to see the passage."
+        )
+        mode = gr.Markdown(elem_id="mode-line")
+        history = gr.State([])
+        with gr.Tab("Ask"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="chat", height=480, label="Chat", sanitize_html=False)
+                question = gr.Textbox(
+                    elem_id="question", placeholder="Ask about the articles…", show_label=False, submit_btn=True
+                )
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                clear = gr.Button("New conversation", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(elem_id="sources-panel")
+        with gr.Tab("Articles"):
+            table = gr.Dataframe(headers=["file", "title", "date", "chunks"], interactive=False, elem_id="articles")
+            files = gr.File(
+                label="Add articles (.txt, .md, .html)",
+                file_count="multiple",
+                file_types=[".txt", ".md", ".html", ".htm"],
+            )
+            status = gr.Markdown()
+
+        question.submit(
+            respond, [question, chatbot, history, panel], [question, chatbot, history, panel], api_name="ask"
+        )
+        clear.click(lambda: ([], [], ""), None, [chatbot, history, panel], api_visibility="private")
+        files.upload(upload, files, [status, table], api_visibility="private")
+        demo.load(lambda: (mode_line(engine), sources_table(engine)), None, [mode, table], api_visibility="private")
+    return demo
+
+
+def _text_of(assistant: Any, source: str) -> str | None:
+    try:
+        return assistant.source_text(source)[1]
+    except KeyError:
+        return None
