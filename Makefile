@@ -28,18 +28,17 @@ ingest: $(STAMP)
 
 run: ingest
 	@echo
-	@echo "Indexed seeds/. Ask from the command line:"
-	@echo "  $(RAG) ask \"What did Witkoff say?\""
-	@echo "  $(RAG) ask --json \"How many people were injured in the drone attack on Kyiv?\""
-	@echo "  $(RAG) search \"Tomahawk missiles\" -k 3"
+	@echo "Indexed seeds/. Open http://127.0.0.1:7860/ for the chat (API docs at /docs)."
+	@echo "From the command line: $(RAG) ask \"What did Witkoff say?\""
+	$(RAG) serve
 
 test: $(DEV_STAMP)
 	$(PY) -m pytest
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check rag tests bench
-	$(VENV)/bin/ruff format --check rag tests bench
-	$(VENV)/bin/mypy rag
+	$(VENV)/bin/ruff check rag ui tests bench
+	$(VENV)/bin/ruff format --check rag ui tests bench
+	$(VENV)/bin/mypy rag ui
 
 bench: $(STAMP)
 	$(PY) bench/engine.py

@@ -60,3 +60,15 @@ def corpus_copy(tmp_path: Path) -> Path:
     for f in target.iterdir():
         f.chmod(0o644)
     return target
+
+
+@pytest.fixture(scope="session")
+def server(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real `rag serve` on 127.0.0.1 over the seed index (no API key)."""
+    from servers import start_rag_server
+
+    running = start_rag_server(
+        seed_index.index_dir, seed_index.corpus_dir, tmp_path_factory.mktemp("server") / "server.log"
+    )
+    yield running
+    running.stop()

@@ -1,0 +1,148 @@
+"""Load on the real server: N concurrent clients asking /api/ask for a fixed time (offline mode).
+
+Starts `rag serve` on a free loopback port over a fresh index of seeds/ (or uses --url),
+then prints requests/s, p50/p95/p99 latency, errors and the server's RSS before and
+after. Writes bench/results/load-<clients>.json. A benchmark, not a test.
+
+    python bench/load.py --clients 20 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "What did Witkoff say?",
+    "How many people were injured in the drone attack on Kyiv?",
+    "Where did Trump and Putin meet in August?",
+    "Why did Trump cancel the missile package?",
+    "What did the G7 say?",
+    "Who won the World Cup?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children's threads (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server(index_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_CORPUS_DIR": str(ROOT / "seeds")}
+    subprocess.run([sys.executable, "-m", "rag", "ingest"], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    proc.kill()
+    raise SystemExit("server did not become ready")
+
+
+async def run_load(url: str, clients: int, seconds: float) -> tuple[list[float], int, int]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients)
+
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def worker(n: int) -> None:
+            nonlocal errors
+            i = n
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+                i += 1
+
+        await asyncio.gather(*(worker(n) for n in range(clients)))
+    return latencies, errors, len(latencies) + errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--url", help="an already running server (RSS is then not reported)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = (None, args.url) if args.url else start_server(Path(tmp) / "index")
+        try:
+            httpx.post(f"{url}/api/ask", json={"question": QUESTIONS[0]}, timeout=60)  # warm up
+            rss_before = rss_mb(proc.pid) if proc else float("nan")
+            started = time.perf_counter()
+            latencies, errors, total = asyncio.run(run_load(url, args.clients, args.seconds))
+            elapsed = time.perf_counter() - started
+            rss_after = rss_mb(proc.pid) if proc else float("nan")
+        finally:
+            if proc:
+                proc.terminate()
+                proc.wait()
+
+    result = {
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "requests": total,
+        "errors": errors,
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "rss_mb_before": round(rss_before, 1),
+        "rss_mb_after": round(rss_after, 1),
+        "cpus": os.cpu_count(),
+    }
+    out = ROOT / "bench" / "results" / f"load-{args.clients}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print("| clients | s | requests | errors | req/s | p50 ms | p95 ms | p99 ms | RSS MB (before → after) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {result['clients']} | {result['seconds']} | {total} | {errors} | {result['requests_per_s']} | "
+        f"{result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
+        f"{result['rss_mb_before']} → {result['rss_mb_after']} |"
+    )
+
+
+if __name__ == "__main__":
+    main()

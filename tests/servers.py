@@ -1,0 +1,84 @@
+"""Real servers on 127.0.0.1 for the tests: `rag serve` (and, for the LLM tests, llama.cpp)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from helpers import ROOT
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A server process, its base URL and the file its output goes to."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_process(
+    args: list[str], env: dict[str, str], log_path: Path, ready_url: str, timeout: float = 120
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` and wait until ``ready_url`` answers 200; the process's output goes to ``log_path``."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{args[:3]} exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(ready_url, timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    process.kill()
+    raise RuntimeError(f"{args[:3]} not ready after {timeout} s:\n{log_path.read_text(errors='replace')}")
+
+
+def start_rag_server(
+    index_dir: Path, corpus_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> RunningServer:
+    """`python -m rag serve` on a free loopback port over an existing index."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_TEST_NETGUARD"},
+        "RAG_INDEX_DIR": str(index_dir),
+        "RAG_CORPUS_DIR": str(corpus_dir),
+        **(extra_env or {}),
+    }
+    url = f"http://127.0.0.1:{port}"
+    process = start_process(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz"
+    )
+    return RunningServer(url, process, log_path)
