@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.contract import Answer, AnswerDelta, AnswerFinal, Message, StreamEvent
 from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
+from rag.generation import Generator
+from rag.llm import build_llm
+from rag.prompts import condense_by_rule
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import Settings
 from rag.store import IndexedSource, all_ids, indexed_corpus_dir, indexed_sources, load_bm25, open_collection
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,8 @@ class Assistant:
     Raises :class:`rag.store.IndexNotReadyError` when there is no index yet.
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, llm: LLM | None = None):
+        """``llm`` overrides the one the settings name (tests pass a scripted one)."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.settings = settings
@@ -47,13 +55,21 @@ class Assistant:
         self.corpus_dir = indexed_corpus_dir(settings)
         self.texts = OriginalTexts(self.corpus_dir)
         self.answerer = ExtractiveAnswerer(self.texts, settings.abstain_threshold, settings.max_answer_sentences)
+        self.generator: Generator | None = None
+        if llm is not None or settings.use_llm():
+            self.generator = Generator(llm or build_llm(settings), settings, self.embedding, self.texts)
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
 
     @property
     def mode(self) -> str:
         """Which answerer replies: 'extractive' (offline) or 'llm'."""
-        return "extractive"
+        return "extractive" if self.generator is None else "llm"
+
+    @property
+    def model_name(self) -> str | None:
+        """The LLM's name in 'llm' mode."""
+        return self.generator.model_name if self.generator else None
 
     def sources(self) -> list[IndexedSource]:
         """The indexed articles (file, title, date, chunk count), sorted by file name."""
@@ -95,50 +111,109 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Message | dict[str, Any]] = (), top_k: int | None = None) -> Answer:
         """Answer ``question`` with citations, or abstain when the articles do not cover it.
 
-        ``history`` is accepted for chat front ends; the extractive answerer answers the
-        question as asked (condensing follow-ups needs the LLM answerer).
+        ``history`` (earlier turns, oldest first) turns a follow-up such as "What did he
+        say about Zelensky?" into a standalone question before searching.
         """
-        started = time.perf_counter()
         question = self.validate(question)
-        hits, searched = self.retriever.retrieve(question, top_k or self.settings.top_k)
-        retrieved = time.perf_counter()
-        result = self.answerer.answer(question, hits, self.retriever.speller)
-        done = time.perf_counter()
-        return Answer(
-            question=question,
-            answer=result.answer,
-            abstained=result.abstained,
-            mode="extractive",
-            citations=result.citations,
-            search_query=searched,
-            timings_ms={
-                "retrieve": round((retrieved - started) * 1000, 2),
-                "answer": round((done - retrieved) * 1000, 2),
-                "total": round((done - started) * 1000, 2),
-            },
-        )
+        final = None
+        for event in self._answer(question, _messages(history), top_k, streaming=False):
+            if isinstance(event, AnswerFinal):
+                final = event.answer
+        assert final is not None
+        return final
 
     def stream(
         self, question: str, history: Sequence[Message | dict[str, Any]] = (), top_k: int | None = None
     ) -> Iterator[StreamEvent]:
         """The answer as text deltas, then one :class:`AnswerFinal` with the checked citations.
 
-        Validation errors are raised before the first event, so a caller can still refuse
-        the request cleanly.
+        The deltas are the answerer's raw text; the final answer may differ (citations
+        renumbered, unsupported sentences marked, or a fallback). Validation errors are
+        raised here, before any event.
         """
-        self.validate(question)
-        answer = self.ask(question, history, top_k)
-        # The extractive answer exists whole at once; streaming it word by word keeps one
-        # protocol for every answerer.
-        for piece in _word_pieces(answer.answer):
-            yield AnswerDelta(text=piece)
-        yield AnswerFinal(answer=answer)
+        question = self.validate(question)
+        return self._answer(question, _messages(history), top_k, streaming=True)
+
+    def _answer(
+        self, question: str, history: list[Message], top_k: int | None, streaming: bool
+    ) -> Iterator[StreamEvent]:
+        clock = _Clock()
+        condensed = (
+            self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
+        )
+        query = condensed or question
+        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k)
+        clock.mark("retrieve")
+        base = {"question": question, "search_query": searched, "condensed_question": condensed}
+        if self.generator is None:
+            answer = self._extractive(query, hits, base, clock)
+            for piece in _word_pieces(answer.answer):  # one protocol for every answerer
+                yield AnswerDelta(text=piece)
+            yield AnswerFinal(answer=answer)
+            return
+        llm_fields = {**base, "mode": "llm", "model": self.generator.model_name}
+        refusal = self.answerer.gate(self.answerer.analyse(query, self.retriever.speller), hits)
+        if refusal:  # the LLM is not asked what the articles cannot answer
+            yield AnswerFinal(answer=Answer(answer=refusal, abstained=True, timings_ms=clock.done(), **llm_fields))
+            return
+        outcome = yield from self.generator.generate(query, hits, streaming, clock)
+        if outcome.fallback:
+            answer = self._extractive(query, hits, base, clock)
+            update = {"fallback": outcome.fallback, "error": outcome.error, "model": self.generator.model_name}
+            yield AnswerFinal(answer=answer.model_copy(update=update))
+            return
+        checked = outcome.checked
+        assert checked is not None
+        yield AnswerFinal(
+            answer=Answer(
+                answer=checked.answer,
+                abstained=False,
+                citations=checked.citations,
+                claims=checked.claims,
+                citations_removed=checked.citations_removed,
+                timings_ms=clock.done(),
+                **llm_fields,
+            )
+        )
+
+    def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: _Clock) -> Answer:
+        result = self.answerer.answer(query, hits, self.retriever.speller)
+        return Answer(
+            answer=result.answer,
+            abstained=result.abstained,
+            mode="extractive",
+            citations=result.citations,
+            timings_ms=clock.done(),
+            **base,
+        )
+
+
+class _Clock:
+    """Milliseconds since the question arrived, per named step."""
+
+    def __init__(self) -> None:
+        self._start = self._last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def mark(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = round((now - self._last) * 1000, 2)
+        self._last = now
+
+    def since_start(self) -> float:
+        return round((time.perf_counter() - self._start) * 1000, 2)
+
+    def done(self) -> dict[str, float]:
+        self.mark("answer")
+        return {**self.timings, "total": self.since_start()}
+
+
+def _messages(history: Sequence[Message | dict[str, Any]]) -> list[Message]:
+    return [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
 
 
 def _word_pieces(text: str, words: int = 4) -> Iterator[str]:
     """``text`` in pieces of a few words each, whitespace kept (so they join back exactly)."""
-    import re
-
     tokens = re.findall(r"\S+\s*|\s+", text)
     for i in range(0, len(tokens), words):
         yield "".join(tokens[i : i + words])

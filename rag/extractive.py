@@ -187,14 +187,23 @@ class ExtractiveAnswerer:
         corrected = speller.correct(question)
         return QuestionInfo(self.stems(corrected), names, missing, question_type(question))
 
+    def gate(self, info: QuestionInfo, hits: list[Hit]) -> str | None:
+        """Why the articles cannot answer this (a name they never mention, nothing similar enough), or ``None``.
+
+        Every answerer, the LLM included, goes through this before answering.
+        """
+        if info.missing_names:
+            return f"The articles do not cover this: none of them mentions {', '.join(info.missing_names)}."
+        if not hits or max(h.dense for h in hits) < self._threshold:
+            return "The articles do not cover this question."
+        return None
+
     def answer(self, question: str, hits: list[Hit], speller: SpellingCorrector) -> ExtractiveResult:
         """Answer from ``hits``, or abstain with the reason."""
         info = self.analyse(question, speller)
-        if info.missing_names:
-            listed = ", ".join(info.missing_names)
-            return _abstain(f"The articles do not cover this: none of them mentions {listed}.")
-        if not hits or max(h.dense for h in hits) < self._threshold:
-            return _abstain("The articles do not cover this question.")
+        refusal = self.gate(info, hits)
+        if refusal:
+            return _abstain(refusal)
         candidates = self._score(info, hits)
         if not candidates or candidates[0].score <= 0:
             return _abstain("The articles do not cover this question.")

@@ -24,6 +24,14 @@ class EmbedBackend(str, Enum):
     openai = "openai"
 
 
+class AnswererChoice(str, Enum):
+    """Who writes answers."""
+
+    auto = "auto"  # the LLM when OPENAI_API_KEY or RAG_LLM_BASE_URL is set, else extractive
+    extractive = "extractive"
+    llm = "llm"
+
+
 class Settings(BaseSettings):
     """Everything the engine can be told; built once and passed explicitly."""
 
@@ -68,6 +76,28 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
 
+    answerer: AnswererChoice = Field(
+        AnswererChoice.auto,
+        description="'auto' uses the LLM when OPENAI_API_KEY or RAG_LLM_BASE_URL is set, else the offline answerer.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="An OpenAI-compatible server (llama.cpp, Ollama, vLLM...); unset = OpenAI itself."
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM server.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for the LLM server; falls back to OPENAI_API_KEY. Never logged."
+    )
+    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    llm_max_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write, in tokens.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
+    llm_retry_backoff_s: float = Field(1.0, ge=0, description="Pause before the one retry after an LLM error.")
+    min_supported_ratio: float = Field(
+        0.5, ge=0, le=1, description="Fall back to the extractive answer when fewer LLM sentences are supported."
+    )
+    support_similarity: float = Field(
+        0.55, ge=0, le=1, description="Embedding cosine from which a sentence counts as supported by its passage."
+    )
+
     ingest_lock_timeout_s: float = Field(
         60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
     )
@@ -79,6 +109,20 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by POST /api/ingest.")
     max_upload_files: int = Field(20, ge=1, description="Most files accepted by one POST /api/ingest.")
+
+    def llm_key(self) -> str | None:
+        """The LLM key: RAG_LLM_API_KEY, else OPENAI_API_KEY."""
+        import os
+
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY") or None
+
+    def use_llm(self) -> bool:
+        """Whether answers are written by an LLM."""
+        if self.answerer == AnswererChoice.auto:
+            return bool(self.llm_base_url or self.llm_key())
+        return self.answerer == AnswererChoice.llm
 
     @property
     def chroma_path(self) -> Path:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
 from helpers import ROOT
 
 
@@ -78,7 +77,5 @@ def start_rag_server(
         **(extra_env or {}),
     }
     url = f"http://127.0.0.1:{port}"
-    process = start_process(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz"
-    )
+    process = start_process([sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz")
     return RunningServer(url, process, log_path)

@@ -61,7 +61,9 @@ def test_ask_returns_the_cited_contract(server: RunningServer) -> None:
 
 
 def test_ask_out_of_corpus_abstains(server: RunningServer) -> None:
-    answer = Answer.model_validate(httpx.post(f"{server.url}/api/ask", json={"question": "Who won the World Cup?"}).json())
+    answer = Answer.model_validate(
+        httpx.post(f"{server.url}/api/ask", json={"question": "Who won the World Cup?"}).json()
+    )
     assert answer.abstained and answer.citations == []
 
 
@@ -152,9 +154,7 @@ def test_openai_client_completion_and_stream(server: RunningServer) -> None:
 
     client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
     assert [m.id for m in client.models.list()] == ["newsdesk-qa"]
-    completion = client.chat.completions.create(
-        model="newsdesk-qa", messages=[{"role": "user", "content": WITKOFF[0]}]
-    )
+    completion = client.chat.completions.create(model="newsdesk-qa", messages=[{"role": "user", "content": WITKOFF[0]}])
     content = completion.choices[0].message.content or ""
     answer = Answer.model_validate(completion.model_extra["answer"])  # type: ignore[index]
     assert_contract(answer, SEEDS)
@@ -197,7 +197,7 @@ def test_gradio_client_asks_through_the_mounted_ui(server: RunningServer) -> Non
     assert box == ""  # the question box is cleared for the next question
     reply = " ".join(part["text"] for part in chat[-1]["content"])
     assert chat[-1]["role"] == "assistant" and 'class="cite-chip"' in reply
-    assert WITKOFF[1] in panel and f"<mark>" in panel and "progress" in panel
+    assert WITKOFF[1] in panel and "<mark>" in panel and "progress" in panel
 
 
 # --- a server with an API key and a writable corpus ---
@@ -255,16 +255,18 @@ def test_openai_client_with_a_wrong_key_gets_a_clear_error(keyed_server: Running
 def test_upload_is_indexed_and_answerable(keyed_server: RunningServer) -> None:
     url, auth = keyed_server.url, {"Authorization": f"Bearer {KEY}"}
     article = (
-        "Zanzibar Harbour Reopens\n\n"
-        "The harbour authority said on Monday that the quarantined Qorvath freighter carried 312 containers. "
-        "Officials expect the Qorvath inspection to end within nine days."
-    ).encode()
+        b"Zanzibar Harbour Reopens\n\n"
+        b"The harbour authority said on Monday that the quarantined Qorvath freighter carried 312 containers. "
+        b"Officials expect the Qorvath inspection to end within nine days."
+    )
     response = httpx.post(f"{url}/api/ingest", files=[("files", ("qorvath.txt", article, "text/plain"))], headers=auth)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["saved"] == ["qorvath.txt"] and body["added"] == ["qorvath.txt"]
     answer = Answer.model_validate(
-        httpx.post(f"{url}/api/ask", json={"question": "How many containers did the Qorvath carry?"}, headers=auth).json()
+        httpx.post(
+            f"{url}/api/ask", json={"question": "How many containers did the Qorvath carry?"}, headers=auth
+        ).json()
     )
     assert_contract(answer, keyed_server.corpus)  # type: ignore[attr-defined]
     assert_cites(answer, "qorvath.txt", "312 containers")

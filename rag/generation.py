@@ -1,0 +1,91 @@
+"""Answers written by an LLM, then checked: the LLM half of the Assistant."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Generator as Gen
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.llms import LLM
+
+from rag.checking import AnswerChecker, CheckedAnswer
+from rag.contract import AnswerDelta, Message
+from rag.llm import LlmClient, LlmError
+from rag.prompts import build_messages, condense_by_rule, condense_messages, needs_condensing
+from rag.quotes import OriginalTexts
+from rag.retrieval import Hit
+from rag.settings import Settings
+from rag.support import HeuristicJudge
+
+if TYPE_CHECKING:
+    from rag.assistant import _Clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What generation produced: a checked answer, or why the extractive answer must replace it."""
+
+    checked: CheckedAnswer | None = None
+    fallback: str | None = None  # "unsupported" | "llm_error"
+    error: str | None = None
+
+
+class Generator:
+    """Prompts the LLM with numbered passages and checks what it writes."""
+
+    def __init__(self, llm: LLM, settings: Settings, embedding: Any, texts: OriginalTexts):
+        self.client = LlmClient(llm, settings)
+        self.model_name = settings.llm_model
+        self.judge = HeuristicJudge(embedding, settings.support_similarity)
+        self.checker = AnswerChecker(self.judge, texts)
+        self._settings = settings
+
+    def condense(self, question: str, history: list[Message]) -> str | None:
+        """A standalone version of a follow-up, by the LLM (by rule if it fails); ``None`` if not needed."""
+        if not needs_condensing(question, history):
+            return None
+        try:
+            reply = self.client.complete(condense_messages(question, history))
+        except LlmError as exc:
+            log.warning("condensing by rule: %s", exc)
+            return condense_by_rule(question, history)
+        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+        rewritten = (
+            re.sub(r"^(standalone question|question)\s*:\s*", "", lines[0], flags=re.I).strip(" \"'") if lines else ""
+        )
+        # A small model may ramble or answer instead of rewriting: keep only a plausible question.
+        if not rewritten or len(rewritten) > 2 * len(question) + 80:
+            return condense_by_rule(question, history)
+        return rewritten if rewritten != question else None
+
+    def generate(
+        self, question: str, hits: list[Hit], streaming: bool, clock: _Clock
+    ) -> Gen[AnswerDelta, None, Outcome]:
+        """Yield the model's text deltas (when streaming); return the checked outcome."""
+        messages = build_messages(question, hits, self._settings.max_answer_sentences)
+        raw = ""
+        try:
+            if streaming:
+                for delta in self.client.stream(messages):
+                    if not raw:
+                        clock.timings["first_token"] = clock.since_start()
+                    raw += delta
+                    yield AnswerDelta(text=delta)
+            else:
+                raw = self.client.complete(messages)
+        except LlmError as exc:
+            log.warning("LLM failed, answering extractively: %s", exc)
+            return Outcome(fallback="llm_error", error=str(exc))
+        clock.mark("generate")
+        checked = self.checker.check(raw, hits, question)
+        clock.mark("check")
+        if checked.refused:
+            return Outcome(checked, "unsupported", "the LLM did not answer from the passages")
+        if checked.supported_ratio < self._settings.min_supported_ratio:
+            supported = sum(c.supported for c in checked.claims)
+            return Outcome(checked, "unsupported", f"{supported} of {len(checked.claims)} sentences were supported")
+        return Outcome(checked)

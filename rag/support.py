@@ -1,0 +1,118 @@
+"""Does a passage support a sentence? The heuristic judge used to check LLM answers (and by evals).
+
+A sentence is supported by its cited passages when every number, name and quotation
+in it appears in them, and it says what they say: its embedding is close to one of
+their sentences (cosine over ``threshold``) or most of its content words are there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+_WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]{2,}")
+# Capitalised by grammar, not names (a name that opens a sentence is still checked).
+_NOT_NAMES = frozenset(
+    "The This That These Those There They Their However But And According Also After Before During While When "
+    "Where What Which Who Why How It Its In On At For From With Without Monday Tuesday Wednesday Thursday Friday "
+    "Saturday Sunday January February March April May June July August September October November December "
+    "Despite Although Though Meanwhile Earlier Later Both Many Some Several Most Other Another Such Yes Not None "
+    "His Her Our Your One Two Three Four Five Six Seven Eight Nine Ten First Second Third Last Next Over Under "
+    "Since Until Because While Whether If Then Thus Therefore Still Yet Even Only Just Officials Analysts "
+    "According Speaking Asked Instead Overall Finally Today Yesterday Tomorrow Here All Any Each Every".split()
+)
+_STOP = frozenset(
+    "a an the and or but of to in on at by for with from about as into is are was were be been has have had "
+    "will would can could should may might that this these those it its he she they his her their said says "
+    "say also not no than then there which who whom what when where why how".split()
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A judge's decision on one sentence."""
+
+    supported: bool
+    score: float
+    reason: str | None = None
+
+
+class Judge(Protocol):
+    """Anything that decides whether ``passages`` support ``claim``."""
+
+    def judge(self, claim: str, passages: list[str]) -> Verdict: ...
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of ``text`` that carry meaning (no stop words, possessives folded)."""
+    words = {w.lower().replace("’", "'") for w in _WORD.findall(text)}
+    return {w[:-2] if w.endswith("'s") else w for w in words if w not in _STOP and len(w) > 2}
+
+
+def hard_check(claim: str, evidence: str) -> str | None:
+    """Why ``evidence`` cannot support ``claim`` (a number, name or quotation it lacks), or ``None``."""
+    missing_numbers = _numbers(claim) - _numbers(evidence)
+    if missing_numbers:
+        return f"number {sorted(missing_numbers)[0]} is not in the cited passages"
+    low = _norm(evidence)
+    for name in _NAME.findall(claim):
+        bare = re.sub(r"[’']s$", "", name)
+        if bare not in _NOT_NAMES and bare.lower() not in low:
+            return f"name {bare} is not in the cited passages"
+    for quoted in _QUOTED.findall(claim):
+        if _norm(quoted).strip(" ,.") not in low:
+            return "the quotation is not in the cited passages"
+    return None
+
+
+class HeuristicJudge:
+    """Numbers, names and quotations must match; meaning by embedding similarity or word overlap.
+
+    ``embed`` maps texts to vectors (the index's own embedding model); the threshold is
+    calibrated on the seed articles (see the README).
+    """
+
+    def __init__(self, embed: object, threshold: float, min_overlap: float = 0.75):
+        self._embed = embed
+        self._threshold = threshold
+        self._min_overlap = min_overlap
+
+    def similarity(self, claim: str, sentences: list[str]) -> list[float]:
+        """Cosine of ``claim`` to each of ``sentences``."""
+        if not sentences:
+            return []
+        vectors = np.asarray(self._embed.get_text_embedding_batch([claim, *sentences]), dtype=np.float32)  # type: ignore[attr-defined]
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        return [float(x) for x in vectors[1:] @ vectors[0]]
+
+    def judge(self, claim: str, passages: list[str]) -> Verdict:
+        """Whether ``passages`` (the cited ones, together) support ``claim``."""
+        if not passages:
+            return Verdict(False, 0.0, "no citation")
+        evidence = "\n".join(passages)
+        problem = hard_check(claim, evidence)
+        words = content_words(claim)
+        overlap = len(words & content_words(evidence)) / len(words) if words else 0.0
+        sentences = [s for p in passages for s in re.split(r"(?<=[.!?”])\s+", p) if s.strip()]
+        cosine = max(self.similarity(claim, sentences), default=0.0)
+        score = round(max(cosine, overlap * 0.9), 4)
+        if problem:
+            return Verdict(False, score, problem)
+        if cosine >= self._threshold or overlap >= self._min_overlap:
+            return Verdict(True, score)
+        return Verdict(False, score, f"says something the cited passages do not (similarity {cosine:.2f})")
