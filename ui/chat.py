@@ -44,6 +44,7 @@ CSS = """
   vertical-align:super; line-height:1.4; }
 .cite-chip:hover { background:#1e3a8a; color:#fff; }
 .abstain { border-left:4px solid #f59e0b; padding:.2em .7em; background:#fffbeb; color:#78350f; }
+.unsupported { font-size:.7em; color:#b91c1c; border:1px solid #fca5a5; border-radius:.5em; padding:0 .3em; }
 .fallback-note { font-size:.8em; color:#92400e; margin-top:.5em; }
 .src-card { border:1px solid #e5e7eb; border-radius:8px; padding:.6em .8em; margin-bottom:.6em; }
 .src-card.active { border-color:#2563eb; box-shadow:0 0 0 2px #bfdbfe; }
@@ -73,9 +74,13 @@ def render_answer(answer: Answer, turn: int) -> str:
             ),
             html.escape(answer.answer),
         )
+    body = body.replace(
+        "[unsupported]", '<span class="unsupported" title="the cited passages do not support this">unverified</span>'
+    )
     if answer.fallback:
         why = "its sentences were not supported by the passages" if answer.fallback == "unsupported" else "it failed"
-        body += f'<div class="fallback-note">The LLM answer was replaced by quoted sentences because {why}.</div>'
+        detail = f" ({html.escape(answer.error)})" if answer.error else ""
+        body += f'<div class="fallback-note">The LLM answer was replaced by quoted sentences: {why}{detail}.</div>'
     return body
 
 
