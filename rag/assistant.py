@@ -159,7 +159,10 @@ class Assistant:
         outcome = yield from self.generator.generate(query, hits, streaming, clock)
         if outcome.fallback:
             answer = self._extractive(query, hits, base, clock)
-            update = {"fallback": outcome.fallback, "error": outcome.error, "model": self.generator.model_name}
+            update: dict[str, Any] = {"fallback": outcome.fallback, "error": outcome.error}
+            update["model"] = self.generator.model_name
+            if outcome.checked is not None:  # why the model's answer was rejected, sentence by sentence
+                update |= {"claims": outcome.checked.claims, "citations_removed": outcome.checked.citations_removed}
             yield AnswerFinal(answer=answer.model_copy(update=update))
             return
         checked = outcome.checked

@@ -49,7 +49,10 @@ class Answer(BaseModel):
     condensed_question: str | None = Field(
         None, description="The standalone question a follow-up was rewritten to, when history changed it."
     )
-    claims: list[Claim] = Field(default_factory=list, description="Per-sentence support check of the answer.")
+    claims: list[Claim] = Field(
+        default_factory=list,
+        description="Per-sentence support check of the LLM's answer (of the rejected one when 'fallback' is set).",
+    )
     citations_removed: int = Field(0, description="Citations the LLM made to passages that do not exist.")
     fallback: str | None = Field(
         None, description="Why the extractive answer replaced the LLM's: 'unsupported' or 'llm_error'."
