@@ -126,8 +126,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for mode, r in rows.items():
         print(
-            f"| {mode} | {r['supported']}/{r['sentences']} | {r['citations_removed']} | {r['fallbacks']}/{r['questions']} "
-            f"| {r['abstained']} | {r['median_first_token_s']} | {r['median_total_s']} |"
+            f"| {mode} | {r['supported']}/{r['sentences']} | {r['citations_removed']} "
+            f"| {r['fallbacks']}/{r['questions']} | {r['abstained']} | {r['median_first_token_s']} | {r['median_total_s']} |"
         )
 
 
