@@ -127,7 +127,8 @@ def main() -> None:
     for mode, r in rows.items():
         print(
             f"| {mode} | {r['supported']}/{r['sentences']} | {r['citations_removed']} "
-            f"| {r['fallbacks']}/{r['questions']} | {r['abstained']} | {r['median_first_token_s']} | {r['median_total_s']} |"
+            f"| {r['fallbacks']}/{r['questions']} | {r['abstained']} "
+            f"| {r['median_first_token_s']} | {r['median_total_s']} |"
         )
 
 
