@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # torch==2.13.0 first: the CPU wheel on this machine's disk (a bare requirement pulls CUDA).
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
 
-.PHONY: run test lint ingest bench clean
+.PHONY: run test lint ingest bench eval clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(DEV_STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
+
+# The full golden suite, extractive mode, heuristic judge, with the baseline row and the judge check.
+eval: ingest
+	$(RAG) eval --suite evals/golden.jsonl --mode extractive --baseline --check-judge
 
 clean:
 	rm -rf .index .pytest_cache tests/artifacts

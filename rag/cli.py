@@ -38,6 +38,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
 
+    p = sub.add_parser("eval", help="run an eval suite and write reports (see evals/README.md)")
+    p.add_argument("--suite", type=Path, default=Path("evals/golden.jsonl"), help="JSONL suite")
+    p.add_argument("--mode", choices=["extractive", "llm"], help="answerer (default: as configured)")
+    p.add_argument("--judge", choices=["heuristic", "llm"], default="heuristic")
+    p.add_argument("--out", type=Path, help="report folder (default reports/<date-time>)")
+    p.add_argument("--url", help="evaluate a running server instead of the library in-process")
+    p.add_argument("--baseline", action="store_true", help="also run the plain LlamaIndex pipeline")
+    p.add_argument("--compare", type=Path, help="an earlier report folder: flag regressions")
+    p.add_argument(
+        "--check-judge", nargs="?", const="evals/judge_check.jsonl", help="score the judge on known verdicts"
+    )
+    p.add_argument("--limit", type=int, default=0, help="only the first N cases")
+
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
@@ -66,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(settings)
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "eval":
+            from evals.runner import main as run_eval
+
+            return run_eval(args)
         return _query(settings, args)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)

@@ -19,6 +19,9 @@ from rag.server.schemas import (
     Health,
     IngestResult,
     Readiness,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
     SourceList,
     SourceSummary,
     SourceText,
@@ -92,6 +95,29 @@ def build_api_router() -> APIRouter:
         # StreamingResponse runs a sync iterator in the thread pool: the event loop stays free.
         return StreamingResponse(
             sse_stream(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @router.post("/search", response_model=SearchResult, summary="Ranked passages for a query (no answer)")
+    async def search(body: SearchRequest, request: Request) -> SearchResult:
+        assistant = await current_assistant(request)
+        check_question(assistant, body.query)
+        hits, searched = await run_in_threadpool(assistant.search, body.query, body.top_k)
+        return SearchResult(
+            query=body.query,
+            searched=searched,
+            hits=[
+                SearchHit(
+                    source=h.source,
+                    title=h.title,
+                    date=h.date,
+                    start=h.start,
+                    end=h.end,
+                    text=h.text,
+                    score=h.score,
+                    dense=h.dense,
+                )
+                for h in hits
+            ],
         )
 
     @router.get("/sources", response_model=SourceList, summary="The indexed articles")

@@ -32,6 +32,36 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50, description="Passages handed to the answerer (default from settings).")
 
 
+class SearchRequest(BaseModel):
+    """A query for the retriever alone."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: str = Field(description="What to search for.")
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to return (default from settings).")
+
+
+class SearchHit(BaseModel):
+    """One retrieved passage (a chunk), best first."""
+
+    source: str
+    title: str
+    date: str | None = None
+    start: int = Field(description="Start offset of the chunk in the original file.")
+    end: int
+    text: str = Field(description="The chunk's cleaned text.")
+    score: float = Field(description="Fused rank score.")
+    dense: float = Field(description="Cosine of the chunk to the query.")
+
+
+class SearchResult(BaseModel):
+    """Ranked passages and the query actually searched (spelling corrected)."""
+
+    query: str
+    searched: str
+    hits: list[SearchHit]
+
+
 class SourceSummary(BaseModel):
     """One article of the corpus."""
 

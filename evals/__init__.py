@@ -1,0 +1,1 @@
+"""Evals: golden suites (JSONL), metrics, judges and reports for `rag eval`."""

@@ -1,0 +1,213 @@
+"""``rag eval``: run a suite against a target, score every case, aggregate, gate on thresholds."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections import defaultdict
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from evals import metrics as m
+from evals.judges import build_judge, check_judge, claims_of
+from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, Target, UrlTarget
+from rag.support import Judge
+
+HEADLINE = [
+    "hit_at_k",
+    "mrr",
+    "context_recall",
+    "key_fact_recall",
+    "citation_validity",
+    "citation_recall",
+    "citation_precision",
+    "faithfulness",
+]
+
+
+def load_suite(path: Path) -> list[Case]:
+    """The cases of a JSONL suite."""
+    return [Case.model_validate_json(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def load_thresholds(suite: Path) -> dict[str, float]:
+    """``<suite>.thresholds.json`` beside the suite (metric → minimum), if there is one."""
+    path = suite.with_name(suite.stem + ".thresholds.json")
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+def score_case(case: Case, reply: Reply, judge: Judge, corpus_dir: Path) -> dict[str, Any]:
+    """Every metric of one case."""
+    answer = reply.answer
+    sources = [s for s, _ in reply.retrieved]
+    contexts = [t for _, t in reply.retrieved]
+    stated = m.statements(answer.answer) if not answer.abstained else []
+    quotes = {c.id: c.quote for c in answer.citations}
+    recall, precision = m.citation_recall_precision(stated, quotes, judge) if stated else (None, None)
+    claims = claims_of(judge, answer.answer) if not answer.abstained else []
+    row: dict[str, Any] = {
+        "id": case.id,
+        "category": case.category,
+        "question": case.question,
+        "answer": answer.answer,
+        "citations": [c.model_dump(include={"id", "source", "start", "end", "quote"}) for c in answer.citations],
+        "abstained": answer.abstained,
+        "must_refuse": case.must_refuse,
+        "mode": answer.mode,
+        "fallback": answer.fallback,
+        "hit_at_k": m.hit_at_k(sources, case.expected_sources),
+        "mrr": m.reciprocal_rank(sources, case.expected_sources),
+        "context_recall": m.context_recall(contexts, case.key_facts),
+        "key_fact_recall": m.key_fact_recall(answer.answer, case.key_facts) if not case.must_refuse else None,
+        "correct_refusal": answer.abstained == case.must_refuse,
+        "citation_validity": m.citation_validity(answer.citations, corpus_dir),
+        "citation_recall": recall,
+        "citation_precision": precision,
+        "faithfulness": m.faithfulness(claims, contexts, judge),
+        "latency_ms": round(reply.latency_ms, 2),
+        "answer_words": len(answer.answer.split()),
+    }
+    row["problems"] = problems(row, case)
+    return row
+
+
+def problems(row: dict[str, Any], case: Case) -> list[str]:
+    """Why a case is not perfect, in words."""
+    out = []
+    if not row["correct_refusal"]:
+        out.append("refused a question the articles answer" if row["abstained"] else "answered instead of refusing")
+    if row["hit_at_k"] == 0:
+        out.append(f"retrieval missed {', '.join(case.expected_sources)}")
+    if row["key_fact_recall"] is not None and row["key_fact_recall"] < 1:
+        missing = [g[0] for g in case.key_facts if not m.fact_found(row["answer"], g)]
+        out.append(f"missing key fact(s): {'; '.join(missing)}")
+    for name in ("citation_validity", "citation_recall", "faithfulness"):
+        if row[name] is not None and row[name] < 1:
+            out.append(f"{name} {row[name]:.2f}")
+    return out
+
+
+def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Suite-level metrics, overall and per category."""
+    summary: dict[str, Any] = {name: _round(m.mean([r[name] for r in rows])) for name in HEADLINE}
+    precision, recall = m.abstention_scores([(r["must_refuse"], r["abstained"]) for r in rows])
+    latencies = [r["latency_ms"] for r in rows]
+    summary |= {
+        "refusal_precision": _round(precision),
+        "refusal_recall": _round(recall),
+        "correct_refusal": _round(m.mean([float(r["correct_refusal"]) for r in rows])),
+        "latency_p50_ms": _round(m.percentile(latencies, 0.5)),
+        "latency_p95_ms": _round(m.percentile(latencies, 0.95)),
+        "answer_words": _round(m.mean([float(r["answer_words"]) for r in rows])),
+        "fallbacks": sum(r["fallback"] is not None for r in rows),
+        "cases": len(rows),
+    }
+    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_category[r["category"]].append(r)
+    summary["by_category"] = {
+        cat: {name: _round(m.mean([r[name] for r in rs])) for name in [*HEADLINE, "correct_refusal"]}
+        | {"cases": len(rs)}
+        for cat, rs in sorted(by_category.items())
+    }
+    return summary
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def run_suite(target: Target, cases: list[Case], judge: Judge, corpus_dir: Path, progress: bool) -> dict[str, Any]:
+    """Answer and score every case; the report's data."""
+    from tqdm import tqdm
+
+    rows = [
+        score_case(c, target.run(c), judge, corpus_dir) for c in tqdm(cases, desc=target.name, disable=not progress)
+    ]
+    return {"target": target.name, "summary": aggregate(rows), "cases": rows}
+
+
+def below_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    """The metrics under their minimum, as readable lines."""
+    return [
+        f"{name} {summary.get(name)} < {minimum}"
+        for name, minimum in thresholds.items()
+        if summary.get(name) is None or summary[name] < minimum
+    ]
+
+
+def versions() -> dict[str, str]:
+    """Versions of what produced the numbers."""
+    out = {"python": platform.python_version()}
+    for package in ("newsdesk-qa", "llama-index-core", "chromadb", "onnxruntime"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def main(args: Any) -> int:
+    """Entry point of ``rag eval`` (arguments parsed by rag.cli)."""
+    from evals.report import write_reports
+    from rag.settings import AnswererChoice, Settings
+
+    settings = Settings()
+    if args.mode:
+        settings = settings.model_copy(update={"answerer": AnswererChoice(args.mode)})
+    from rag import Assistant
+    from rag.embedding import build_embedding
+
+    assistant = None if args.url else Assistant(settings)
+    embedding = assistant.embedding if assistant else build_embedding(settings)
+    judge = build_judge(args.judge, settings, embedding)
+    report: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "suite": str(args.suite),
+        "judge": args.judge,
+        "config": settings.model_dump(mode="json", exclude={"api_key", "llm_api_key"}),
+        "versions": versions(),
+    }
+    if args.check_judge:
+        report["judge_check"] = check_judge(judge, Path(args.check_judge))
+    cases = load_suite(Path(args.suite))[: args.limit or None]
+    corpus_dir = assistant.corpus_dir if assistant else settings.corpus_dir
+    target: Target = (
+        UrlTarget(args.url, settings.api_key.get_secret_value() if settings.api_key else None)
+        if args.url
+        else AssistantTarget(assistant)
+    )
+    report["run"] = run_suite(target, cases, judge, corpus_dir, progress=sys.stderr.isatty())
+    if args.baseline:
+        baseline = BaselineTarget(corpus_dir, embedding, settings.top_k)
+        report["baseline"] = run_suite(baseline, cases, judge, corpus_dir, progress=sys.stderr.isatty())
+    if args.compare:
+        report["compare"] = json.loads((Path(args.compare) / "report.json").read_text("utf-8"))["run"]["summary"]
+    failed = below_thresholds(report["run"]["summary"], load_thresholds(Path(args.suite)))
+    report["failed_thresholds"] = failed
+    out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
+    write_reports(report, out)
+    print_summary(report, out)
+    return 1 if failed else 0
+
+
+def print_summary(report: dict[str, Any], out: Path) -> None:
+    """The headline table on stdout."""
+    rows = [("run", report["run"])] + ([("baseline", report["baseline"])] if "baseline" in report else [])
+    names = [*HEADLINE, "correct_refusal", "latency_p50_ms", "answer_words"]
+    print("| target | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for _, run in rows:
+        s = run["summary"]
+        print(f"| {run['target']} | " + " | ".join("–" if s[n] is None else f"{s[n]}" for n in names) + " |")
+    if "judge_check" in report:
+        jc = report["judge_check"]
+        print(
+            f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, by kind {jc['by_kind']}"
+        )
+    for line in report["failed_thresholds"]:
+        print(f"BELOW THRESHOLD: {line}")
+    print(f"reports written to {out}/ (report.json, report.md, report.html)")
