@@ -105,7 +105,7 @@ class BaselineTarget:
         nodes = self.retriever.retrieve(case.question)
         top = nodes[0].node
         source = top.metadata["source"]
-        start, end = top.start_char_idx or 0, top.end_char_idx or 0
+        start, end = getattr(top, "start_char_idx", 0) or 0, getattr(top, "end_char_idx", 0) or 0
         quote = (self.corpus_dir / source).read_text("utf-8")[start:end]
         answer = Answer(
             question=case.question,

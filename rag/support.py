@@ -91,13 +91,21 @@ class HeuristicJudge:
         self._embed = embed
         self._threshold = threshold
         self._min_overlap = min_overlap
+        self._cache: dict[str, np.ndarray] = {}  # text → unit vector: passages repeat across claims
 
     def similarity(self, claim: str, sentences: list[str]) -> list[float]:
         """Cosine of ``claim`` to each of ``sentences``."""
         if not sentences:
             return []
-        vectors = np.asarray(self._embed.get_text_embedding_batch([claim, *sentences]), dtype=np.float32)  # type: ignore[attr-defined]
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        texts = [claim, *sentences]
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            batch = np.asarray(self._embed.get_text_embedding_batch(missing), dtype=np.float32)  # type: ignore[attr-defined]
+            batch /= np.linalg.norm(batch, axis=1, keepdims=True) + 1e-12
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            self._cache.update(zip(missing, batch))
+        vectors = np.stack([self._cache[t] for t in texts])
         return [float(x) for x in vectors[1:] @ vectors[0]]
 
     def judge(self, claim: str, passages: list[str]) -> Verdict:
