@@ -37,9 +37,9 @@ test: $(DEV_STAMP)
 	$(PY) -m pytest
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check rag ui tests bench
-	$(VENV)/bin/ruff format --check rag ui tests bench
-	$(VENV)/bin/mypy rag ui
+	$(VENV)/bin/ruff check rag ui evals tests bench
+	$(VENV)/bin/ruff format --check rag ui evals tests bench
+	$(VENV)/bin/mypy rag ui evals
 
 bench: $(STAMP)
 	$(PY) bench/engine.py

@@ -109,7 +109,8 @@ def bar_chart(title: str, bars: dict[str, float | None], width: int = 520) -> st
     """Horizontal bars in [0, 1] as inline SVG."""
     height = 24 * len(bars) + 30
     parts = [
-        f'<svg width="{width}" height="{height}" role="img"><text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
+        f'<svg width="{width}" height="{height}" role="img">'
+        f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
     ]
     for i, (label, value) in enumerate(bars.items()):
         y = 26 + 24 * i
@@ -132,7 +133,8 @@ def histogram(values: list[float], title: str, bins: int = 12, width: int = 520)
     top = max(counts)
     bar = (width - 40) // bins
     parts = [
-        f'<svg width="{width}" height="170" role="img"><text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
+        f'<svg width="{width}" height="170" role="img">'
+        f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
     ]
     for i, c in enumerate(counts):
         h = int(120 * c / top)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sys
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ HEADLINE = [
     "citation_precision",
     "faithfulness",
 ]
+FAST_SIZE = 15  # the CI subset (pytest): about 15 cases, every category
 
 
 def load_suite(path: Path) -> list[Case]:
@@ -33,10 +35,30 @@ def load_suite(path: Path) -> list[Case]:
     return [Case.model_validate_json(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def load_thresholds(suite: Path) -> dict[str, float]:
-    """``<suite>.thresholds.json`` beside the suite (metric → minimum), if there is one."""
+def fast_subset(cases: list[Case], size: int = FAST_SIZE) -> list[Case]:
+    """A stratified sample: cases taken round-robin across categories, in file order.
+
+    Every category is represented, so the CI subset exercises refusals, follow-ups and
+    false premises as well as single facts; the order is fixed, so runs are comparable.
+    """
+    by_category: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        by_category[case.category].append(case)
+    queues = [list(reversed(group)) for group in by_category.values()]
+    picked: list[Case] = []
+    while len(picked) < size and any(queues):
+        for queue in queues:
+            if queue and len(picked) < size:
+                picked.append(queue.pop())
+    return picked
+
+
+def load_thresholds(suite: Path, fast: bool = False) -> dict[str, float]:
+    """Minimums (metric → value) from ``<suite>.thresholds.json``: its "full" or "fast" part."""
     path = suite.with_name(suite.stem + ".thresholds.json")
-    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text("utf-8")).get("fast" if fast else "full", {}))
 
 
 def score_case(case: Case, reply: Reply, judge: Judge, corpus_dir: Path) -> dict[str, Any]:
@@ -143,10 +165,8 @@ def versions() -> dict[str, str]:
     """Versions of what produced the numbers."""
     out = {"python": platform.python_version()}
     for package in ("newsdesk-qa", "llama-index-core", "chromadb", "onnxruntime"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
@@ -165,15 +185,17 @@ def main(args: Any) -> int:
     embedding = assistant.embedding if assistant else build_embedding(settings)
     judge = build_judge(args.judge, settings, embedding)
     report: dict[str, Any] = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "suite": str(args.suite),
+        "subset": "fast" if args.fast else f"first {args.limit}" if args.limit else "all",
         "judge": args.judge,
         "config": settings.model_dump(mode="json", exclude={"api_key", "llm_api_key"}),
         "versions": versions(),
     }
     if args.check_judge:
         report["judge_check"] = check_judge(judge, Path(args.check_judge))
-    cases = load_suite(Path(args.suite))[: args.limit or None]
+    cases = load_suite(Path(args.suite))
+    cases = fast_subset(cases) if args.fast else cases[: args.limit or None]
     corpus_dir = assistant.corpus_dir if assistant else settings.corpus_dir
     target: Target = (
         UrlTarget(args.url, settings.api_key.get_secret_value() if settings.api_key else None)
@@ -186,7 +208,7 @@ def main(args: Any) -> int:
         report["baseline"] = run_suite(baseline, cases, judge, corpus_dir, progress=sys.stderr.isatty())
     if args.compare:
         report["compare"] = json.loads((Path(args.compare) / "report.json").read_text("utf-8"))["run"]["summary"]
-    failed = below_thresholds(report["run"]["summary"], load_thresholds(Path(args.suite)))
+    failed = below_thresholds(report["run"]["summary"], load_thresholds(Path(args.suite), args.fast))
     report["failed_thresholds"] = failed
     out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
     write_reports(report, out)
@@ -206,7 +228,8 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
     if "judge_check" in report:
         jc = report["judge_check"]
         print(
-            f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, by kind {jc['by_kind']}"
+            f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, "
+            f"by kind {jc['by_kind']}"
         )
     for line in report["failed_thresholds"]:
         print(f"BELOW THRESHOLD: {line}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,8 @@ class BaselineTarget:
         from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
+        # The reader warns once per file that PDF/DOCX readers are missing; the corpus is plain text.
+        logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
         documents = SimpleDirectoryReader(str(corpus_dir), filename_as_id=True).load_data()
         for doc in documents:
             doc.metadata["source"] = Path(doc.metadata["file_path"]).relative_to(corpus_dir.resolve()).as_posix()

@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check-judge", nargs="?", const="evals/judge_check.jsonl", help="score the judge on known verdicts"
     )
     p.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    p.add_argument("--fast", action="store_true", help="the CI subset: ~15 cases, every category (fast thresholds)")
 
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")

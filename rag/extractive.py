@@ -312,8 +312,7 @@ class ExtractiveAnswerer:
             if any(cit.source == c.hit.source and cit.start < end and start < cit.end for cit in citations):
                 continue  # already quoted as part of another citation
             n = len(citations) + 1
-            display = _join_display([_sentence_text(c.hit, i) for i in range(first, last + 1)])
-            parts.append(_with_marker(display, n))
+            parts.append(_marked_display([_sentence_text(c.hit, i) for i in range(first, last + 1)], n))
             citations.append(
                 Citation(
                     id=n,
@@ -347,12 +346,13 @@ def _is_full_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "!", "?", "”", '"', "’")) and len(text.split()) >= 4
 
 
-def _join_display(sentences: list[str]) -> str:
-    """Sentences for display; list items after an intro line become "a; b; c"."""
+def _marked_display(sentences: list[str], n: int) -> str:
+    """Sentences for display, each carrying ``[n]`` (every claim cites its passage);
+    list items after an intro line become one sentence "intro a; b; c [n]."."""
     if len(sentences) > 1 and sentences[0].endswith(":"):
         items = [s.rstrip(".;") for s in sentences[1:]]
-        return f"{sentences[0]} {'; '.join(items)}."
-    return " ".join(sentences)
+        return _with_marker(f"{sentences[0]} {'; '.join(items)}.", n)
+    return " ".join(_with_marker(s, n) for s in sentences)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import Stemmer
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
@@ -76,6 +77,8 @@ class SpellingCorrector:
         for word in vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
         self._cutoff = cutoff
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stems = set(self._stemmer.stemWords(vocabulary))
 
     def known(self, word: str) -> bool:
         """Whether the corpus uses ``word`` (case-insensitive)."""
@@ -86,6 +89,8 @@ class SpellingCorrector:
         lower = word.lower()
         if len(lower) < 4 or self._in_dictionary(lower):
             return False
+        if self._stemmer.stemWord(lower) in self._stems:
+            return False  # "cancelling" where the articles say "canceled": same stem, not a name
         return self.closest(lower) is None
 
     def _in_dictionary(self, word: str) -> bool:

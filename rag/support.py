@@ -72,7 +72,7 @@ def hard_check(claim: str, evidence: str) -> str | None:
     low = _norm(evidence)
     for name in _NAME.findall(claim):
         bare = re.sub(r"[’']s$", "", name)
-        if bare not in _NOT_NAMES and bare.lower() not in low:
+        if bare not in _NOT_NAMES and _norm(bare) not in low:
             return f"name {bare} is not in the cited passages"
     for quoted in _QUOTED.findall(claim):
         if _norm(quoted).strip(" ,.") not in low:
