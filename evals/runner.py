@@ -53,12 +53,19 @@ def fast_subset(cases: list[Case], size: int = FAST_SIZE) -> list[Case]:
     return picked
 
 
-def load_thresholds(suite: Path, fast: bool = False) -> dict[str, float]:
-    """Minimums (metric → value) from ``<suite>.thresholds.json``: its "full" or "fast" part."""
+def load_thresholds(suite: Path, fast: bool = False, mode: str = "extractive") -> dict[str, float]:
+    """Minimums (metric → value) from ``<suite>.thresholds.json``: its "full" or "fast" part
+    ("full_llm", "fast_llm" for the LLM answerer: a model's numbers are its own)."""
     path = suite.with_name(suite.stem + ".thresholds.json")
     if not path.exists():
         return {}
-    return dict(json.loads(path.read_text("utf-8")).get("fast" if fast else "full", {}))
+    section = ("fast" if fast else "full") + ("_llm" if mode == "llm" else "")
+    return dict(json.loads(path.read_text("utf-8")).get(section, {}))
+
+
+def answerer_mode(rows: list[dict[str, Any]]) -> str:
+    """'llm' when any answer came from, or fell back from, an LLM; else 'extractive'."""
+    return "llm" if any(r["mode"] == "llm" or r["fallback"] for r in rows) else "extractive"
 
 
 def score_case(case: Case, reply: Reply, judge: Judge, corpus_dir: Path) -> dict[str, Any]:
@@ -208,7 +215,10 @@ def main(args: Any) -> int:
         report["baseline"] = run_suite(baseline, cases, judge, corpus_dir, progress=sys.stderr.isatty())
     if args.compare:
         report["compare"] = json.loads((Path(args.compare) / "report.json").read_text("utf-8"))["run"]["summary"]
-    failed = below_thresholds(report["run"]["summary"], load_thresholds(Path(args.suite), args.fast))
+    mode = assistant.mode if assistant else answerer_mode(report["run"]["cases"])
+    thresholds = load_thresholds(Path(args.suite), args.fast, mode)
+    report["thresholds"] = thresholds
+    failed = below_thresholds(report["run"]["summary"], thresholds)
     report["failed_thresholds"] = failed
     out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
     write_reports(report, out)
@@ -231,6 +241,8 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
             f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, "
             f"by kind {jc['by_kind']}"
         )
+    if not report["thresholds"]:
+        print("no thresholds for this suite and answerer: nothing gated")
     for line in report["failed_thresholds"]:
         print(f"BELOW THRESHOLD: {line}")
     print(f"reports written to {out}/ (report.json, report.md, report.html)")

@@ -18,7 +18,15 @@ from rag.prompts import condense_by_rule
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, HybridRetriever
 from rag.settings import Settings
-from rag.store import IndexedSource, all_ids, indexed_corpus_dir, indexed_sources, load_bm25, open_collection
+from rag.store import (
+    IndexedSource,
+    all_ids,
+    indexed_corpus_dir,
+    indexed_sources,
+    load_bm25,
+    open_collection,
+    reading_index,
+)
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -45,9 +53,10 @@ class Assistant:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.settings = settings
-        self.collection = collection = open_collection(settings, create=False)
-        vector_store = ChromaVectorStore(chroma_collection=collection)
-        bm25, vocabulary = load_bm25(settings, collection, vector_store)
+        with reading_index(settings):
+            self.collection = collection = open_collection(settings, create=False)
+            vector_store = ChromaVectorStore(chroma_collection=collection)
+            bm25, vocabulary = load_bm25(settings, collection, vector_store)
         self.embedding = build_embedding(settings)
         self.retriever = HybridRetriever(
             settings, self.embedding, collection, vector_store, bm25, vocabulary, english_words(self.embedding)
@@ -75,8 +84,15 @@ class Assistant:
         """The indexed articles (file, title, date, chunk count), sorted by file name."""
         with self._sources_lock:
             if self._sources is None:
-                self._sources = indexed_sources(self.collection, all_ids(self.collection))
+                with reading_index(self.settings):
+                    self._sources = indexed_sources(self.collection, all_ids(self.collection))
             return self._sources
+
+    def check_index(self) -> int:
+        """The number of chunks the store holds now (a cheap probe for readiness);
+        :class:`rag.store.IndexUnavailableError` when it cannot be read."""
+        with reading_index(self.settings):
+            return int(self.collection.count())
 
     def source_text(self, name: str) -> tuple[IndexedSource, str]:
         """An indexed article and its original text.

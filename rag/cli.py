@@ -92,13 +92,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ingest(settings: Settings) -> int:
     from rag.ingest import IngestBusyError, ingest
+    from rag.store import IndexUnavailableError
 
     try:
         report = ingest(settings, progress=sys.stderr.isatty())
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except IngestBusyError as exc:
+    except (IngestBusyError, IndexUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
@@ -130,7 +131,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _query(settings: Settings, args: argparse.Namespace) -> int:
     """``search`` and ``ask``: load the index once, report a missing index or a bad question."""
     from rag.assistant import Assistant, QuestionError
-    from rag.store import IndexNotReadyError
+    from rag.store import IndexNotReadyError, IndexUnavailableError
 
     try:
         assistant = Assistant(settings)
@@ -146,6 +147,9 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except IndexUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 

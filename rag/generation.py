@@ -57,8 +57,9 @@ class Generator:
         rewritten = (
             re.sub(r"^(standalone question|question)\s*:\s*", "", lines[0], flags=re.I).strip(" \"'") if lines else ""
         )
-        # A small model may ramble or answer instead of rewriting: keep only a plausible question.
-        if not rewritten or len(rewritten) > 2 * len(question) + 80:
+        # A small model may ramble, answer, or echo the instruction ("Rewrite the question…"):
+        # keep only a plausible question whose names all come from the conversation.
+        if not rewritten or len(rewritten) > 2 * len(question) + 80 or not _grounded(rewritten, question, history):
             return condense_by_rule(question, history)
         return rewritten if rewritten != question else None
 
@@ -89,3 +90,19 @@ class Generator:
             supported = sum(c.supported for c in checked.claims)
             return Outcome(checked, "unsupported", f"{supported} of {len(checked.claims)} sentences were supported")
         return Outcome(checked)
+
+
+_OPENERS = frozenset(
+    "what who whom whose why how when where which did does do is are was were can could will would has have had "
+    "should the a an in on at according after before".split()
+)
+
+
+def _grounded(rewritten: str, question: str, history: list[Message]) -> bool:
+    """Whether every capitalised word of ``rewritten`` appears in the conversation (a question word may open it)."""
+    said = " ".join([question, *(m.content for m in history)]).lower()
+    for i, word in enumerate(re.findall(r"[A-Z][\w’'-]*", rewritten)):
+        bare = re.sub(r"[’']s$", "", word).lower()
+        if bare not in said and not (i == 0 and rewritten.startswith(word) and bare in _OPENERS):
+            return False
+    return True

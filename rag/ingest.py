@@ -22,7 +22,15 @@ from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, FileProblem, corpus_files, read_article, source_name
 from rag.embedding import build_embedding, count_tokens_fn
 from rag.settings import Settings
-from rag.store import ChunkId, all_ids, bm25_is_current, open_collection, rebuild_bm25, record_corpus_dir
+from rag.store import (
+    ChunkId,
+    all_ids,
+    bm25_is_current,
+    open_collection,
+    reading_index,
+    rebuild_bm25,
+    record_corpus_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +134,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: bool = 
             f"another ingest is running on {settings.index_dir} (waited {settings.ingest_lock_timeout_s:.0f} s)"
         ) from exc
     try:
-        return _ingest_locked(settings, corpus_dir, files, progress)
+        with reading_index(settings):  # article read errors are per-file problems; this is the store failing
+            return _ingest_locked(settings, corpus_dir, files, progress)
     finally:
         lock.release()
 

@@ -22,6 +22,7 @@ from llama_index.core.schema import QueryBundle
 
 from rag.chunking import Sentence, sentences_from_json
 from rag.settings import Settings
+from rag.store import reading_index
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -160,11 +161,12 @@ class HybridRetriever:
         """The ``top_k`` best chunks for ``query`` and the (spell-corrected) query searched."""
         searched = self.speller.correct(query)
         vector = self._embedding.get_query_embedding(searched)
-        fused = self._fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
-        if not fused:
-            return [], searched
-        ids = [nws.node.node_id for nws in fused]
-        got = self._collection.get(ids=ids, include=["embeddings"])
+        with reading_index(self._settings):
+            fused = self._fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
+            if not fused:
+                return [], searched
+            ids = [nws.node.node_id for nws in fused]
+            got = self._collection.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"]))
         q = np.asarray(vector, dtype=np.float32)
         hits = []

@@ -18,6 +18,8 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,42 @@ _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 class IndexNotReadyError(RuntimeError):
     """There is no index yet, or it is empty."""
+
+
+class IndexUnavailableError(RuntimeError):
+    """The index exists but cannot be read right now (the Chroma server is down, its files vanished)."""
+
+
+# Failures of the store itself, as opposed to bugs of ours: the Chroma server unreachable
+# (httpx), Chroma refusing (chromadb), the embedded files gone (sqlite3, OSError).
+_STORE_MODULES = frozenset({"httpx", "httpcore", "chromadb", "sqlite3"})
+
+
+def _is_store_failure(exc: BaseException | None, depth: int = 3) -> bool:
+    # chromadb.HttpClient() turns httpx.ConnectError into a ValueError: look down the chain too.
+    if exc is None or depth == 0:
+        return False
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _STORE_MODULES:
+        return True
+    return _is_store_failure(exc.__cause__ or exc.__context__, depth - 1)
+
+
+@contextmanager
+def reading_index(settings: Settings) -> Iterator[None]:
+    """Turn a failure of the vector store into :class:`IndexUnavailableError`, which says where the index is."""
+    try:
+        yield
+    except (IndexNotReadyError, IndexUnavailableError):
+        raise
+    except Exception as exc:
+        if not _is_store_failure(exc):
+            raise
+        where = (
+            f"the Chroma server at {settings.chroma_url}"
+            if settings.chroma_url
+            else f"the index at {settings.index_dir}"
+        )
+        raise IndexUnavailableError(f"{where} cannot be read ({type(exc).__name__}: {exc})"[:500]) from exc
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,17 @@ def start_rag_server(
     url = f"http://127.0.0.1:{port}"
     process = start_process([sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz")
     return RunningServer(url, process, log_path)
+
+
+def chroma_command() -> str:
+    """The `chroma` CLI of the chromadb package installed beside this interpreter."""
+    return str(Path(sys.executable).with_name("chroma"))
+
+
+def start_chroma(data_dir: Path, log_path: Path, port: int | None = None) -> RunningServer:
+    """`chroma run` (the chromadb package's server) on 127.0.0.1, persisting into ``data_dir``."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [chroma_command(), "run", "--path", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
+    process = start_process(args, dict(os.environ), log_path, f"{url}/api/v2/heartbeat", timeout=60)
+    return RunningServer(url, process, log_path)

@@ -175,6 +175,22 @@ def test_follow_up_is_condensed_by_the_llm(llm_assistant: Assistant, llm: Script
     assert "Question: What did Witkoff say about Zelensky?" in llm.prompts[1]
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Rewrite the last question: what did he say about Zelensky?",
+        "What did the Russian Federation say about Zelensky?",
+    ],
+)
+def test_a_condensed_question_with_new_names_is_not_trusted(
+    llm_assistant: Assistant, llm: ScriptedLLM, reply: str
+) -> None:
+    history = [Message(role="user", content=WITKOFF_Q), Message(role="assistant", content="He senses progress [1].")]
+    llm.enqueue(reply, cite("Zelensky", "Witkoff spoke about Zelensky [{n}]."))
+    answer = llm_assistant.ask("What did he say about Zelensky?", history)
+    assert answer.condensed_question == "What did Witkoff say about Zelensky?"  # the rule, not the model's words
+
+
 def test_follow_up_is_condensed_by_rule_without_an_llm(assistant: Assistant) -> None:
     history = [{"role": "user", "content": "What did Witkoff tell Ushakov?"}, {"role": "assistant", "content": "…"}]
     answer = assistant.ask("What did he tell him about Zelensky?", history)

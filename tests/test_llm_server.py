@@ -184,3 +184,26 @@ def test_openai_client_through_our_server_in_llm_mode(
         assert final.model == "smollm2" and final.fallback != "llm_error", final.error
     finally:
         server.stop()
+
+
+def test_eval_with_the_real_model_as_answerer_and_judge(real_llm_assistant: Assistant, tmp_path: Path) -> None:
+    """`rag eval --mode llm --judge llm` on two golden cases: the LLM path is scored end to end."""
+    from helpers import ROOT
+
+    from evals.judges import LlmJudge, check_judge
+    from evals.runner import load_suite, run_suite
+    from evals.targets import AssistantTarget
+    from rag.llm import LlmClient, build_llm
+
+    settings = real_llm_assistant.settings.model_copy(update={"llm_max_tokens": 8})  # yes/no (1 thread: keep it short)
+    judge = LlmJudge(LlmClient(build_llm(settings), settings))
+    cases = [c for c in load_suite(ROOT / "evals" / "golden.jsonl") if c.category == "number_date"][:2]
+    result = run_suite(AssistantTarget(real_llm_assistant), cases, judge, SEEDS, progress=False)
+    assert result["summary"]["cases"] == 2
+    for row in result["cases"]:
+        assert row["mode"] in ("llm", "extractive") and row["citation_validity"] in (None, 1.0)
+    items = tmp_path / "judge_check.jsonl"
+    items.write_text("".join((ROOT / "evals" / "judge_check.jsonl").read_text("utf-8").splitlines(True)[:6]), "utf-8")
+    checked = check_judge(judge, items)  # the model's replies were parsed into verdicts
+    assert sum(int(v.split("/")[1]) for v in checked["by_kind"].values()) == 6
+    assert all(m["said"] in (True, False) for m in checked["misses"])

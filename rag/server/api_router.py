@@ -26,6 +26,7 @@ from rag.server.schemas import (
     SourceSummary,
     SourceText,
 )
+from rag.store import IndexUnavailableError
 from rag.uploads import UploadError
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -178,6 +179,12 @@ def build_health_router() -> APIRouter:
         if reason is not None:
             raise ApiError(503, "not_ready", reason, body=Readiness(ready=False, reason=reason).model_dump())
         assistant = await current_assistant(request)
+        try:
+            await run_in_threadpool(assistant.check_index)
+        except IndexUnavailableError as exc:
+            raise ApiError(
+                503, "not_ready", str(exc), body=Readiness(ready=False, reason=str(exc)).model_dump()
+            ) from exc
         found = await run_in_threadpool(assistant.sources)
         return Readiness(
             ready=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 from rag.assistant import Assistant
 from rag.ingest import IngestReport, ingest
 from rag.settings import Settings
-from rag.store import IndexNotReadyError, indexed_corpus_dir
+from rag.store import IndexNotReadyError, IndexUnavailableError, indexed_corpus_dir
 from rag.uploads import UploadError, check_upload, save_upload
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -43,7 +43,7 @@ class EngineHolder:
         with self._load_lock:
             try:
                 assistant = self._factory(self.settings)
-            except IndexNotReadyError as exc:
+            except (IndexNotReadyError, IndexUnavailableError) as exc:  # retried on the next request
                 self._assistant, self._not_ready = None, str(exc)
                 log.warning("not ready: %s", exc)
                 return None

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.assistant import QuestionError
 from rag.settings import Settings
-from rag.store import IndexNotReadyError
+from rag.store import IndexNotReadyError, IndexUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,9 @@ def error_event(exc: Exception) -> dict[str, Any]:
     """The body of an SSE ``error`` event for an exception raised mid-stream."""
     if isinstance(exc, IndexNotReadyError):
         return {"error": {"code": "index_not_ready", "message": str(exc)}}
+    if isinstance(exc, IndexUnavailableError):
+        log.warning("index unavailable: %s", exc)
+        return {"error": {"code": "index_unavailable", "message": str(exc)}}
     log.exception("stream failed")
     return {"error": {"code": "internal", "message": "the answer failed; see the server log"}}
 
@@ -66,6 +69,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexNotReadyError)
     async def _not_ready(request: Request, exc: IndexNotReadyError) -> JSONResponse:
         return error_json(503, "index_not_ready", str(exc))
+
+    @app.exception_handler(IndexUnavailableError)
+    async def _unavailable(request: Request, exc: IndexUnavailableError) -> JSONResponse:
+        log.warning("index unavailable: %s", exc)
+        return error_json(503, "index_unavailable", str(exc))
 
     @app.exception_handler(QuestionError)
     async def _question(request: Request, exc: QuestionError) -> JSONResponse:
