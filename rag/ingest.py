@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -140,6 +141,38 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: bool = 
         lock.release()
 
 
+@dataclass
+class _Pending:
+    """A file chunked but not yet written: its nodes, and the ids it had before."""
+
+    article: Article
+    nodes: list[TextNode]
+    old_ids: set[str]
+
+    @property
+    def missing(self) -> list[TextNode]:
+        return [n for n in self.nodes if n.node_id not in self.old_ids]
+
+
+def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, report: IngestReport) -> None:
+    """Embed and write the pending files' new chunks, then drop their stale ones (new before old:
+    a file is never without chunks)."""
+    missing = [(p.article, n) for p in pending for n in p.missing]
+    if missing:
+        vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for article, n in missing])
+        for (_, node), vector in zip(missing, vectors):
+            node.embedding = vector
+        vector_store.add(list[BaseNode](n for _, n in missing))
+        report.chunks_embedded += len(missing)
+    for p in pending:
+        stale = p.old_ids - {n.node_id for n in p.nodes}
+        if stale:
+            vector_store.delete_nodes(sorted(stale))
+        (report.updated if p.old_ids else report.added).append(p.article.source)
+        log.info("indexed %s (%d chunks, %d embedded)", p.article.source, len(p.nodes), len(p.missing))
+    pending.clear()
+
+
 def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], progress: bool) -> IngestReport:
     from llama_index.vector_stores.chroma import ChromaVectorStore
     from tqdm import tqdm
@@ -157,6 +190,7 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
     embedding = None
     chunker = None
     changed = False
+    pending: list[_Pending] = []
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
         result = read_article(corpus_dir, path, settings.max_file_bytes)
         if isinstance(result, FileProblem):
@@ -180,19 +214,14 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
         assert chunker is not None
         chunks = chunker.chunk(article)
         nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
-        missing = [n for n in nodes if n.node_id not in old_ids]
-        if missing:
-            vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for n in missing])
-            for node, vector in zip(missing, vectors):
-                node.embedding = vector
-            vector_store.add(list[BaseNode](missing))
-            report.chunks_embedded += len(missing)
-        stale = old_ids - {n.node_id for n in nodes}
-        if stale:
-            vector_store.delete_nodes(sorted(stale))
-        (report.updated if old_ids else report.added).append(article.source)
-        log.info("indexed %s (%d chunks, %d embedded)", article.source, len(nodes), len(missing))
+        pending.append(_Pending(article, nodes, old_ids))
+        # Several files' chunks are embedded together, sorted by length, so batches pad little.
+        if sum(len(p.missing) for p in pending) >= settings.ingest_batch_chunks:
+            _flush(pending, embedding, vector_store, report)
         changed = True
+    if pending:
+        assert embedding is not None
+        _flush(pending, embedding, vector_store, report)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
     live_sources = {source_name(corpus_dir, p) for p in files}

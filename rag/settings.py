@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         False, description="Use an int8-quantized ONNX model (about 1.6x faster, cosine drift up to 0.06)."
     )
     embed_batch_size: int = Field(16, ge=1, description="Texts per embedding batch during ingest.")
+    ingest_batch_chunks: int = Field(
+        256, ge=1, description="New chunks gathered across files before they are embedded and written together."
+    )
     embed_max_tokens: int = Field(256, ge=16, description="The embedder's hard limit in word pieces.")
     openai_embed_model: str = Field("text-embedding-3-small", description="Model for the OpenAI embedding backend.")
     threads: int = Field(1, ge=1, description="Threads per inference engine (1 was fastest on 2-core VMs).")

@@ -113,7 +113,8 @@ def _bigger_corpus(root: Path, copies: int) -> Path:
 def test_killed_ingest_is_repaired_without_duplicates(tmp_path: Path) -> None:
     corpus = _bigger_corpus(tmp_path, copies=4)
     index = tmp_path / "index"
-    env = {"RAG_INDEX_DIR": str(index), "RAG_CORPUS_DIR": str(corpus)}
+    # Small write batches (a few files each), so the kill lands between writes.
+    env = {"RAG_INDEX_DIR": str(index), "RAG_CORPUS_DIR": str(corpus), "RAG_INGEST_BATCH_CHUNKS": "8"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag", "-v", "ingest"],
         cwd=ROOT,

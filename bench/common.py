@@ -1,0 +1,123 @@
+"""What the benchmarks share: the questions, percentiles, RSS, a server on 127.0.0.1, and
+saving results with a comparison against the last saved run (a >20% slowdown is flagged)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SLOWDOWN = 0.20  # flagged when a timing grows, or a rate drops, by more than this
+
+QUESTIONS = [
+    "What did Witkoff say?",
+    "How many people were injured in the drone attack on Kyiv?",
+    "Where did Trump and Putin meet in August?",
+    "Why did Trump cancel the missile package?",
+    "What did the G7 say?",
+    "What did Macron say about Ukraine?",
+    "Which village did Russia capture?",
+    "What do American intelligence assessments report?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile (NaN for no values)."""
+    from evals.metrics import percentile as nearest_rank
+
+    found = nearest_rank(values, q)
+    return float("nan") if found is None else found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    """This environment without the developer's RAG_* settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return {**env, "HF_HUB_OFFLINE": "1", **extra}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str], timeout: float = 120) -> tuple[subprocess.Popen[bytes], str, float]:
+    """`rag serve` on a free loopback port; returns the process, its URL and seconds until /readyz said 200."""
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    while time.perf_counter() - started < timeout:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the server did not become ready")
+
+
+def _worse(key: str, before: float, now: float) -> bool:
+    if key.endswith(("_per_s", "_ratio")):
+        return now < before * (1 - SLOWDOWN)
+    if key.endswith(("_ms", "_s")):
+        return now > before * (1 + SLOWDOWN)
+    return False
+
+
+def save_results(name: str, result: dict[str, Any]) -> list[str]:
+    """Write ``bench/results/<name>.json`` and return the regressions against the file it replaces."""
+    path = RESULTS / f"{name}.json"
+    previous = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    flagged = [
+        f"{key}: {previous[key]} → {value}"
+        for key, value in result.items()
+        if isinstance(value, int | float)
+        and isinstance(previous.get(key), int | float)
+        and previous[key] > 0
+        and _worse(key, float(previous[key]), float(value))
+    ]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {"machine": platform.machine(), "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    path.write_text(json.dumps({**result, **meta}, indent=2) + "\n", "utf-8")
+    for line in flagged:
+        print(f"REGRESSION (>{SLOWDOWN:.0%} worse than the last saved run): {line}")
+    print(f"written to {path.relative_to(ROOT)}")
+    return flagged
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A Markdown table of ``rows``."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [row.get(c, "") for c in columns]
+        lines.append("| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells) + " |")
+    return "\n".join(lines)
