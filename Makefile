@@ -41,8 +41,13 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check rag ui evals tests bench
 	$(VENV)/bin/mypy rag ui evals
 
+# Benchmarks (not tests; ~25 min on 2 cores): results in bench/results/, a >20% slowdown
+# against the last saved run is flagged. Bigger corpora: $(PY) bench/scale.py 10000
 bench: $(STAMP)
-	$(PY) bench/engine.py
+	$(PY) bench/embed.py
+	$(PY) bench/scale.py seeds 1000 --baseline --chroma-server
+	$(PY) bench/load.py --clients 20 --seconds 30
+	$(PY) bench/load.py --clients 100 --seconds 30
 
 # The full golden suite, extractive mode, heuristic judge, with the baseline row and the judge check.
 eval: ingest

@@ -12,8 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,8 +20,8 @@ import time
 from pathlib import Path
 
 import httpx
+from common import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     "What did Witkoff say?",
     "How many people were injured in the drone attack on Kyiv?",
@@ -45,9 +43,7 @@ def start_llama() -> tuple[subprocess.Popen[bytes], str]:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("needs the llm-test extra: pip install -e '.[llm-test]'")
     model = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
     args += ["--port", str(port), "--n_ctx", "4096", "--n_threads", "1"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,6 +60,7 @@ def start_llama() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def run(assistant: object, judge: object) -> dict[str, object]:
+    from evals.metrics import statements
     from rag.contract import AnswerDelta, AnswerFinal
 
     supported = sentences = removed = fallbacks = abstained = 0
@@ -86,12 +83,9 @@ def run(assistant: object, judge: object) -> dict[str, object]:
             supported += sum(c.supported for c in answer.claims)
         elif not answer.abstained:  # extractive: judge each sentence against the quotes it cites
             quotes = {c.id: c.quote for c in answer.citations}
-            for sentence in re.split(r"(?<=\])[.”]?\s+", answer.answer):
-                ids = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-                bare = re.sub(r"\s*\[\d+\]", "", sentence).strip()
-                if bare:
-                    sentences += 1
-                    supported += judge.judge(bare, [quotes[i] for i in ids if i in quotes]).supported  # type: ignore[attr-defined]
+            for text, ids in statements(answer.answer):
+                sentences += 1
+                supported += judge.judge(text, [quotes[i] for i in ids if i in quotes]).supported  # type: ignore[attr-defined]
     return {
         "questions": len(QUESTIONS),
         "sentences": sentences,

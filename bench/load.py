@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,53 +18,15 @@ import time
 from pathlib import Path
 
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = [
-    "What did Witkoff say?",
-    "How many people were injured in the drone attack on Kyiv?",
-    "Where did Trump and Putin meet in August?",
-    "Why did Trump cancel the missile package?",
-    "What did the G7 say?",
-    "Who won the World Cup?",
-]
+from common import QUESTIONS, ROOT, offline_env, percentile, rss_mb, save_results, start_server, table
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children's threads (VmRSS), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def start_server(index_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_CORPUS_DIR": str(ROOT / "seeds")}
-    subprocess.run([sys.executable, "-m", "rag", "ingest"], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    proc.kill()
-    raise SystemExit("server did not become ready")
+def start_seed_server(index_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Ingest seeds/ into ``index_dir`` and serve it."""
+    env = offline_env(RAG_INDEX_DIR=str(index_dir), RAG_CORPUS_DIR=str(ROOT / "seeds"))
+    subprocess.run([sys.executable, "-m", "rag", "ingest"], env=env, check=True, capture_output=True, cwd=ROOT)
+    proc, url, _ = start_server(env)
+    return proc, url
 
 
 async def run_load(url: str, clients: int, seconds: float) -> tuple[list[float], int, int]:
@@ -106,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = (None, args.url) if args.url else start_server(Path(tmp) / "index")
+        proc, url = (None, args.url) if args.url else start_seed_server(Path(tmp) / "index")
         try:
             httpx.post(f"{url}/api/ask", json={"question": QUESTIONS[0]}, timeout=60)  # warm up
             rss_before = rss_mb(proc.pid) if proc else float("nan")
@@ -130,18 +89,9 @@ def main() -> None:
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "rss_mb_before": round(rss_before, 1),
         "rss_mb_after": round(rss_after, 1),
-        "cpus": os.cpu_count(),
     }
-    out = ROOT / "bench" / "results" / f"load-{args.clients}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print("| clients | s | requests | errors | req/s | p50 ms | p95 ms | p99 ms | RSS MB (before → after) |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(
-        f"| {result['clients']} | {result['seconds']} | {total} | {errors} | {result['requests_per_s']} | "
-        f"{result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
-        f"{result['rss_mb_before']} → {result['rss_mb_after']} |"
-    )
+    print(table([result], list(result)))
+    save_results(f"load-{args.clients}", result)
 
 
 if __name__ == "__main__":

@@ -46,12 +46,15 @@ def corpus_for(size: str) -> Path:
 
 def timed_process(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Run a process; its wall time (s) and peak RSS (MB)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{args} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty child cannot block on it
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise SystemExit(f"{args} failed: {err.read().decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def latencies(call: Any, questions: list[str]) -> list[float]:
@@ -93,7 +96,7 @@ def measure(size: str, baseline: bool, chroma_server: bool) -> dict[str, Any]:
         result["assistant_load_s"] = round(time.perf_counter() - started, 3)
         chunks = assistant.check_index()
         sample = assistant.collection.get(limit=256, include=["documents"])["documents"]
-        embedding = build_embedding(settings)
+        embedding = build_embedding(settings.model_copy(update={"threads": os.cpu_count() or 1}))  # as ingest does
         embedding.get_text_embedding_batch(sample[:16])
         started = time.perf_counter()
         embedding.get_text_embedding_batch(sample)

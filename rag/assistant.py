@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rag.contract import Answer, AnswerDelta, AnswerFinal, Message, StreamEvent
+from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, Message, StreamEvent
 from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
 from rag.generation import Generator
@@ -111,9 +111,9 @@ class Assistant:
 
     def validate(self, question: str) -> str:
         """The question, stripped; :class:`QuestionError` if it is empty or too long."""
-        if not isinstance(question, str) or not question.strip():
+        if not isinstance(question, str) or not question.strip(BLANK):
             raise QuestionError("the question is empty")
-        question = question.strip()
+        question = question.strip(BLANK)
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"

@@ -6,6 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# Whitespace by every flavour that judges a question: Python's str.isspace, JSON Schema's
+# (ECMA) \s and pydantic's (Rust) \s. A question of only these is empty for all three.
+BLANK = (
+    " \t\n\v\f\r\x1c\x1d\x1e\x1f\x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK) + "]"  # a JSON Schema pattern: one visible character
+
 
 class Citation(BaseModel):
     """A numbered source: ``quote == text[start:end]`` of the file ``source`` (UTF-8, code points)."""

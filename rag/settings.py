@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         False, description="Use an int8-quantized ONNX model (about 1.6x faster, cosine drift up to 0.06)."
     )
     embed_batch_size: int = Field(16, ge=1, description="Texts per embedding batch during ingest.")
+    ingest_threads: int | None = Field(
+        None, ge=1, description="Embedding threads during ingest (default: every core; queries use `threads`)."
+    )
     ingest_batch_chunks: int = Field(
         256, ge=1, description="New chunks gathered across files before they are embedded and written together."
     )

@@ -110,6 +110,28 @@ def chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def embedded_index_problem(settings: Settings) -> str | None:
+    """Why the embedded index's files are unusable (deleted or truncated), or ``None``
+    (also ``None`` with a Chroma server: the server guards its own files)."""
+    if settings.chroma_url:
+        return None
+    database = settings.chroma_path / "chroma.sqlite3"
+    hint = "run `rag ingest`; the server picks the new index up without a restart"
+    try:
+        size = database.stat().st_size
+    except OSError:
+        return f"the index at {settings.index_dir} was deleted: {hint}"
+    return f"the index at {settings.index_dir} was truncated: {hint}" if size == 0 else None
+
+
+def forget_embedded_clients() -> None:
+    """Drop Chroma's in-process client cache, so a re-created index folder is opened afresh
+    (Chroma keeps one client per folder, which would keep serving the deleted files)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def open_collection(settings: Settings, create: bool) -> Any:
     """The articles collection; ``embedding_function=None`` because we always pass vectors
     (Chroma's default function would download a model)."""

@@ -110,10 +110,24 @@ def _bigger_corpus(root: Path, copies: int) -> Path:
     return corpus
 
 
-def test_killed_ingest_is_repaired_without_duplicates(tmp_path: Path) -> None:
-    corpus = _bigger_corpus(tmp_path, copies=4)
+@pytest.fixture(scope="module")
+def fresh_big_ids(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A corpus of 20 articles and the ids a clean, uninterrupted ingest gives it."""
+    root = tmp_path_factory.mktemp("big")
+    corpus = _bigger_corpus(root, copies=4)
+    fresh = make_settings(corpus, root / "fresh-index")
+    ingest(fresh)
+    return corpus, index_ids(fresh)
+
+
+# SIGKILL before any vector write, between writes, and after the last write (while BM25 is rebuilt).
+@pytest.mark.parametrize("kill_after", [0, 3, 20], ids=["before-writes", "between-writes", "after-writes"])
+def test_killed_ingest_is_repaired_without_duplicates(
+    tmp_path: Path, fresh_big_ids: tuple[Path, list[str]], kill_after: int
+) -> None:
+    corpus, fresh_ids = fresh_big_ids
     index = tmp_path / "index"
-    # Small write batches (a few files each), so the kill lands between writes.
+    # Small write batches (a few files each), so a kill can land between writes.
     env = {"RAG_INDEX_DIR": str(index), "RAG_CORPUS_DIR": str(corpus), "RAG_INGEST_BATCH_CHUNKS": "8"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag", "-v", "ingest"],
@@ -125,28 +139,26 @@ def test_killed_ingest_is_repaired_without_duplicates(tmp_path: Path) -> None:
     assert proc.stderr is not None
     indexed = 0
     deadline = time.monotonic() + 120
-    while indexed < 3 and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
         line = proc.stderr.readline()
         if not line:
             break
         indexed += "indexed " in line
-    proc.send_signal(signal.SIGKILL)  # mid-way: some files in, others not, BM25 not rebuilt
+        if indexed >= kill_after and (kill_after or "ingest" in line.lower()):
+            break
+    proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert indexed >= 3, "ingest finished or failed before it could be killed"
+    assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+    assert indexed >= kill_after
 
     settings = make_settings(corpus, index)
-    partial = index_ids(settings)
-    assert len(partial) > 0
-    report = ingest(settings)
-    assert report.chunks_embedded > 0
+    report = ingest(settings)  # the re-run completes what the killed one left
+    assert report.chunks_embedded <= len(fresh_ids)
     repaired = index_ids(settings)
     assert len(repaired) == len(set(repaired))
-
-    fresh = make_settings(corpus, tmp_path / "fresh-index")
-    ingest(fresh)
-    assert sorted(repaired) == sorted(index_ids(fresh))  # nothing missing, nothing extra
+    assert sorted(repaired) == sorted(fresh_ids)  # nothing missing, nothing extra
     manifest = json.loads((index / "bm25" / "manifest.json").read_text("utf-8"))
-    assert manifest["ids_digest"] == ids_digest(repaired)
+    assert manifest["ids_digest"] == ids_digest(repaired)  # no orphan BM25 entries
 
 
 def test_changing_chunk_settings_reindexes(corpus_copy: Path, tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from rag.assistant import Assistant
-from rag.contract import Answer, AnswerDelta, StreamEvent
-from rag.server.engine import EngineHolder
+from rag.contract import BLANK, Answer, AnswerDelta, StreamEvent
+from rag.server.engine import STARTING, EngineHolder
 from rag.server.errors import ApiError, error_event
 from rag.server.schemas import (
     AskRequest,
@@ -26,7 +26,7 @@ from rag.server.schemas import (
     SourceSummary,
     SourceText,
 )
-from rag.store import IndexUnavailableError
+from rag.store import IndexNotReadyError, IndexUnavailableError
 from rag.uploads import UploadError
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -50,9 +50,11 @@ async def current_assistant(request: Request) -> Assistant:
 def check_question(assistant: Assistant, question: str) -> None:
     """413 for an over-long question, 422 for an empty one (before any work is done)."""
     limit = assistant.settings.max_question_chars
-    if len(question.strip()) > limit:
-        raise ApiError(413, "question_too_long", f"the question is {len(question.strip())} characters; limit {limit}")
-    if not question.strip():
+    if len(question.strip(BLANK)) > limit:
+        raise ApiError(
+            413, "question_too_long", f"the question is {len(question.strip(BLANK))} characters; limit {limit}"
+        )
+    if not question.strip(BLANK):
         raise ApiError(422, "empty_question", "the question is empty")
 
 
@@ -175,16 +177,14 @@ def build_health_router() -> APIRouter:
     @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}}, summary="Readiness")
     async def readyz(request: Request) -> Readiness:
         engine = engine_of(request)
-        reason = engine.not_ready_reason
-        if reason is not None:
-            raise ApiError(503, "not_ready", reason, body=Readiness(ready=False, reason=reason).model_dump())
-        assistant = await current_assistant(request)
         try:
+            if engine.not_ready_reason == STARTING:  # the start-up load is under way: do not queue another
+                raise IndexNotReadyError(STARTING)
+            assistant = await current_assistant(request)  # (re)loads, e.g. after `rag ingest` made the index
             await run_in_threadpool(assistant.check_index)
-        except IndexUnavailableError as exc:
-            raise ApiError(
-                503, "not_ready", str(exc), body=Readiness(ready=False, reason=str(exc)).model_dump()
-            ) from exc
+        except (IndexNotReadyError, IndexUnavailableError) as exc:
+            reason = str(exc)
+            raise ApiError(503, "not_ready", reason, body=Readiness(ready=False, reason=reason).model_dump()) from exc
         found = await run_in_threadpool(assistant.sources)
         return Readiness(
             ready=True,

@@ -6,6 +6,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -42,6 +43,7 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
     app.include_router(build_health_router())
     app.include_router(build_api_router(), dependencies=protected)
     app.include_router(build_openai_router(), dependencies=protected)
+    document_limits(app, settings)
 
     if with_ui:
         import gradio as gr
@@ -73,3 +75,19 @@ def ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
         return None
     expected = settings.api_key.get_secret_value().encode()
     return lambda _user, password: hmac.compare_digest(password.encode(), expected)
+
+
+def document_limits(app: FastAPI, settings: Settings) -> None:
+    """Write this server's configured question limit into /openapi.json (``maxLength``), so the
+    schema says what a 413 enforces; the request models are static, the limit is a setting."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        components = schema.get("components", {}).get("schemas", {})
+        for model, field in (("AskRequest", "question"), ("SearchRequest", "query")):
+            if model in components:
+                components[model]["properties"][field]["maxLength"] = settings.max_question_chars
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,10 +10,17 @@ from pathlib import Path
 from rag.assistant import Assistant
 from rag.ingest import IngestReport, ingest
 from rag.settings import Settings
-from rag.store import IndexNotReadyError, IndexUnavailableError, indexed_corpus_dir
+from rag.store import (
+    IndexNotReadyError,
+    IndexUnavailableError,
+    embedded_index_problem,
+    forget_embedded_clients,
+    indexed_corpus_dir,
+)
 from rag.uploads import UploadError, check_upload, save_upload
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+STARTING = "starting"
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +36,7 @@ class EngineHolder:
         self.settings = settings
         self._factory = factory
         self._assistant: Assistant | None = None
-        self._not_ready = "starting"
+        self._not_ready = STARTING
         self._load_lock = threading.Lock()
         self._ingest_lock = threading.Lock()
 
@@ -45,14 +52,26 @@ class EngineHolder:
                 assistant = self._factory(self.settings)
             except (IndexNotReadyError, IndexUnavailableError) as exc:  # retried on the next request
                 self._assistant, self._not_ready = None, str(exc)
+                forget_embedded_clients()  # so the retry sees an index re-created meanwhile
                 log.warning("not ready: %s", exc)
                 return None
             self._assistant = assistant
             return assistant
 
     def current(self) -> Assistant:
-        """The Assistant; tries to load one if there is none yet (an ingest may have made the index)."""
+        """The Assistant; tries to load one if there is none yet (an ingest may have made the index).
+
+        An index deleted or truncated under the server makes it not ready (503 with the reason)
+        instead of answering from what Chroma still holds in memory.
+        """
         assistant = self._assistant
+        problem = embedded_index_problem(self.settings) if assistant is not None else None
+        if problem:
+            with self._load_lock:
+                self._assistant, self._not_ready = None, problem
+                forget_embedded_clients()
+            log.warning("not ready: %s", problem)
+            raise IndexNotReadyError(problem)
         if assistant is None:
             assistant = self.load()
         if assistant is None:

@@ -59,6 +59,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        blank = [e for e in exc.errors() if e.get("type") == "string_pattern_mismatch"]
+        if blank and blank[0].get("loc", ())[-1:] in (("question",), ("query",)):
+            return error_json(422, "empty_question", f"the {blank[0]['loc'][-1]} is empty")
         return error_json(422, "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)

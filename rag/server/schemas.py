@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.contract import Answer, Message
+from rag.contract import NOT_BLANK, Answer, Message
 
 
 class ErrorDetail(BaseModel):
@@ -27,7 +27,7 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    question: str = Field(description="The question, in plain words.")
+    question: str = Field(pattern=NOT_BLANK, description="The question, in plain words.")
     history: list[Message] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages handed to the answerer (default from settings).")
 
@@ -37,7 +37,7 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    query: str = Field(description="What to search for.")
+    query: str = Field(pattern=NOT_BLANK, description="What to search for.")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to return (default from settings).")
 
 
@@ -121,7 +121,7 @@ class ChatMessageIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    role: str
+    role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None = None
 
     def text(self) -> str:
