@@ -28,7 +28,7 @@ import httpx
 from common import QUESTIONS, ROOT, free_port, offline_env, percentile, rss_mb, save_results, start_server, table
 from synth import write_corpus
 
-CACHE = ROOT / "bench" / ".cache"
+CACHE = ROOT / "bench" / "cache"  # not a dot-folder: LlamaIndex's reader skips hidden paths
 REPEATS = 5
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -94,3 +95,46 @@ def test_ingest_while_readers_ask(private_server) -> None:  # type: ignore[no-un
     assert {i.split("|")[0] for i in ids} >= {f"upload_{n}.txt" for n in range(3)}
     sources = httpx.get(f"{server.url}/api/sources", timeout=30).json()
     assert len(sources["sources"]) == 8
+
+
+class _GarbageLLM(BaseHTTPRequestHandler):
+    """An 'OpenAI-compatible' server that answers 200 with bytes that are not a completion."""
+
+    def do_GET(self) -> None:
+        self._reply(b'{"object": "list", "data": [{"id": "garbage"}]}')
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._reply(b"\x00\xffthis is not json{{{")
+
+    def _reply(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_llm_returning_garbage_gives_the_extractive_fallback(seed_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    garbage = ThreadingHTTPServer(("127.0.0.1", 0), _GarbageLLM)
+    threading.Thread(target=garbage.serve_forever, daemon=True).start()
+    llm_url = f"http://127.0.0.1:{garbage.server_address[1]}/v1"
+    env = {"RAG_LLM_BASE_URL": llm_url, "RAG_LLM_MODEL": "garbage", "RAG_LLM_RETRY_BACKOFF_S": "0"}
+    server = start_rag_server(seed_index.index_dir, seed_index.corpus_dir, tmp_path / "rag.log", env)
+    try:
+        for _ in range(3):
+            response = httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}, timeout=60)
+            assert response.status_code == 200, response.text
+            answer = response.json()
+            assert answer["fallback"] == "llm_error" and answer["error"]
+            assert answer["mode"] == "extractive" and "14" in answer["answer"] and answer["citations"]
+        stream = httpx.post(f"{server.url}/api/ask/stream", json={"question": QUESTION}, timeout=60).text
+        assert "event: final" in stream and '"fallback": "llm_error"' in stream
+        assert httpx.get(f"{server.url}/readyz", timeout=10).status_code == 200  # still healthy
+        assert "Traceback" not in server.log()
+    finally:
+        server.stop()
+        garbage.shutdown()
