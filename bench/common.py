@@ -60,16 +60,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], timeout: float = 120) -> tuple[subprocess.Popen[bytes], str, float]:
-    """`rag serve` on a free loopback port; returns the process, its URL and seconds until /readyz said 200."""
+def start_server(
+    env: dict[str, str], timeout: float = 120, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """`rag serve` on a free loopback port; returns the process, its URL and seconds until /readyz said 200.
+    Its output goes to ``log`` (or nowhere)."""
     port = free_port()
     started = time.perf_counter()
+    out = log.open("wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=out
     )
     url = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < timeout:

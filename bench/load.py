@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -25,36 +26,38 @@ def start_seed_server(index_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Ingest seeds/ into ``index_dir`` and serve it."""
     env = offline_env(RAG_INDEX_DIR=str(index_dir), RAG_CORPUS_DIR=str(ROOT / "seeds"))
     subprocess.run([sys.executable, "-m", "rag", "ingest"], env=env, check=True, capture_output=True, cwd=ROOT)
-    proc, url, _ = start_server(env)
+    proc, url, _ = start_server(env, log=index_dir.parent / "server.log")
     return proc, url
 
 
-async def run_load(url: str, clients: int, seconds: float) -> tuple[list[float], int, int]:
+async def run_load(url: str, clients: int, seconds: float) -> tuple[list[float], Counter[str], int]:
+    """Each client asks in a loop until the deadline; latencies of the 200s, and every error by kind."""
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients)
 
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
 
         async def worker(n: int) -> None:
-            nonlocal errors
             i = n
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 try:
                     response = await client.post("/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    kind = (
+                        None if response.status_code == 200 else f"HTTP {response.status_code}: {response.text[:120]}"
+                    )
+                except httpx.HTTPError as exc:
+                    kind = f"{type(exc).__name__}: {exc}"[:160]
+                if kind is None:
                     latencies.append(time.perf_counter() - started)
                 else:
-                    errors += 1
+                    errors[kind] += 1
                 i += 1
 
         await asyncio.gather(*(worker(n) for n in range(clients)))
-    return latencies, errors, len(latencies) + errors
+    return latencies, errors, len(latencies) + sum(errors.values())
 
 
 def main() -> None:
@@ -73,6 +76,8 @@ def main() -> None:
             latencies, errors, total = asyncio.run(run_load(url, args.clients, args.seconds))
             elapsed = time.perf_counter() - started
             rss_after = rss_mb(proc.pid) if proc else float("nan")
+            if proc and errors:
+                print((Path(tmp) / "server.log").read_text("utf-8", errors="replace")[-3000:])
         finally:
             if proc:
                 proc.terminate()
@@ -82,7 +87,7 @@ def main() -> None:
         "clients": args.clients,
         "seconds": round(elapsed, 1),
         "requests": total,
-        "errors": errors,
+        "errors": sum(errors.values()),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
@@ -91,6 +96,8 @@ def main() -> None:
         "rss_mb_after": round(rss_after, 1),
     }
     print(table([result], list(result)))
+    for kind, count in errors.items():
+        print(f"error ×{count}: {kind}")
     save_results(f"load-{args.clients}", result)
 
 

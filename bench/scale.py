@@ -95,7 +95,9 @@ def measure(size: str, baseline: bool, chroma_server: bool) -> dict[str, Any]:
         assistant = Assistant(settings)
         result["assistant_load_s"] = round(time.perf_counter() - started, 3)
         chunks = assistant.check_index()
-        sample = assistant.collection.get(limit=256, include=["documents"])["documents"]
+        got = assistant.collection.get(limit=256, include=["documents", "metadatas"])
+        # exactly what ingest embeds: the title, a blank line, the chunk
+        sample = [f"{m.get('title', '')}\n\n{d}" for d, m in zip(got["documents"], got["metadatas"])]
         embedding = build_embedding(settings.model_copy(update={"threads": os.cpu_count() or 1}))  # as ingest does
         embedding.get_text_embedding_batch(sample[:16])
         started = time.perf_counter()

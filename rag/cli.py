@@ -124,7 +124,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             f"warning: serving on {settings.host} without RAG_API_KEY: anyone who can reach it can ask", file=sys.stderr
         )
     print(f"Newsdesk QA on http://{settings.host}:{settings.port}/ (API docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # Keep-alive longer than a load balancer's idle timeout (often 60 s): otherwise the server
+    # may close a connection just as a busy client reuses it (seen as ReadError under load).
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning", timeout_keep_alive=75
+    )
     return EXIT_OK
 
 

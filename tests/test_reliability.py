@@ -138,3 +138,33 @@ def test_an_llm_returning_garbage_gives_the_extractive_fallback(seed_index, tmp_
     finally:
         server.stop()
         garbage.shutdown()
+
+
+def test_hundred_concurrent_clients_get_no_errors(server: RunningServer) -> None:
+    """A bounded version of `bench/load.py --clients 100`: 15 s, every request 200, RSS bounded."""
+    import asyncio
+
+    def rss_mb() -> float:
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+
+    async def load(seconds: float) -> list[str]:
+        outcomes: list[str] = []
+        deadline = time.monotonic() + seconds
+        async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=httpx.Limits(max_connections=100)) as c:
+
+            async def client() -> None:
+                while time.monotonic() < deadline:
+                    try:
+                        outcomes.append(str((await c.post("/api/ask", json={"question": QUESTION})).status_code))
+                    except httpx.HTTPError as exc:
+                        outcomes.append(type(exc).__name__)
+
+            await asyncio.gather(*(client() for _ in range(100)))
+        return outcomes
+
+    before = rss_mb()
+    outcomes = asyncio.run(load(15))
+    growth = rss_mb() - before
+    assert len(outcomes) > 100 and set(outcomes) == {"200"}, {o: outcomes.count(o) for o in set(outcomes)}
+    assert growth < 150, f"RSS grew {growth:.0f} MB under load"
