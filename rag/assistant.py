@@ -35,7 +35,11 @@ log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
-    """The question cannot be answered as asked (empty, too long)."""
+    """The question cannot be answered as asked: ``code`` is "empty_question" or "question_too_long"."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 class UnknownSourceError(KeyError):
@@ -112,11 +116,12 @@ class Assistant:
     def validate(self, question: str) -> str:
         """The question, stripped; :class:`QuestionError` if it is empty or too long."""
         if not isinstance(question, str) or not question.strip(BLANK):
-            raise QuestionError("the question is empty")
+            raise QuestionError("empty_question", "the question is empty")
         question = question.strip(BLANK)
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
-                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
+                "question_too_long",
+                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}",
             )
         return question
 

@@ -41,7 +41,9 @@ def test_every_operation_keeps_its_contract(fuzz_server: RunningServer) -> None:
         labels.append(operation.label)
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+        )
         def keeps_contract(case) -> None:  # type: ignore[no-untyped-def]
             # Rules a schema cannot state: an upload's type, encoding, size and name; a chat whose
             # last message must be the user's question. There a schema-valid request may rightly

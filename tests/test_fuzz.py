@@ -17,7 +17,9 @@ from rag.embedding import load_tokenizer
 
 _TOKENIZER = load_tokenizer(256)
 CHUNKER = Chunker(lambda t: len(_TOKENIZER.encode(t, add_special_tokens=False).ids), 200, 32, 256)
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI runs the same inputs every time (a failure is reproducible); explore with
+# `pytest tests/test_fuzz.py --hypothesis-seed=random` or a higher max_examples.
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 ODD = ["\u200b", "\u200d", "\ufeff", "\u202e", "\u202d", "\u00a0", "\r\n", "\t", "“", "”", "’", "…"]
 RTL = ["שלום עולם. ", "مرحبا بالعالم. ", "\u202eevil.txt\u202c "]
@@ -69,8 +71,8 @@ def test_random_bytes_never_crash(data: bytes, suffix: str) -> None:
 @given(text=article_text, suffix=st.sampled_from([".txt", ".md"]), bad=st.sampled_from([b"", b"\xff", b"\xc3\x28"]))
 def test_text_with_zero_width_rtl_and_bad_bytes(text: str, suffix: str, bad: bytes) -> None:
     result = load(f"a{suffix}", text.encode("utf-8") + bad)
-    if bad:
-        assert isinstance(result, FileProblem) and "not UTF-8" in result.reason
+    if bad:  # refused either as not UTF-8 or, when the text has a NUL, as binary
+        assert isinstance(result, FileProblem) and ("not UTF-8" in result.reason or "NUL" in result.reason)
     check_offsets(result)
 
 
@@ -83,7 +85,7 @@ def test_html_with_scripts_and_furniture(page: str) -> None:
         assert "alert(" not in result.text
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(line=huge_line)
 def test_huge_single_line(line: str) -> None:
     result = load("a.txt", line.encode())

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from rag.assistant import Assistant
-from rag.contract import BLANK, Answer, AnswerDelta, StreamEvent
+from rag.contract import Answer, AnswerDelta, StreamEvent
 from rag.server.engine import STARTING, EngineHolder
 from rag.server.errors import ApiError, error_event
 from rag.server.schemas import (
@@ -47,17 +47,6 @@ async def current_assistant(request: Request) -> Assistant:
     return await run_in_threadpool(engine_of(request).current)
 
 
-def check_question(assistant: Assistant, question: str) -> None:
-    """413 for an over-long question, 422 for an empty one (before any work is done)."""
-    limit = assistant.settings.max_question_chars
-    if len(question.strip(BLANK)) > limit:
-        raise ApiError(
-            413, "question_too_long", f"the question is {len(question.strip(BLANK))} characters; limit {limit}"
-        )
-    if not question.strip(BLANK):
-        raise ApiError(422, "empty_question", "the question is empty")
-
-
 def sse(event: str, data: object) -> str:
     """One Server-Sent Event."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -82,7 +71,7 @@ def build_api_router() -> APIRouter:
     @router.post("/ask", response_model=Answer, summary="Answer a question with cited passages")
     async def ask(body: AskRequest, request: Request) -> Answer:
         assistant = await current_assistant(request)
-        check_question(assistant, body.question)
+        assistant.validate(body.question)  # 413/422 before any work
         return await run_in_threadpool(assistant.ask, body.question, body.history, body.top_k)
 
     @router.post(
@@ -93,7 +82,7 @@ def build_api_router() -> APIRouter:
     )
     async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         assistant = await current_assistant(request)
-        check_question(assistant, body.question)
+        assistant.validate(body.question)  # 413/422 before any work
         events = assistant.stream(body.question, body.history, body.top_k)
         # StreamingResponse runs a sync iterator in the thread pool: the event loop stays free.
         return StreamingResponse(
@@ -103,7 +92,7 @@ def build_api_router() -> APIRouter:
     @router.post("/search", response_model=SearchResult, summary="Ranked passages for a query (no answer)")
     async def search(body: SearchRequest, request: Request) -> SearchResult:
         assistant = await current_assistant(request)
-        check_question(assistant, body.query)
+        assistant.validate(body.query)
         hits, searched = await run_in_threadpool(assistant.search, body.query, body.top_k)
         return SearchResult(
             query=body.query,

@@ -80,7 +80,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QuestionError)
     async def _question(request: Request, exc: QuestionError) -> JSONResponse:
-        return error_json(422, "invalid_question", str(exc))
+        return error_json(413 if exc.code == "question_too_long" else 422, exc.code, str(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from rag.contract import Answer, AnswerDelta, Message, StreamEvent
-from rag.server.api_router import ERRORS, check_question, current_assistant
+from rag.server.api_router import ERRORS, current_assistant
 from rag.server.errors import ApiError, error_event
 from rag.server.schemas import (
     ChatChoice,
@@ -91,7 +91,7 @@ def build_openai_router() -> APIRouter:
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> ChatCompletion | StreamingResponse:
         question, history = split_conversation(body)
         assistant = await current_assistant(request)
-        check_question(assistant, question)
+        assistant.validate(question)
         if body.stream:
             events = assistant.stream(question, history)
             return StreamingResponse(openai_stream(events), media_type="text/event-stream")
