@@ -91,7 +91,6 @@ def build_openai_router() -> APIRouter:
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> ChatCompletion | StreamingResponse:
         question, history = split_conversation(body)
         assistant = await current_assistant(request)
-        assistant.validate(question)
         if body.stream:
             events = assistant.stream(question, history)
             return StreamingResponse(openai_stream(events), media_type="text/event-stream")
