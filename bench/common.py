@@ -60,29 +60,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(
-    env: dict[str, str], timeout: float = 120, log: Path | None = None
-) -> tuple[subprocess.Popen[bytes], str, float]:
-    """`rag serve` on a free loopback port; returns the process, its URL and seconds until /readyz said 200.
+def start_process(
+    args: list[str], env: dict[str, str], ready_url: str, timeout: float = 120, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Start ``args``; return the process and the seconds until ``ready_url`` answered 200.
     Its output goes to ``log`` (or nowhere)."""
-    port = free_port()
     started = time.perf_counter()
     out = log.open("wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=out, stderr=out
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=out)
     while time.perf_counter() - started < timeout:
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url, time.perf_counter() - started
+            if httpx.get(ready_url, timeout=1).status_code == 200:
+                return proc, time.perf_counter() - started
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
             break
         time.sleep(0.05)
     proc.kill()
-    raise SystemExit("the server did not become ready")
+    raise SystemExit(f"{args[:3]} did not become ready")
+
+
+def start_server(
+    env: dict[str, str], timeout: float = 120, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """`rag serve` on a free loopback port; returns the process, its URL and seconds until /readyz said 200."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "rag", "serve", "--port", str(port)]
+    proc, seconds = start_process(args, env, f"{url}/readyz", timeout, log)
+    return proc, url, seconds
 
 
 def _worse(key: str, before: float, now: float) -> bool:

@@ -25,7 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import QUESTIONS, ROOT, free_port, offline_env, percentile, rss_mb, save_results, start_server, table
+from common import (
+    QUESTIONS,
+    ROOT,
+    free_port,
+    offline_env,
+    percentile,
+    rss_mb,
+    save_results,
+    start_process,
+    start_server,
+    table,
+)
 from synth import write_corpus
 
 CACHE = ROOT / "bench" / "cache"  # not a dot-folder: LlamaIndex's reader skips hidden paths
@@ -155,18 +166,11 @@ def measure_chroma_server(assistant: Any, tmp: Path) -> dict[str, Any]:
     from rag import Assistant
 
     port = free_port()
-    args = [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(tmp / "chroma-server")]
-    proc = subprocess.Popen(
-        [*args, "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    url = f"http://127.0.0.1:{port}"
+    chroma = str(Path(sys.executable).with_name("chroma"))
+    args = [chroma, "run", "--path", str(tmp / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)]
+    proc, _ = start_process(args, offline_env(), f"{url}/api/v2/heartbeat")
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         settings = assistant.settings.model_copy(update={"chroma_url": url, "index_dir": tmp / "app"})
         from rag.store import open_collection
 
