@@ -216,32 +216,27 @@ def load_bm25(settings: Settings, collection: Any, vector_store: Any) -> tuple[A
     ids = all_ids(collection)
     if not ids:
         raise IndexNotReadyError("the index is empty: run `rag ingest` on a folder with articles")
-    if bm25_is_current(settings, ids):
-        from llama_index.retrievers.bm25 import BM25Retriever
-
-        try:
-            retriever = BM25Retriever.from_persist_dir(str(settings.bm25_path / "index"), show_progress=False)
-            vocabulary = json.loads(_manifest_path(settings).read_text("utf-8"))["vocabulary"]
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable or half-written: rebuild below
-        else:
-            retriever.similarity_top_k = min(settings.candidate_k, len(ids))
-            return retriever, vocabulary
-    return rebuild_bm25(settings, vector_store, ids)
+    if not bm25_is_current(settings, ids):
+        rebuild_bm25(settings, vector_store, ids)
+    try:
+        return _open_persisted_bm25(settings, len(ids))
+    except (OSError, ValueError, KeyError):
+        rebuild_bm25(settings, vector_store, ids)  # its manifest matched, its files did not: rebuild once
+        return _open_persisted_bm25(settings, len(ids))
 
 
-def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str]) -> tuple[Any, list[str]]:
+def _open_persisted_bm25(settings: Settings, chunks: int) -> tuple[Any, list[str]]:
+    from rag.lexical import open_bm25
+
+    retriever = open_bm25(settings.bm25_path / "index", settings.candidate_k, chunks)
+    return retriever, json.loads(_manifest_path(settings).read_text("utf-8"))["vocabulary"]
+
+
+def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str]) -> None:
     """Build BM25 over every chunk in Chroma and persist it atomically with its manifest."""
-    import Stemmer
-    from llama_index.retrievers.bm25 import BM25Retriever
+    from rag.lexical import build_bm25
 
     nodes = vector_store.get_nodes(node_ids=None)
-    retriever = BM25Retriever.from_defaults(
-        nodes=nodes,
-        similarity_top_k=min(settings.candidate_k, len(nodes)),
-        stemmer=Stemmer.Stemmer("english"),
-        language="english",
-    )
     counts: Counter[str] = Counter()
     for node in nodes:
         counts.update(w.lower() for w in _WORD.findall(node.get_content()))
@@ -251,18 +246,19 @@ def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str]) -> tuple
     staging = final.with_name(final.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    retriever.persist(str(staging / "index"), show_progress=False)
+    build_bm25(nodes, settings.candidate_k, staging / "index")
+    del nodes
     (staging / "manifest.json").write_text(
         json.dumps({"ids_digest": ids_digest(ids), "chunks": len(ids), "vocabulary": vocabulary}), "utf-8"
     )
     # Swap in one rename; a reader sees the old index or the new one, never half of one.
+    # (A server still reading the old files keeps its mapping: deleting them frees them later.)
     retired = final.with_name(final.name + ".old")
     shutil.rmtree(retired, ignore_errors=True)
     if final.exists():
         os.replace(final, retired)
     os.replace(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
-    return retriever, vocabulary
 
 
 def record_corpus_dir(settings: Settings, corpus_dir: Path) -> None:

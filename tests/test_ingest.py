@@ -169,3 +169,24 @@ def test_changing_chunk_settings_reindexes(corpus_copy: Path, tmp_path: Path) ->
     assert len(report.updated) == 5 and report.chunks_embedded == report.chunks_total
     assert report.chunks_total > first.chunks_total
     assert ingest(resized).chunks_embedded == 0
+
+
+@pytest.mark.parametrize("damage", ["truncate_corpus", "drop_line", "delete_scores"])
+def test_damaged_bm25_files_are_rebuilt_on_load(corpus_copy: Path, tmp_path: Path, damage: str) -> None:
+    """The BM25 index is memory-mapped (read only at query time), so damage must be caught on load."""
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    ingest(settings)
+    files = tmp_path / "index" / "bm25" / "index"
+    corpus = files / "corpus.jsonl"
+    if damage == "truncate_corpus":
+        corpus.write_bytes(corpus.read_bytes()[: corpus.stat().st_size // 2])
+    elif damage == "drop_line":
+        corpus.write_text("".join(corpus.read_text("utf-8").splitlines(keepends=True)[:-1]), "utf-8")
+        (files / "corpus.mmindex.json").unlink()
+    else:
+        (files / "data.csc.index.npy").unlink()
+    answer = Assistant(settings).ask("What did Witkoff say?")
+    assert not answer.abstained and answer.citations
+    lines = corpus.read_text("utf-8").splitlines()
+    assert len(lines) == len(index_ids(settings))  # rebuilt whole
+    assert {json.loads(line)["node_id"] for line in lines} == set(index_ids(settings))
