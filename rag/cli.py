@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="index a folder of articles (incremental)")
     p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR or seeds/)")
+    p.add_argument("--json", action="store_true", help="print the report (files, chunks, seconds per step) as JSON")
 
     p = sub.add_parser("search", help="show the ranked passages for a query")
     p.add_argument("query")
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "dir", None):
             settings = settings.model_copy(update={"corpus_dir": args.dir})
         if args.command == "ingest":
-            return _ingest(settings)
+            return _ingest(settings, as_json=args.json)
         if args.command == "serve":
             return _serve(settings, args)
         if args.command == "eval":
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _ingest(settings: Settings) -> int:
+def _ingest(settings: Settings, as_json: bool) -> int:
     from rag.ingest import IngestBusyError, ingest
     from rag.store import IndexUnavailableError
 
@@ -102,11 +104,14 @@ def _ingest(settings: Settings) -> int:
     except (IngestBusyError, IndexUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    for problem in report.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return EXIT_OK
     for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for name in names:
             print(f"{label:8} {name}")
-    for problem in report.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
     print(report.summary())
     return EXIT_OK
 

@@ -14,6 +14,8 @@ import logging
 import os
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,14 +59,28 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: model load, read, chunk, embed, write (Chroma), bm25 (rebuild)."""
 
     def summary(self) -> str:
         """One line a person reads."""
+        where = ", ".join(f"{name} {secs:.1f}" for name, secs in self.phases.items() if secs >= 0.05)
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, skipped {len(self.skipped)} unchanged, "
             f"removed {len(self.removed)}, {len(self.problems)} problem file(s); "
-            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index ({self.seconds:.1f} s)"
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index ({self.seconds:.1f} s"
+            + (f": {where}" if where else "")
+            + ")"
         )
+
+    @contextmanager
+    def timing(self, phase: str) -> Iterator[None]:
+        """Add the time the block takes to ``phases[phase]``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
 
 def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
@@ -160,15 +176,18 @@ def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, report: I
     a file is never without chunks)."""
     missing = [(p.article, n) for p in pending for n in p.missing]
     if missing:
-        vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for article, n in missing])
+        with report.timing("embed"):
+            vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for article, n in missing])
         for (_, node), vector in zip(missing, vectors):
             node.embedding = vector
-        vector_store.add(list[BaseNode](n for _, n in missing))
+        with report.timing("write"):
+            vector_store.add(list[BaseNode](n for _, n in missing))
         report.chunks_embedded += len(missing)
     for p in pending:
         stale = p.old_ids - {n.node_id for n in p.nodes}
         if stale:
-            vector_store.delete_nodes(sorted(stale))
+            with report.timing("write"):
+                vector_store.delete_nodes(sorted(stale))
         (report.updated if p.old_ids else report.added).append(p.article.source)
         log.info("indexed %s (%d chunks, %d embedded)", p.article.source, len(p.nodes), len(p.missing))
     pending.clear()
@@ -193,7 +212,8 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
     changed = False
     pending: list[_Pending] = []
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
-        result = read_article(corpus_dir, path, settings.max_file_bytes)
+        with report.timing("read"):
+            result = read_article(corpus_dir, path, settings.max_file_bytes)
         if isinstance(result, FileProblem):
             report.problems.append(result)
             log.warning("skipped %s", result)
@@ -207,16 +227,18 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
         if embedding is None:
             # Ingest is a batch job: give the embedder every core (1.9x texts/s on 2 cores).
             threads = settings.ingest_threads or os.cpu_count() or 1
-            embedding = build_embedding(settings.model_copy(update={"threads": threads}))
-            chunker = Chunker(
-                count_tokens_fn(embedding, settings),
-                settings.chunk_size,
-                settings.chunk_overlap,
-                settings.embed_max_tokens,
-            )
+            with report.timing("model"):
+                embedding = build_embedding(settings.model_copy(update={"threads": threads}))
+                chunker = Chunker(
+                    count_tokens_fn(embedding, settings),
+                    settings.chunk_size,
+                    settings.chunk_overlap,
+                    settings.embed_max_tokens,
+                )
         assert chunker is not None
-        chunks = chunker.chunk(article)
-        nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
+        with report.timing("chunk"):
+            chunks = chunker.chunk(article)
+            nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
         pending.append(_Pending(article, nodes, old_ids))
         # Several files' chunks are embedded together, sorted by length, so batches pad little.
         if sum(len(p.missing) for p in pending) >= settings.ingest_batch_chunks:
@@ -237,7 +259,8 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
     final_ids = all_ids(collection)
     report.chunks_total = len(final_ids)
     if final_ids and (changed or not bm25_is_current(settings, final_ids)):
-        rebuild_bm25(settings, vector_store, final_ids)
+        with report.timing("bm25"):
+            rebuild_bm25(settings, vector_store, final_ids)
     elif not final_ids:
         import shutil
 

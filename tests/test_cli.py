@@ -15,8 +15,12 @@ def test_ingest_then_ask_json_then_search(tmp_path: Path, corpus_copy: Path) -> 
     assert sum(line.startswith("added    ") for line in first.stdout.splitlines()) == 5
     assert "added 5, updated 0, skipped 0 unchanged, removed 0" in first.stdout
 
-    second = run_cli("ingest", str(corpus_copy), env=env)
-    assert "added 0, updated 0, skipped 5 unchanged, removed 0" in second.stdout
+    assert " embed " in first.stdout and " chunk " in first.stdout  # where the time went
+
+    second = run_cli("ingest", "--json", str(corpus_copy), env=env)
+    report = json.loads(second.stdout)
+    assert (len(report["skipped"]), report["added"], report["chunks_embedded"]) == (5, [], 0)
+    assert report["chunks_total"] > 5 and "embed" not in report["phases"]  # nothing embedded
 
     # The index remembers its corpus folder: no RAG_CORPUS_DIR needed to quote from it.
     ask = run_cli("ask", "--json", "What did Witkoff say?", env=env)
