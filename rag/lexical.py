@@ -3,18 +3,27 @@ Chroma's chunks and read back memory-mapped.
 
 Memory-mapped because the retriever keeps every chunk's node (text and metadata) to
 return hits: loaded as Python objects that is ~9.5 KB per chunk (1.4 GB at 10k articles,
-most of a server's memory); mapped, only the pages of the hits are read.
+most of a server's memory); mapped, only the pages of the hits are read. Built page by
+page for the same reason: ``BM25Retriever.from_defaults`` wants every node in memory at
+once (~35 KB per chunk at its peak).
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import Stemmer
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from bm25s.utils.corpus import JsonlCorpus
+from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.retrievers.bm25 import BM25Retriever
+
+_CORPUS = "corpus.jsonl"  # the file names bm25s uses
 
 
 class MappedBM25Retriever(BM25Retriever):
@@ -33,15 +42,35 @@ class MappedBM25Retriever(BM25Retriever):
             return super()._retrieve(query_bundle)
 
 
-def build_bm25(nodes: list[BaseNode], top_k: int, folder: Path) -> None:
-    """Index ``nodes`` and save the index (with the nodes it returns) in ``folder``."""
-    retriever = BM25Retriever.from_defaults(
-        nodes=nodes,
-        similarity_top_k=min(top_k, len(nodes)),
-        stemmer=Stemmer.Stemmer("english"),
-        language="english",
-    )
-    retriever.persist(str(folder), show_progress=False)
+def build_bm25(pages: Iterable[list[BaseNode]], top_k: int, folder: Path) -> int:
+    """Index the nodes, one page at a time, and save the index in ``folder``; the number indexed.
+
+    The same tokens and files as ``BM25Retriever.from_defaults(nodes, stemmer, language="english")``
+    then ``.persist(folder)``; only the token ids of all chunks are held at once.
+    """
+    stemmer = Stemmer.Stemmer("english")
+    vocab: dict[str, int] = {}
+    documents: list[list[int]] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / _CORPUS, "w", encoding="utf-8") as corpus:
+        for nodes in pages:
+            page = bm25s.tokenize(
+                [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes],
+                stopwords="english",
+                stemmer=stemmer,
+                show_progress=False,
+            )
+            # page-local token ids -> ids over the whole corpus
+            to_global = {local: vocab.setdefault(token, len(vocab)) for token, local in page.vocab.items()}
+            documents.extend([to_global[i] for i in ids] for ids in page.ids)
+            for node in nodes:
+                corpus.write(json.dumps(node_to_metadata_dict(node) | {"node_id": node.node_id}) + "\n")
+    bm25 = bm25s.BM25()
+    bm25.index((documents, vocab), show_progress=False)
+    retriever = BM25Retriever(existing_bm25=bm25, stemmer=stemmer, similarity_top_k=min(top_k, len(documents)))
+    retriever.persist(str(folder), show_progress=False)  # the index and retriever.json; the corpus is written
+    JsonlCorpus(folder / _CORPUS, show_progress=False).close()  # writes the line index the mapping reads by
+    return len(documents)
 
 
 def open_bm25(folder: Path, top_k: int, chunks: int) -> BM25Retriever:

@@ -232,24 +232,28 @@ def _open_persisted_bm25(settings: Settings, chunks: int) -> tuple[Any, list[str
     return retriever, json.loads(_manifest_path(settings).read_text("utf-8"))["vocabulary"]
 
 
-def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str]) -> None:
+def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str], page: int = 2000) -> None:
     """Build BM25 over every chunk in Chroma and persist it atomically with its manifest."""
     from rag.lexical import build_bm25
 
-    nodes = vector_store.get_nodes(node_ids=None)
     counts: Counter[str] = Counter()
-    for node in nodes:
-        counts.update(w.lower() for w in _WORD.findall(node.get_content()))
-    vocabulary = sorted(counts)
+
+    def pages() -> Iterator[list[Any]]:
+        for start in range(0, len(ids), page):
+            nodes = vector_store.get_nodes(node_ids=ids[start : start + page])
+            for node in nodes:
+                counts.update(w.lower() for w in _WORD.findall(node.get_content()))
+            yield nodes
 
     final = settings.bm25_path
     staging = final.with_name(final.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    build_bm25(nodes, settings.candidate_k, staging / "index")
-    del nodes
+    indexed = build_bm25(pages(), settings.candidate_k, staging / "index")
+    if indexed != len(ids):  # a chunk deleted meanwhile: another ingest; it rebuilds after its own writes
+        raise IndexUnavailableError(f"the index changed while BM25 was built ({indexed} of {len(ids)} chunks)")
     (staging / "manifest.json").write_text(
-        json.dumps({"ids_digest": ids_digest(ids), "chunks": len(ids), "vocabulary": vocabulary}), "utf-8"
+        json.dumps({"ids_digest": ids_digest(ids), "chunks": len(ids), "vocabulary": sorted(counts)}), "utf-8"
     )
     # Swap in one rename; a reader sees the old index or the new one, never half of one.
     # (A server still reading the old files keeps its mapping: deleting them frees them later.)
