@@ -9,6 +9,7 @@ also from the run's own step timings, `rag ingest --json`);
 VectorStoreIndex, default splitter, same embedder) and the index in a `chroma run` server.
 
     python bench/scale.py seeds 1000 --baseline --chroma-server
+    python bench/scale.py 10000 --index DIR   # queries only, on an index built beforehand
 
 Writes bench/results/scale-<size>.json (compared with the previous run) and prints a table.
 """
@@ -93,45 +94,26 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def measure(size: str, baseline: bool, chroma_server: bool) -> dict[str, Any]:
+def measure(size: str, baseline: bool, chroma_server: bool, existing: Path | None = None) -> dict[str, Any]:
     from rag import Assistant, Settings
-    from rag.embedding import build_embedding, ensure_onnx_model
+    from rag.embedding import ensure_onnx_model
 
     corpus = corpus_for(size)
     articles = sum(1 for p in corpus.iterdir() if p.suffix in {".txt", ".md", ".html"})
     result: dict[str, Any] = {"size": size, "articles": articles}
     with tempfile.TemporaryDirectory() as tmp:
-        index = Path(tmp) / "index"
+        index = existing or Path(tmp) / "index"
         settings = Settings(corpus_dir=corpus, index_dir=index)
         ensure_onnx_model(settings)  # the one-time export per machine is not ingest time
         env = offline_env(RAG_INDEX_DIR=str(index), RAG_CORPUS_DIR=str(corpus))
-        seconds, peak, report = timed_process([sys.executable, "-m", "rag", "ingest", "--json"], env)
-        phases = json.loads(report)["phases"]
+        if existing is None:
+            result |= measure_ingest(settings, env)
+        else:
+            result["index"] = f"existing {existing} (ingest not measured)"
         started = time.perf_counter()
         assistant = Assistant(settings)
         result["assistant_load_s"] = round(time.perf_counter() - started, 3)
-        chunks = assistant.check_index()
-        got = assistant.collection.get(limit=256, include=["documents", "metadatas"])
-        # exactly what ingest embeds: the title, a blank line, the chunk
-        sample = [f"{m.get('title', '')}\n\n{d}" for d, m in zip(got["documents"], got["metadatas"])]
-        embedding = build_embedding(settings.model_copy(update={"threads": os.cpu_count() or 1}))  # as ingest does
-        embedding.get_text_embedding_batch(sample[:16])
-        started = time.perf_counter()
-        embedding.get_text_embedding_batch(sample)
-        raw_rate = len(sample) / (time.perf_counter() - started)
-        ingest_rate = chunks / seconds
-        result |= {
-            "chunks": chunks,
-            "ingest_s": round(seconds, 2),
-            "ingest_chunks_per_s": round(ingest_rate, 2),
-            "embedder_raw_chunks_per_s": round(raw_rate, 2),
-            "ingest_overhead": round(1 - ingest_rate / raw_rate, 3),
-            # the same, from inside the run: time not spent embedding (start-up included)
-            "ingest_overhead_in_run": round(1 - phases.get("embed", 0.0) / seconds, 3),
-            "ingest_phases_s": {name: round(secs, 1) for name, secs in phases.items()},
-            "ingest_peak_rss_mb": round(peak, 1),
-            "index_mb": round(folder_mb(index), 2),
-        }
+        result["chunks"] = assistant.check_index()
         result |= quantiles("ask", latencies(assistant.ask, QUESTIONS))
         result |= quantiles("retrieve", latencies(lambda q: assistant.retriever.retrieve(q, 5), QUESTIONS))
         cold = [timed_process([sys.executable, "-m", "rag", "ask", QUESTIONS[0]], env)[0] for _ in range(5)]
@@ -146,10 +128,44 @@ def measure(size: str, baseline: bool, chroma_server: bool) -> dict[str, Any]:
             proc.terminate()
             proc.wait()
         if baseline:
-            result |= measure_baseline(corpus, embedding)
+            from rag.embedding import build_embedding
+
+            threads = os.cpu_count() or 1  # the same engine as our ingest
+            result |= measure_baseline(corpus, build_embedding(settings.model_copy(update={"threads": threads})))
         if chroma_server:
             result |= measure_chroma_server(assistant, Path(tmp))
     return result
+
+
+def measure_ingest(settings: Any, env: dict[str, str]) -> dict[str, Any]:
+    """`rag ingest` as a process, and the embedder's raw rate on the chunks it wrote."""
+    from rag import Assistant
+    from rag.embedding import build_embedding
+    from rag.store import open_collection
+
+    seconds, peak, report = timed_process([sys.executable, "-m", "rag", "ingest", "--json"], env)
+    phases = json.loads(report)["phases"]
+    chunks = Assistant(settings).check_index()
+    got = open_collection(settings, create=False).get(limit=256, include=["documents", "metadatas"])
+    # exactly what ingest embeds: the title, a blank line, the chunk
+    sample = [f"{m.get('title', '')}\n\n{d}" for d, m in zip(got["documents"], got["metadatas"])]
+    embedding = build_embedding(settings.model_copy(update={"threads": os.cpu_count() or 1}))  # as ingest does
+    embedding.get_text_embedding_batch(sample[:16])
+    started = time.perf_counter()
+    embedding.get_text_embedding_batch(sample)
+    raw_rate = len(sample) / (time.perf_counter() - started)
+    ingest_rate = chunks / seconds
+    return {
+        "ingest_s": round(seconds, 2),
+        "ingest_chunks_per_s": round(ingest_rate, 2),
+        "embedder_raw_chunks_per_s": round(raw_rate, 2),
+        "ingest_overhead": round(1 - ingest_rate / raw_rate, 3),
+        # the same, from inside the run: time not spent embedding (start-up included)
+        "ingest_overhead_in_run": round(1 - phases.get("embed", 0.0) / seconds, 3),
+        "ingest_phases_s": {name: round(secs, 1) for name, secs in phases.items()},
+        "ingest_peak_rss_mb": round(peak, 1),
+        "index_mb": round(folder_mb(settings.index_dir), 2),
+    }
 
 
 def measure_baseline(corpus: Path, embedding: Any) -> dict[str, Any]:
@@ -232,12 +248,13 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", default=["seeds", "1000"], help="'seeds' or a number of articles")
     parser.add_argument("--baseline", action="store_true", help="also build and query the plain LlamaIndex pipeline")
     parser.add_argument("--chroma-server", action="store_true", help="also query the index in a `chroma run` server")
+    parser.add_argument("--index", type=Path, help="measure queries on this existing index of the one size (no ingest)")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
         print(f"measuring {size} …", flush=True)
-        row = measure(size, args.baseline, args.chroma_server)
-        save_results(f"scale-{size}", row)
+        row = measure(size, args.baseline, args.chroma_server, args.index)
+        save_results(f"scale-{size}" + ("-existing-index" if args.index else ""), row)
         rows.append(row)
     print(table(rows, COLUMNS))
     extra = [c for c in rows[0] if c.startswith(("baseline_", "chroma_server_"))]
