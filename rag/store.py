@@ -148,8 +148,9 @@ def open_collection(settings: Settings, create: bool) -> Any:
         raise IndexNotReadyError(f"no collection {settings.collection!r}: run `rag ingest` first") from exc
 
 
-def all_ids(collection: Any, page: int = 5000) -> list[str]:
-    """Every id in the collection (ids only: cheap even at 100k chunks)."""
+def all_ids(collection: Any, page: int = 100_000) -> list[str]:
+    """Every id in the collection (ids only). Pages are large because Chroma pays for an
+    offset by re-reading what precedes it: 150k ids took 1.7 s in pages of 5,000, 0.35 s in one."""
     ids: list[str] = []
     offset = 0
     while True:
