@@ -19,7 +19,6 @@ from rag.contract import Answer, Citation
 from rag.support import HeuristicJudge, Verdict
 
 GOLDEN = ROOT / "evals" / "golden.jsonl"
-DEV = ROOT / "evals" / "dev.jsonl"
 JUDGE_CHECK = ROOT / "evals" / "judge_check.jsonl"
 
 
@@ -115,25 +114,22 @@ def test_percentile_and_mean() -> None:
 # --- suites, thresholds, reports ---------------------------------------------------------
 
 
-def test_suites_are_well_formed_and_separate() -> None:
-    golden, dev = load_suite(GOLDEN), load_suite(DEV)
-    assert len(golden) >= 60
+def test_suites_are_well_formed_and_split() -> None:
+    golden = load_suite(GOLDEN)
+    assert len(golden) >= 130
     seeds = {p.name for p in SEEDS.iterdir()}
-    for case in golden + dev:
+    for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
+        assert case.split in ("dev", "test"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
-    categories = {c.category for c in golden}
-    assert {
-        "single_fact",
-        "quote",
-        "synthesis",
-        "number_date",
-        "follow_up",
-        "out_of_corpus",
-        "false_premise",
-    } <= categories
-    assert not {c.question for c in golden} & {c.question for c in dev}, "dev questions leak into golden"
+    assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
+    # The categories, each with enough cases, in both splits.
+    minimum = {"unanswerable_known": 15, "paraphrase": 10, "adjacent": 6, "multi_article": 6, "follow_up": 6}
+    for category in ["single_fact", "quote", "number_date", "out_of_corpus", "false_premise", *minimum]:
+        cases = [c for c in golden if c.category == category]
+        assert len(cases) >= minimum.get(category, 1), category
+        assert {c.split for c in cases} == {"dev", "test"}, category
     assert all(c.history for c in golden if c.category == "follow_up")
 
 
