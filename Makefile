@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # torch==2.13.0 first: the CPU wheel on this machine's disk (a bare requirement pulls CUDA).
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
 
-.PHONY: run test lint ingest bench eval clean
+.PHONY: run test lint ingest bench eval calibrate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -55,3 +55,7 @@ eval: ingest
 
 clean:
 	rm -rf .index .pytest_cache tests/artifacts
+
+# Refit the answerability model (rag/answerability.json) on the golden dev split; then `make eval`.
+calibrate: ingest
+	$(PY) -m evals.calibrate

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rag.contract import Citation
 from rag.support import Judge
@@ -143,3 +144,22 @@ def mean(values: Sequence[float | None]) -> float | None:
     """Average over the values that apply."""
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
+
+
+HARD_REFUSALS = ("unknown_name", "low_similarity")
+
+
+def refusal_curve(rows: list[dict[str, Any]], steps: int = 20) -> list[dict[str, float | None]]:
+    """Refusal against coverage over the answerability threshold: at each threshold, the share
+    of must-refuse cases refused (``refusal_recall``) and of answerable cases answered
+    (``coverage``). A case is answered at threshold t when it was not refused outright (unknown
+    name, low similarity) and its ``confidence`` is at least t."""
+    curve: list[dict[str, float | None]] = []
+    for i in range(steps + 1):
+        t = round(i / steps, 2)
+        refused = [r["refusal_reason"] in HARD_REFUSALS or r["confidence"] is None or r["confidence"] < t for r in rows]
+        due = [x for x, r in zip(refused, rows) if r["must_refuse"]]
+        answerable = [not x for x, r in zip(refused, rows) if not r["must_refuse"]]
+        recall, coverage = mean([float(x) for x in due]), mean([float(x) for x in answerable])
+        curve.append({"threshold": t, "refusal_recall": recall, "coverage": coverage})
+    return curve

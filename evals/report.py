@@ -33,12 +33,28 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+SUMMARY = [
+    *HEADLINE,
+    "correct_refusal",
+    "refusal_precision",
+    "refusal_recall",
+    "latency_p50_ms",
+    "answer_words_median",
+    "answers_over_120_words",
+]
+
+
 def summary_table(report: dict[str, Any]) -> list[str]:
-    names = [*HEADLINE, "correct_refusal", "refusal_precision", "refusal_recall", "latency_p50_ms", "answer_words"]
+    """The headline table: each target overall and per split (dev is tuned on; test is the measurement)."""
+    names = SUMMARY
     lines = ["| target | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     runs = [report["run"]] + ([report["baseline"]] if "baseline" in report else [])
     for run in runs:
-        lines.append(f"| {run['target']} | " + " | ".join(_fmt(run["summary"][n]) for n in names) + " |")
+        lines.append(f"| {run['target']} | " + " | ".join(_fmt(run["summary"].get(n)) for n in names) + " |")
+        for split, summary in run["summary"].get("by_split", {}).items():
+            if len(run["summary"]["by_split"]) > 1:
+                label = f"{run['target']}, {split} split"
+                lines.append(f"| {label} | " + " | ".join(_fmt(summary.get(n)) for n in names) + " |")
     if "compare" in report:
         lines.append("| compared report | " + " | ".join(_fmt(report["compare"].get(n)) for n in names) + " |")
     return lines
@@ -82,6 +98,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"by kind: {jc['by_kind']}",
         ]
         lines += [f"- missed {x['id']} ({x['kind']}): {x['claim']}" for x in jc["misses"]]
+    lines += ["", *curve_table(run["summary"])]
     lines += [
         "",
         "## By category",
@@ -103,6 +120,52 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"- [{c['id']}] {c['source']} {c['start']}–{c['end']}: “{' '.join(c['quote'].split())[:200]}”")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def curve_table(summary: dict[str, Any]) -> list[str]:
+    """Refusal against coverage over the answerability threshold, per split: the trade-off."""
+    splits = summary.get("by_split") or {"all": summary}
+    lines = [
+        "## Refusal against coverage over the answerability threshold",
+        "",
+        "Refused: share of the questions the articles do not answer that are refused. Answered: share of the",
+        "answerable ones that are answered. Refusals for an unknown name or no similar passage hold at every",
+        "threshold.",
+        "",
+        "| threshold | " + " | ".join(f"{name}: refused / answered" for name in splits) + " |",
+        "|---" * (len(splits) + 1) + "|",
+    ]
+    curves = {name: {p["threshold"]: p for p in s.get("refusal_curve", [])} for name, s in splits.items()}
+    for t in sorted({t for c in curves.values() for t in c}):
+        cells = [
+            f"{_fmt(c[t]['refusal_recall'])} / {_fmt(c[t]['coverage'])}" if t in c else "–" for c in curves.values()
+        ]
+        lines.append(f"| {t:.2f} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def curve_chart(summary: dict[str, Any], size: int = 260) -> str:
+    """The refusal/coverage curve as inline SVG: one line per split, a dot per threshold."""
+    splits = summary.get("by_split") or {"all": summary}
+    colours = ["#2563eb", "#dc2626", "#059669"]
+    parts = [
+        f'<svg width="{size + 60}" height="{size + 50}" role="img">'
+        '<text x="0" y="14" font-weight="bold">refused (due) against answered (answerable)</text>'
+        f'<rect x="40" y="20" width="{size}" height="{size}" fill="none" stroke="#999"/>'
+    ]
+    for i, (name, s) in enumerate(splits.items()):
+        points = [
+            (40 + size * (p["coverage"] or 0), 20 + size * (1 - (p["refusal_recall"] or 0)))
+            for p in s.get("refusal_curve", [])
+        ]
+        colour = colours[i % len(colours)]
+        parts.append(
+            f'<polyline fill="none" stroke="{colour}" points="{" ".join(f"{x:.0f},{y:.0f}" for x, y in points)}"/>'
+        )
+        parts.append(
+            f'<text x="{45 + 70 * i}" y="{size + 40}" fill="{colour}" font-size="12">{html.escape(name)}</text>'
+        )
+    return "".join(parts) + "</svg>"
 
 
 def bar_chart(title: str, bars: dict[str, float | None], width: int = 520) -> str:
@@ -150,6 +213,7 @@ def html_report(report: dict[str, Any]) -> str:
     for name in ("key_fact_recall", "hit_at_k", "citation_recall", "faithfulness", "correct_refusal"):
         charts.append(bar_chart(f"{name} by category", {c: s[name] for c, s in run["summary"]["by_category"].items()}))
     charts.append(histogram([r["latency_ms"] for r in run["cases"]], "latency per question"))
+    charts.append(curve_chart(run["summary"]))
     if "compare" in report:
         before = report["compare"]
         charts.append(

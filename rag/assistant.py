@@ -9,6 +9,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from rag.answerability import AnswerabilityModel
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, Message, StreamEvent
 from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
@@ -17,6 +20,7 @@ from rag.llm import build_llm
 from rag.prompts import condense_by_rule
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, HybridRetriever
+from rag.sentence_index import SentenceVectors, open_sentence_collection
 from rag.settings import Settings
 from rag.store import (
     IndexedSource,
@@ -61,18 +65,39 @@ class Assistant:
             self.collection = collection = open_collection(settings, create=False)
             vector_store = ChromaVectorStore(chroma_collection=collection)
             bm25, vocabulary = load_bm25(settings, collection, vector_store)
+            sentence_collection = open_sentence_collection(settings)
         self.embedding = build_embedding(settings)
+        embed_texts = self._embed_texts
         self.retriever = HybridRetriever(
-            settings, self.embedding, collection, vector_store, bm25, vocabulary, english_words(self.embedding)
+            settings,
+            self.embedding,
+            collection,
+            vector_store,
+            bm25,
+            vocabulary,
+            english_words(self.embedding),
+            SentenceVectors(sentence_collection, embed_texts),
         )
         self.corpus_dir = indexed_corpus_dir(settings)
         self.texts = OriginalTexts(self.corpus_dir)
-        self.answerer = ExtractiveAnswerer(self.texts, settings.abstain_threshold, settings.max_answer_sentences)
+        self.answerer = ExtractiveAnswerer(
+            self.texts,
+            settings.abstain_threshold,
+            settings.max_answer_sentences,
+            AnswerabilityModel.load(threshold=settings.answerable_threshold),
+            lambda text: embed_texts([text])[0],
+            settings.max_answer_words,
+        )
         self.generator: Generator | None = None
         if llm is not None or settings.use_llm():
             self.generator = Generator(llm or build_llm(settings), settings, self.embedding, self.texts)
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` (rows), by the index's embedding model."""
+        vectors = np.asarray(self.embedding.get_text_embedding_batch(texts), dtype=np.float32)
+        return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
 
     @property
     def mode(self) -> str:
@@ -172,10 +197,17 @@ class Assistant:
                 yield AnswerDelta(text=piece)
             yield AnswerFinal(answer=answer)
             return
-        llm_fields = {**base, "mode": "llm", "model": self.generator.model_name}
-        refusal = self.answerer.gate(self.answerer.analyse(query, self.retriever.speller), hits)
-        if refusal:  # the LLM is not asked what the articles cannot answer
-            yield AnswerFinal(answer=Answer(answer=refusal, abstained=True, timings_ms=clock.done(), **llm_fields))
+        decision = self.answerer.decide(query, hits, self.retriever.speller).decision
+        llm_fields = {**base, "mode": "llm", "model": self.generator.model_name, "confidence": decision.confidence}
+        if not decision.answerable:  # the LLM is not asked what the articles cannot answer
+            refusal = Answer(
+                answer=decision.message or "",
+                abstained=True,
+                refusal_reason=decision.reason,
+                timings_ms=clock.done(),
+                **llm_fields,
+            )
+            yield AnswerFinal(answer=refusal)
             return
         outcome = yield from self.generator.generate(query, hits, streaming, clock)
         if outcome.fallback:
@@ -202,11 +234,14 @@ class Assistant:
 
     def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: _Clock) -> Answer:
         result = self.answerer.answer(query, hits, self.retriever.speller)
+        decision = result.decision
         return Answer(
             answer=result.answer,
             abstained=result.abstained,
             mode="extractive",
             citations=result.citations,
+            confidence=decision.confidence if decision else None,
+            refusal_reason=decision.reason if decision and result.abstained else None,
             timings_ms=clock.done(),
             **base,
         )

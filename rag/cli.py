@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         "--check-judge", nargs="?", const="evals/judge_check.jsonl", help="score the judge on known verdicts"
     )
     p.add_argument("--limit", type=int, default=0, help="only the first N cases")
+    p.add_argument(
+        "--split", choices=["dev", "test", "all"], default="all", help="cases of one split (thresholds gate 'test')"
+    )
     p.add_argument("--fast", action="store_true", help="the CI subset: ~15 cases, every category (fast thresholds)")
 
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
@@ -149,7 +152,7 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
             _print_hits(args.query, hits, searched)
         else:
             answer = assistant.ask(args.question, top_k=args.k)
-            _print_answer(answer, as_json=args.json)
+            _print_answer(answer, args.json, settings.low_confidence)
     except IndexNotReadyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_INDEX
@@ -172,10 +175,12 @@ def _print_hits(query: str, hits: list[Hit], searched: str) -> None:
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
 
 
-def _print_answer(answer: Answer, as_json: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool, low_confidence: float) -> None:
     if as_json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return
+    if not answer.abstained and answer.confidence is not None and answer.confidence < low_confidence:
+        print(f"(Low confidence, {answer.confidence:.0%}: check the sources.)")
     print(answer.answer)
     if answer.fallback:
         print(f"\n(The LLM's answer was replaced by quoted sentences: {answer.fallback}; {answer.error})")

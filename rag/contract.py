@@ -52,6 +52,18 @@ class Answer(BaseModel):
     question: str
     answer: str
     abstained: bool = Field(description="True when the articles do not answer the question.")
+    confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Probability (0-1, calibrated on the golden dev split) that the articles answer the question "
+        "and the quoted sentence addresses it.",
+    )
+    refusal_reason: Literal["unknown_name", "not_addressed", "low_similarity"] | None = Field(
+        None,
+        description="Why it refused: a name the articles never mention, nothing that addresses what is asked, "
+        "or no passage similar enough.",
+    )
     mode: str = Field(description="Which answerer wrote it: 'extractive' or 'llm'.")
     citations: list[Citation] = Field(default_factory=list)
     search_query: str | None = Field(None, description="The query actually searched (spelling corrected).")

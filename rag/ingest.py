@@ -25,6 +25,7 @@ from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo,
 from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, FileProblem, corpus_files, read_article, source_name
 from rag.embedding import build_embedding, count_tokens_fn
+from rag.sentence_index import delete_sentences, open_sentence_collection, sentence_rows, write_sentences
 from rag.settings import Settings
 from rag.store import (
     ChunkId,
@@ -38,8 +39,8 @@ from rag.store import (
 
 log = logging.getLogger(__name__)
 
-# Bump when chunking or cleaning changes in a way that changes chunks.
-PIPELINE_VERSION = 1
+# Bump when chunking or cleaning changes in a way that changes chunks (2: sentence vectors).
+PIPELINE_VERSION = 2
 METADATA_KEYS = ["source", "title", "date", "start", "end", "chunk_index", "n_chunks", "sha16", "sentences"]
 
 
@@ -167,20 +168,29 @@ class _Pending:
     old_ids: set[str]
 
     @property
+    def version(self) -> str:
+        parsed = ChunkId.parse(self.nodes[0].node_id)
+        assert parsed is not None
+        return parsed.version
+
+    @property
     def missing(self) -> list[TextNode]:
         return [n for n in self.nodes if n.node_id not in self.old_ids]
 
 
-def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, report: IngestReport) -> None:
-    """Embed and write the pending files' new chunks, then drop their stale ones (new before old:
-    a file is never without chunks)."""
+def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, sentences: Any, report: IngestReport) -> None:
+    """Embed and write the pending files' new chunks (their sentences first), then drop their
+    stale ones (new before old: a file is never without chunks)."""
     missing = [(p.article, n) for p in pending for n in p.missing]
     if missing:
-        with report.timing("embed"):
-            vectors = embedding.get_text_embedding_batch([f"{article.title}\n\n{n.text}" for article, n in missing])
+        sentence_ids, sentence_texts, sentence_metas = sentence_rows([n for _, n in missing])
+        chunk_texts = [f"{article.title}\n\n{n.text}" for article, n in missing]
+        with report.timing("embed"):  # one call: the embedder sorts all texts by length
+            vectors = embedding.get_text_embedding_batch(chunk_texts + sentence_texts)
         for (_, node), vector in zip(missing, vectors):
             node.embedding = vector
         with report.timing("write"):
+            write_sentences(sentences, sentence_ids, vectors[len(missing) :], sentence_metas)
             vector_store.add(list[BaseNode](n for _, n in missing))
         report.chunks_embedded += len(missing)
     for p in pending:
@@ -188,6 +198,7 @@ def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, report: I
         if stale:
             with report.timing("write"):
                 vector_store.delete_nodes(sorted(stale))
+                delete_sentences(sentences, p.article.source, keep_version=p.version)
         (report.updated if p.old_ids else report.added).append(p.article.source)
         log.info("indexed %s (%d chunks, %d embedded)", p.article.source, len(p.nodes), len(p.missing))
     pending.clear()
@@ -201,6 +212,7 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
     report = IngestReport()
     collection = open_collection(settings, create=True)
     vector_store = ChromaVectorStore(chroma_collection=collection)
+    sentences = open_sentence_collection(settings)
     present: dict[str, set[str]] = defaultdict(set)
     for raw in all_ids(collection):
         parsed = ChunkId.parse(raw)
@@ -242,16 +254,18 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
         pending.append(_Pending(article, nodes, old_ids))
         # Several files' chunks are embedded together, sorted by length, so batches pad little.
         if sum(len(p.missing) for p in pending) >= settings.ingest_batch_chunks:
-            _flush(pending, embedding, vector_store, report)
+            _flush(pending, embedding, vector_store, sentences, report)
         changed = True
     if pending:
         assert embedding is not None
-        _flush(pending, embedding, vector_store, report)
+        _flush(pending, embedding, vector_store, sentences, report)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
     live_sources = {source_name(corpus_dir, p) for p in files}
     for source, ids in present.items():
         vector_store.delete_nodes(sorted(ids))
+        if source:
+            delete_sentences(sentences, source)
         changed = True
         if source and source not in live_sources:
             report.removed.append(source)

@@ -39,7 +39,7 @@ _STYLES = [
 ]
 _PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its)\b", re.I)
 _POSSESSIVE = frozenset({"his", "her", "hers", "their", "its"})
-_NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
 _NOT_NAMES = frozenset("What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I".split())
 
 
@@ -124,12 +124,19 @@ def needs_condensing(question: str, history: Sequence[Message]) -> bool:
 
 
 def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
-    """Replace pronouns with the last name the user asked about ("he" → "Witkoff").
+    """Replace pronouns with the last name the user asked about ("he" → "Witkoff"); "it" is
+    rather the thing the last answer named ("Which village…?" "Milove." "Where is it?").
 
     Returns ``None`` when there is nothing to resolve or no name to resolve it with.
     """
     if not needs_condensing(question, history):
         return None
+    pronoun = _PRONOUNS.search(question)
+    if pronoun and pronoun.group(0).lower() in ("it", "its") and history[-1].role == "assistant":
+        answered = [n for n in _NAME.findall(history[-1].content) if n.split()[0] not in _NOT_NAMES]
+        if answered and len(history[-1].content.split()) <= 12:  # a short answer that names a thing
+            thing = answered[0]
+            return _PRONOUNS.sub(lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1)
     name, asked = None, None
     for message in reversed(history):
         if message.role != "user":

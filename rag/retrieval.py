@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import Stemmer
@@ -21,8 +21,12 @@ from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import QueryBundle
 
 from rag.chunking import Sentence, sentences_from_json
+from rag.english import EnglishWords
 from rag.settings import Settings
 from rag.store import reading_index
+
+if TYPE_CHECKING:
+    from rag.sentence_index import SentenceVectors
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -43,6 +47,15 @@ class Hit:
     score: float
     dense: float
     rank: int
+    sentence_vectors: np.ndarray | None = None  # unit vectors, one row per sentence
+    query_vector: np.ndarray | None = None
+
+    def sentence_cosine(self, index: int, vector: np.ndarray | None = None) -> float:
+        """Cosine of sentence ``index`` to the query (or to ``vector``); the chunk's when unknown."""
+        query = self.query_vector if vector is None else vector
+        if self.sentence_vectors is None or query is None:
+            return self.dense
+        return float(self.sentence_vectors[index] @ query)
 
     @classmethod
     def from_node(cls, node: Any, score: float, dense: float, rank: int) -> Hit:
@@ -69,11 +82,20 @@ class SpellingCorrector:
 
     A word is only corrected when neither the corpus nor the English ``dictionary``
     knows it: "write" is not turned into the corpus's "white", "Witkof" becomes "witkoff".
+    With ``english`` (a large word list), a misspelling of an English word the corpus
+    uses in another form is corrected too ("injred" → "injured", as in "injuring").
     """
 
-    def __init__(self, vocabulary: list[str], dictionary: frozenset[str] = frozenset(), cutoff: float = 0.8):
+    def __init__(
+        self,
+        vocabulary: list[str],
+        dictionary: frozenset[str] = frozenset(),
+        cutoff: float = 0.8,
+        english: EnglishWords | None = None,
+    ):
         self._vocab = set(vocabulary)
         self._dictionary = dictionary
+        self._english = english
         self._by_length: dict[int, list[str]] = {}
         for word in vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
@@ -92,7 +114,10 @@ class SpellingCorrector:
             return False
         if self._stemmer.stemWord(lower) in self._stems:
             return False  # "cancelling" where the articles say "canceled": same stem, not a name
-        return self.closest(lower) is None
+        if self.closest(lower) is not None:
+            return False
+        # "stalemate" is English, "injred" a misspelt "injured": neither is a name.
+        return self._english is None or self._english.correction(lower) is None
 
     def _in_dictionary(self, word: str) -> bool:
         # The word-piece vocabulary lacks many inflections ("timelines"): try the bare form.
@@ -122,7 +147,12 @@ class SpellingCorrector:
             word = m.group(0)
             if len(word) < 4 or self.known(word) or self._in_dictionary(word.lower()):
                 return word
-            return self.closest(word) or word
+            closest = self.closest(word)
+            if closest is None and self._english is not None and word.islower():
+                meant = self._english.correction(word)
+                if meant and self._stemmer.stemWord(meant) in self._stems:
+                    return meant
+            return closest or word
 
         return _QUERY_WORD.sub(fix, text)
 
@@ -139,11 +169,13 @@ class HybridRetriever:
         bm25: Any,
         vocabulary: list[str],
         dictionary: frozenset[str] = frozenset(),
+        sentence_vectors: SentenceVectors | None = None,
     ):
         self._settings = settings
+        self._sentences = sentence_vectors
         self._embedding = embedding
         self._collection = collection
-        self.speller = SpellingCorrector(vocabulary, dictionary)
+        self.speller = SpellingCorrector(vocabulary, dictionary, english=EnglishWords())
         dense = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedding).as_retriever(
             similarity_top_k=settings.candidate_k
         )
@@ -174,4 +206,10 @@ class HybridRetriever:
             emb = by_id.get(nws.node.node_id)
             dense = float(np.dot(q, np.asarray(emb, dtype=np.float32))) if emb is not None else 0.0
             hits.append(Hit.from_node(nws.node, nws.score or 0.0, dense, rank))
+        if self._sentences is not None:
+            with reading_index(self._settings):
+                vectors = self._sentences.for_hits(hits)
+            for hit in hits:
+                hit.query_vector = q
+                hit.sentence_vectors = np.stack([vectors[(hit.source, s.start)] for s in hit.sentences])
         return hits, searched

@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.26, description="Abstain when the best passage's dense cosine to the question is below this."
     )
+    answerable_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Refuse when the answerability model's probability is below this (unset: the calibrated one).",
+    )
+    max_answer_words: int = Field(
+        100, ge=10, description="Longest extractive answer, in words (the best sentence always fits)."
+    )
+    low_confidence: float = Field(0.7, ge=0, le=1, description="Answers less confident than this are marked as such.")
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
 
     answerer: AnswererChoice = Field(

@@ -1,8 +1,10 @@
 """Does a passage support a sentence? The heuristic judge used to check LLM answers (and by evals).
 
-A sentence is supported by its cited passages when every number, name and quotation
-in it appears in them, and it says what they say: its embedding is close to one of
-their sentences (cosine over ``threshold``) or most of its content words are there.
+A sentence is supported by its cited passages when every number (in digits or words),
+name and quotation in it appears in them, and it says what they say: its embedding is
+close to one of their sentences (cosine over ``threshold``) or most of its content words
+are there, and that closest sentence neither negates it nor names another speaker
+(:mod:`rag.contradiction`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+from rag.contradiction import number_values, polarity_problem, speaker_problem
+
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]{2,}")
@@ -54,10 +57,6 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
-
-
 def content_words(text: str) -> set[str]:
     """Lower-cased words of ``text`` that carry meaning (no stop words, possessives folded)."""
     words = {w.lower().replace("’", "'") for w in _WORD.findall(text)}
@@ -66,9 +65,9 @@ def content_words(text: str) -> set[str]:
 
 def hard_check(claim: str, evidence: str) -> str | None:
     """Why ``evidence`` cannot support ``claim`` (a number, name or quotation it lacks), or ``None``."""
-    missing_numbers = _numbers(claim) - _numbers(evidence)
+    missing_numbers = number_values(claim) - number_values(evidence)
     if missing_numbers:
-        return f"number {sorted(missing_numbers)[0]} is not in the cited passages"
+        return f"number {sorted(missing_numbers)[0].lstrip('#')} is not in the cited passages"
     low = _norm(evidence)
     for name in _NAME.findall(claim):
         bare = re.sub(r"[’']s$", "", name)
@@ -116,9 +115,16 @@ class HeuristicJudge:
         problem = hard_check(claim, evidence)
         words = content_words(claim)
         overlap = len(words & content_words(evidence)) / len(words) if words else 0.0
-        sentences = [s for p in passages for s in re.split(r"(?<=[.!?”])\s+", p) if s.strip()]
-        cosine = max(self.similarity(claim, sentences), default=0.0)
+        sentences = [s for p in passages for s in re.split(r"(?<=[.!?”])\s+|\n+", p) if s.strip()]
+        similarities = self.similarity(claim, sentences)
+        cosine = max(similarities, default=0.0)
         score = round(max(cosine, overlap * 0.9), 4)
+        if not problem and sentences:
+            at = int(np.argmax(similarities))
+            closest = sentences[at]
+            # A quotation's attribution may follow it ("‘…on Friday,” Witkoff told Ushakov.").
+            following = sentences[at + 1] if at + 1 < len(sentences) else ""
+            problem = polarity_problem(claim, closest) or speaker_problem(claim, closest, following)
         if problem:
             return Verdict(False, score, problem)
         if cosine >= self._threshold or overlap >= self._min_overlap:

@@ -111,6 +111,19 @@ def test_percentile_and_mean() -> None:
     assert m.mean([1.0, None, 3.0]) == 2.0 and m.mean([None]) is None
 
 
+def test_refusal_curve_trades_refusals_for_coverage() -> None:
+    rows = [
+        {"must_refuse": True, "refusal_reason": "not_addressed", "confidence": 0.3},
+        {"must_refuse": True, "refusal_reason": "unknown_name", "confidence": 0.0},
+        {"must_refuse": False, "refusal_reason": None, "confidence": 0.8},
+        {"must_refuse": False, "refusal_reason": None, "confidence": 0.5},
+    ]
+    curve = {p["threshold"]: p for p in m.refusal_curve(rows, steps=10)}
+    assert curve[0.0] == {"threshold": 0.0, "refusal_recall": 0.5, "coverage": 1.0}  # hard refusals hold
+    assert curve[0.4] == {"threshold": 0.4, "refusal_recall": 1.0, "coverage": 1.0}
+    assert curve[0.6]["coverage"] == 0.5 and curve[1.0]["coverage"] == 0.0
+
+
 # --- suites, thresholds, reports ---------------------------------------------------------
 
 
@@ -136,7 +149,7 @@ def test_suites_are_well_formed_and_split() -> None:
 def test_fast_subset_is_stratified_and_fixed() -> None:
     golden = load_suite(GOLDEN)
     subset = fast_subset(golden)
-    assert len(subset) == 15
+    assert len(subset) == 22
     assert {c.category for c in subset} == {c.category for c in golden}
     assert [c.id for c in fast_subset(golden)] == [c.id for c in subset]
 

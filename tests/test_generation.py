@@ -148,6 +148,16 @@ def test_uncited_or_refused_answers_fall_back(llm_assistant: Assistant, llm: Scr
 def test_out_of_corpus_question_never_reaches_the_llm(llm_assistant: Assistant, llm: ScriptedLLM) -> None:
     answer = llm_assistant.ask("What did Macron say about the World Cup?")
     assert answer.abstained and answer.mode == "llm" and llm.prompts == []
+    assert answer.refusal_reason == "unknown_name"
+
+
+def test_unaddressed_question_about_known_names_never_reaches_the_llm(
+    llm_assistant: Assistant, llm: ScriptedLLM
+) -> None:
+    """The answerability decision gates the LLM too: Techmet is named in the articles, never quoted."""
+    answer = llm_assistant.ask("What did Techmet say about the war?")
+    assert answer.abstained and answer.refusal_reason == "not_addressed" and llm.prompts == []
+    assert answer.confidence is not None and answer.confidence < llm_assistant.answerer.model.threshold
 
 
 def test_stream_yields_the_model_text_then_the_checked_answer(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

@@ -14,12 +14,29 @@ from filelock import FileLock
 from helpers import ROOT, make_settings, run_cli
 
 from rag import Assistant
+from rag.chunking import sentences_from_json
 from rag.ingest import IngestBusyError, ingest
+from rag.sentence_index import open_sentence_collection, sentence_id
 from rag.store import ChunkId, all_ids, bm25_is_current, ids_digest, open_collection
 
 
 def index_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]
     return all_ids(open_collection(settings, create=False))
+
+
+def assert_sentences_match_chunks(settings) -> None:  # type: ignore[no-untyped-def]
+    """The sentence index holds exactly one vector per sentence of the indexed chunks: none
+    missing, none left from an old version or a removed file."""
+    got = open_collection(settings, create=False).get(include=["metadatas"])
+    expected = set()
+    for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+        parsed = ChunkId.parse(chunk_id)
+        assert parsed is not None
+        starts = [s.start for s in sentences_from_json(meta["sentences"])]
+        expected |= {sentence_id(parsed.source, parsed.version, start) for start in starts}
+    stored = all_ids(open_sentence_collection(settings))
+    assert len(stored) == len(set(stored))
+    assert set(stored) == expected
 
 
 def test_rerun_on_unchanged_folder_embeds_nothing(corpus_copy: Path, tmp_path: Path) -> None:
@@ -32,6 +49,7 @@ def test_rerun_on_unchanged_folder_embeds_nothing(corpus_copy: Path, tmp_path: P
     assert again.added == again.updated == again.removed == []
     assert len(again.skipped) == 5
     assert again.chunks_total == first.chunks_total
+    assert_sentences_match_chunks(settings)
 
 
 def test_changed_file_replaces_its_chunks_and_deleted_file_goes(corpus_copy: Path, tmp_path: Path) -> None:
@@ -52,6 +70,7 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_goes(corpus_copy: Pat
     assert old_004.isdisjoint(new_004)  # the old version's chunks are all gone
     assert len(after) == len(set(after))
     assert bm25_is_current(settings, after)
+    assert_sentences_match_chunks(settings)
     answer = Assistant(settings).ask("Where did the envoy fly for more talks?")
     assert not answer.abstained
     assert answer.citations[0].source == "004_7654bc732c946649.txt"
@@ -159,6 +178,7 @@ def test_killed_ingest_is_repaired_without_duplicates(
     assert sorted(repaired) == sorted(fresh_ids)  # nothing missing, nothing extra
     manifest = json.loads((index / "bm25" / "manifest.json").read_text("utf-8"))
     assert manifest["ids_digest"] == ids_digest(repaired)  # no orphan BM25 entries
+    assert_sentences_match_chunks(settings)  # no orphan or missing sentence vector
 
 
 def test_changing_chunk_settings_reindexes(corpus_copy: Path, tmp_path: Path) -> None:

@@ -46,6 +46,8 @@ CSS = """
 .abstain { border-left:4px solid #f59e0b; padding:.2em .7em; background:#fffbeb; color:#78350f; }
 .unsupported { font-size:.7em; color:#b91c1c; border:1px solid #fca5a5; border-radius:.5em; padding:0 .3em; }
 .fallback-note { font-size:.8em; color:#92400e; margin-top:.5em; }
+.low-confidence { font-size:.8em; color:#92400e; border:1px dashed #f59e0b; border-radius:.5em; padding:.1em .5em;
+  margin-bottom:.4em; display:inline-block; }
 .src-card { border:1px solid #e5e7eb; border-radius:8px; padding:.6em .8em; margin-bottom:.6em; }
 .src-card.active { border-color:#2563eb; box-shadow:0 0 0 2px #bfdbfe; }
 .src-card .src-head { font-weight:600; }
@@ -62,8 +64,9 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
 
 
-def render_answer(answer: Answer, turn: int) -> str:
-    """The answer as chat HTML: ``[n]`` markers become chips tied to this turn's cards."""
+def render_answer(answer: Answer, turn: int, low_confidence: float = 0.7) -> str:
+    """The answer as chat HTML: ``[n]`` markers become chips tied to this turn's cards; an answer
+    less confident than ``low_confidence`` says so above it."""
     if answer.abstained:
         body = f'<div class="abstain">{html.escape(answer.answer)}</div>'
     else:
@@ -77,6 +80,11 @@ def render_answer(answer: Answer, turn: int) -> str:
     body = body.replace(
         "[unsupported]", '<span class="unsupported" title="the cited passages do not support this">unverified</span>'
     )
+    if not answer.abstained and answer.confidence is not None and answer.confidence < low_confidence:
+        body = (
+            f'<div class="low-confidence" title="the answerability check is not sure these sentences answer the '
+            f'question">Low confidence ({answer.confidence:.0%}): check the sources</div><div>{body}</div>'
+        )
     if answer.fallback:
         why = "its sentences were not supported by the passages" if answer.fallback == "unsupported" else "it failed"
         detail = f" ({html.escape(answer.error)})" if answer.error else ""
@@ -152,7 +160,7 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
             chat[-1] = {"role": "assistant", "content": f'<div class="abstain">Sorry: {html.escape(str(exc))}</div>'}
             yield "", chat, history, panel
             return
-        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn)}
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn, assistant.settings.low_confidence)}
         history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
         cards = [passage_card(c, turn, _text_of(assistant, c.source)) for c in answer.citations]
         asked = answer.condensed_question or question

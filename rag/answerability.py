@@ -1,0 +1,247 @@
+"""Does any retrieved sentence answer the question? Decided before an answer is written.
+
+Names alone do not make a question answerable: "How old is Witkoff?" names a man the
+articles discuss at length, and asks what they never say. The decision looks at the
+sentence the answerer would quote (with its neighbours) and measures whether it
+addresses the question's *focus*, what is asked about those names:
+
+- ``sentence_cosine``: MiniLM cosine of the question to that sentence (vectors stored at ingest);
+- ``focus_cosine``: the same with the question's names taken out ("How old is?"), so a
+  sentence that only shares the name scores low;
+- ``focus_coverage``: share (IDF-weighted) of the focus words found, stemmed, in the window;
+- ``name_coverage``: share of the question's names found in the window;
+- ``type_match``: the window holds what the question type wants (a number for "how many",
+  a date for "when", a place, a reason, a quotation); a denial ("canceled", "not") also
+  answers a "when"/"how many" built on a false premise;
+- ``passage_cosine``: cosine of the question to the whole chunk.
+
+A logistic regression over these, fitted on the golden suite's dev split
+(``python -m evals.calibrate``, weights in ``answerability.json``), gives the
+probability that the question is answered; below the threshold chosen on the same
+split, the question is refused as ``not_addressed``. Before any of that, a name the
+corpus never uses (``unknown_name``) or no passage similar enough (``low_similarity``)
+refuses outright. Every answerer, the LLM included, goes through this decision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.question import DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
+
+FEATURES = (
+    "sentence_cosine",
+    "focus_cosine",
+    "focus_coverage",
+    "name_coverage",
+    "type_match",
+    "speaker_match",
+    "passage_cosine",
+)
+WEIGHTS_PATH = Path(__file__).with_name("answerability.json")
+_QUANTITY = re.compile(
+    r"(?<![\d,.])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?|several|multiple|an? (?:hour|minute|day|week|month|year))\b",
+    re.I,
+)
+_AGE = re.compile(r"\b(\d{1,3}|\w+ty(?:-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bborn\b", re.I)
+_MONEY = re.compile(r"[$€£]|\b(dollars?|euros?|pounds?|rubles?|hryvnias?)\b", re.I)
+_ASKS_MONEY = re.compile(r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|paid|spend|spent|budget)\b", re.I)
+# A name inside the sentence (not the capital that opens it), or a word for a person or body.
+_PERSON = re.compile(
+    r"(?<=[a-z,] )[A-Z][a-z]+|\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|"
+    r"diplomats?|analysts?|company|aide|reporters?)\b"
+)
+_QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
+_DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
+# "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
+_ASKED_SPEAKER = re.compile(
+    r"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:say|tell|write|claim|call|warn|admit|urge|suggest|argue|describe|"
+    r"indicate|announce|stress|insist|reply|respond|think)\b",
+    re.I,
+)
+_SPEECH_ACT = re.compile(
+    r"\b(sa(?:y|ys|id)|tell|tells|told|wr(?:ite|ites|ote|iting)|add(?:ed|s)?|argu\w*|warn\w*|claim\w*|stat(?:ed|es)|"
+    r"admit\w*|recall\w*|urg\w*|called|calling|calls? (?:for|on)|suggest\w*|indicat\w*|dismiss\w*|"
+    r"characteri[sz]\w*|describ\w*|announc\w*|stress\w*|insist\w*|reiterat\w*|not(?:ed|es)|pointed out|"
+    r"went on|prais\w*|accus\w*|"
+    r"made it clear|repl\w*|respond\w*)\b",
+    re.I,
+)
+# After these, a name is the speaker ("…,” said Witkoff); after "told" it is the one spoken to.
+_INVERTED = re.compile(r"^(said|says|added|wrote|asked)$", re.I)
+_NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to answer, how sure, and on refusal why (``refusal_reason``) and what to say."""
+
+    answerable: bool
+    confidence: float
+    reason: str | None = None  # "unknown_name" | "low_similarity" | "not_addressed"
+    message: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The sentence an answer would quote, with the sentences around it."""
+
+    text: str
+    answer_text: str  # the best sentence alone: what the answer type is checked on
+    stems: frozenset[str]
+    sentence_cosine: float
+    focus_cosine: float
+    passage_cosine: float
+
+
+def window_features(
+    info: QuestionInfo, window: Window, idf: dict[str, float], stem: Callable[[str], str], question: str
+) -> dict[str, float]:
+    """The features of :data:`FEATURES` for one window."""
+    focus_weight = sum(idf.get(t, 1.0) for t in info.focus)
+    covered = sum(idf.get(t, 1.0) for t in info.focus if t in window.stems)
+    phrases = [[stem(w) for w in phrase if len(w) >= 3] for phrase in info.name_phrases]
+    phrases = [p for p in phrases if p]
+    # A name of several words ("Daily Mail", "Air Force One") is found when most of its words are.
+    found = [sum(_has_name(w, window.stems) for w in p) / len(p) >= 0.5 for p in phrases]
+    return {
+        "sentence_cosine": window.sentence_cosine,
+        "focus_cosine": window.focus_cosine,
+        "focus_coverage": covered / focus_weight if focus_weight else 1.0,
+        "name_coverage": sum(found) / len(found) if found else 1.0,
+        "type_match": float(type_matches(info.kind, window.answer_text, question, stem)),
+        "speaker_match": float(speaker_matches(question, window.text, stem)),
+        "passage_cosine": window.passage_cosine,
+    }
+
+
+def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` holds the kind of thing the question asks for: a count of what "how many"
+    counts (a year is no count), a sum for "how much money", a date, a place, a reason, a
+    quotation, or for "who" a name or a role the question does not already hold."""
+    if kind is QuestionType.number:
+        amounts = DATE.sub(" ", text)  # "Oct. 19" and "2022" are dates, not counts
+        if _DENIAL.search(text):
+            return True  # "the package was canceled" answers "how many missiles were delivered"
+        if re.search(r"\bhow old\b", question, re.I):
+            return bool(_AGE.search(text))
+        if _ASKS_MONEY.search(question):
+            return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
+        counted = _COUNTED.search(question)
+        if counted:
+            targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP}
+            words = re.findall(r"[\w,.-]+", amounts)
+            return any(
+                _QUANTITY.fullmatch(w) or w.lower() in ("dozens", "hundreds", "thousands", "several", "multiple")
+                for i, w in enumerate(words)
+                if any(stem(x.strip(",.")) in targets for x in words[i + 1 : i + 4])
+            )
+        return bool(_QUANTITY.search(amounts))
+    if kind is QuestionType.date:
+        return bool(DATE.search(text) or _DENIAL.search(text))
+    if kind is QuestionType.place:
+        return bool(PLACE.search(text))
+    if kind is QuestionType.reason:
+        return bool(REASON.search(text))
+    if kind is QuestionType.quote:
+        return bool(_QUOTATION.search(text) or SPEECH.search(text))
+    if kind is QuestionType.person:
+        asked = question.lower()
+        return any(
+            m.group(0).lower() not in asked and not _NATIONALITY.search(m.group(0)) for m in _PERSON.finditer(text)
+        )
+    return True
+
+
+def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """For "What did X say/tell/write…", whether X (a name or a word of it) is the one speaking in
+    ``text``: within a few words of a verb of speech. Other questions: always."""
+    asked = _ASKED_SPEAKER.search(question)
+    if not asked:
+        return True
+    subject = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", asked.group(1)) if w.lower() not in _ARTICLES}
+    if not subject:
+        return True
+    if re.fullmatch(r"(?:he|she|they|it)", asked.group(1).strip(), re.I):
+        return True  # a follow-up not rewritten: nothing to check against
+    for act in _SPEECH_ACT.finditer(text):
+        before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
+        clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
+        near = [w for w in clause[-4:] if w not in ('"', "”")]
+        if act.group(0).lower().endswith("ing"):  # ", writing that…": the speaker is the clause's subject
+            sentence = re.split(r"[.!?]\s", text[: act.start()])[-1]
+            near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
+        if _INVERTED.match(act.group(0)):
+            near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
+        if subject & {stem(w) for w in near}:
+            return True
+        pronoun = re.search(r"\b(he|she|they)\s+(?:\w+\s+)?$", text[max(0, act.start() - 30) : act.start()], re.I)
+        if pronoun and subject & {stem(w) for w in re.findall(r"[^\W\d_]{3,}", text)}:
+            return True  # "He said…" with the person named in the window
+    return False
+
+
+_ARTICLES = frozenset("the a an his her their its".split())
+
+
+def _has_name(stem: str, stems: frozenset[str]) -> bool:
+    # "Zelensky" and "Zelenskyy" are one man: a long stem matches as a prefix either way.
+    return stem in stems or (
+        len(stem) >= 5 and any(s.startswith(stem) or stem.startswith(s) for s in stems if len(s) >= 5)
+    )
+
+
+class AnswerabilityModel:
+    """Logistic regression over :data:`FEATURES`; the threshold is where it refuses."""
+
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float):
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH, threshold: float | None = None) -> AnswerabilityModel:
+        """The calibrated model; ``threshold`` overrides the calibrated one."""
+        data = json.loads(path.read_text("utf-8"))
+        return cls(dict(data["weights"]), float(data["bias"]), data["threshold"] if threshold is None else threshold)
+
+    def probability(self, features: dict[str, float]) -> float:
+        """P(the question is answered by this window)."""
+        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def decide(self, features: dict[str, float]) -> Decision:
+        """Answer when the probability reaches the threshold, else refuse as ``not_addressed``."""
+        p = round(self.probability(features), 4)
+        if p >= self.threshold:
+            return Decision(True, p, features=features)
+        return Decision(False, p, "not_addressed", NOT_ADDRESSED, features)
+
+
+NOT_ADDRESSED = "The articles do not answer this: they mention what you ask about, but not this."
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000) -> tuple[np.ndarray, float]:
+    """Weights and bias of an L2-regularised logistic regression (projected gradient descent;
+    small data). Weights are kept non-negative: every feature is built so that more of it means
+    more likely answered, and on ~80 cases correlated features otherwise take opposite signs."""
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    rate = 0.5
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        grad_w = x.T @ (p - y) / len(y) + l2 * w / len(y)
+        grad_b = float(np.mean(p - y))
+        w = np.maximum(w - rate * grad_w, 0.0)
+        b -= rate * grad_b
+    return w, b

@@ -1,0 +1,243 @@
+"""What a question asks: its content words, the names in it, the kind of answer it wants.
+
+Shared by the extractive answerer and the answerability decision, so both read a
+question the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+import Stemmer
+
+from rag.retrieval import SpellingCorrector
+
+WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
+STOP = frozenset(
+    """
+    a an the and or but if of to in on at by for with from about as into over after before between during is
+    are was were be been being am do does did done doing have has had having will would shall should can could
+    may might must this that these those it its it's he she they them his her their there here what which who
+    whom whose when where why how whats i me my we us our you your not no yes so than then too very just also
+    any all some such more most other s t say said says tell told according article articles news report
+    reported
+    """.split()
+)
+# "It" is left out: in news prose it is mostly "It has been revealed that ...".
+PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
+BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
+    r"millions?|billions?|several|multiple|"
+    r"an? (hour|minute|day|week|month|year)|hours|minutes|days|weeks|months|years)\b",
+    re.I,
+)
+DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)|"
+    r"this (week|month|year)|(19|20)\d{2})\b",
+    re.I,
+)
+PLACE = re.compile(r"\b(in|at|near|to|from)\s+(the\s+)?[A-Z][a-z]+")
+# Irregular past forms the stemmer leaves apart from their verb ("met" answers "meet").
+IRREGULAR = {
+    w: base
+    for base, forms in {
+        "meet": "met",
+        "say": "said",
+        "tell": "told",
+        "speak": "spoke spoken",
+        "take": "took taken",
+        "go": "went gone",
+        "come": "came",
+        "win": "won",
+        "lose": "lost",
+        "fall": "fell fallen",
+        "rise": "rose risen",
+        "send": "sent",
+        "hold": "held",
+        "make": "made",
+        "begin": "began begun",
+        "lead": "led",
+        "leave": "left",
+        "think": "thought",
+        "bring": "brought",
+        "buy": "bought",
+        "fight": "fought",
+        "write": "wrote written",
+        "give": "gave given",
+        "see": "saw seen",
+        "know": "knew known",
+        "fly": "flew flown",
+        "strike": "struck",
+        "seek": "sought",
+        "find": "found",
+        "get": "got gotten",
+        "break": "broke broken",
+        "choose": "chose chosen",
+        "draw": "drew drawn",
+        "drive": "drove driven",
+        "grow": "grew grown",
+        "pay": "paid",
+        "build": "built",
+        "keep": "kept",
+        "shoot": "shot",
+        "sell": "sold",
+        "spend": "spent",
+        "stand": "stood",
+        "teach": "taught",
+        "catch": "caught",
+    }.items()
+    for w in forms.split()
+}
+MONTH_ABBREVIATIONS = {
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+QUOTE_MARK = re.compile(r"[“”\"‘’]")
+SPEECH_VERBS = r"(said|says|told|tells|wrote|writes|added|argued|warned|claimed|stated|admitted|recalled|urged)"
+SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b", re.I)
+CONSEQUENCE_START = re.compile(r"^\W*(thus|therefore|so|as a result|consequently|hence)\b", re.I)
+CALENDAR = frozenset(
+    """
+    january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday
+    """.split()
+)
+# Words that frame a question rather than say what it is about ("what happened", "how did X react").
+FRAME_STEMS = frozenset(
+    Stemmer.Stemmer("english").stemWords(
+        """
+        happen happened respond react describe think mention mentioned discuss explain comment speak talk call
+        called do know exactly role kind way date day time year month week place city country number
+        """.split()
+    )
+)
+REASON = re.compile(
+    r"\b(because|due to|so that|in order to|aimed at|intended|meant to|as a result|reasons?|since|after|"
+    r"following|would (?:lead|allow|only)|thus|therefore|to (?:avoid|prevent|stop|set up|divert|test|signal))\b",
+    re.I,
+)
+SEQUEL = re.compile(r"\bwhat (?:happened|did \w+(?: \w+)? do)\b.*\b(after|following|next)\b", re.I)
+QUESTION_WORDS = frozenset(
+    """
+    what who whom whose which when where why how did does do is are was were can could
+    """.split()
+)
+
+
+class QuestionType(str, Enum):
+    """What kind of answer the question asks for."""
+
+    number = "number"
+    date = "date"
+    quote = "quote"
+    place = "place"
+    reason = "reason"
+    person = "person"
+    other = "other"
+
+
+@dataclass
+class QuestionInfo:
+    """The parts of a question the scorer uses."""
+
+    terms: list[str]
+    names: list[str]  # corpus spellings of the capitalised names in the question
+    missing_names: list[str]  # names the corpus never uses
+    kind: QuestionType
+    focus: list[str] = field(default_factory=list)  # stemmed terms that are neither names nor question frame
+    name_phrases: list[list[str]] = field(default_factory=list)  # the names as written, "Daily Mail" as one
+    asks_sequel: bool = False  # "what happened after…": the answer follows the sentence that matches
+
+
+def question_type(question: str) -> QuestionType:
+    """Classify by the question's wording."""
+    q = question.lower()
+    if re.search(r"\bhow (many|much|old|long|far)\b|\bnumber of\b", q):
+        return QuestionType.number
+    if re.search(r"\bwhen\b|\bwhat (date|day|month|year)\b|\bwhich (date|day|month|year)\b", q):
+        return QuestionType.date
+    if re.search(r"\bwhere\b|\bwhich (city|country|town|village|place)\b", q):
+        return QuestionType.place
+    if re.search(r"\bwhy\b|\bfor what reason\b", q):
+        return QuestionType.reason
+    if re.search(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b", q):
+        return QuestionType.person
+    if re.search(r"\b(say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn)\b", q):
+        return QuestionType.quote
+    return QuestionType.other
+
+
+class QuestionReader:
+    """Turns a question into :class:`QuestionInfo` (stemmed terms, names, kind)."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+
+    def stem_word(self, word: str) -> str:
+        """The stem of one word."""
+        return str(self._stemmer.stemWord(word.lower()))
+
+    def stems(self, text: str) -> list[str]:
+        """Stemmed content words of ``text`` (stop words out, "Aug." read as "August")."""
+        words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+        words = [w[:-2] if w.endswith("'s") else w for w in words]
+        words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
+        words = [IRREGULAR.get(w, w) for w in words]
+        return self._stemmer.stemWords([w for w in words if w not in STOP and len(w) > 1])
+
+    def analyse(self, question: str, speller: SpellingCorrector) -> QuestionInfo:
+        """Content terms, names and type of a question."""
+        names: list[str] = []
+        missing: list[str] = []
+        phrase: list[str] = []  # consecutive capitalised words: "World Cup" is one name
+        phrase_missing = False
+
+        phrases: list[list[str]] = []
+
+        def close_phrase() -> None:
+            nonlocal phrase, phrase_missing
+            if phrase and phrase_missing:
+                missing.append(" ".join(phrase))
+            elif phrase:
+                phrases.append(phrase)
+            phrase, phrase_missing = [], False
+
+        for i, word in enumerate(WORD.findall(question)):
+            bare = re.sub(r"[’']s$", "", word)
+            lower = bare.lower()
+            # The first word is capitalised by grammar, not because it is a name.
+            is_name = (bare[:1].isupper() and i > 0) or (len(bare) > 1 and bare.isupper())
+            is_name = is_name and not (lower in STOP or lower in QUESTION_WORDS or lower in CALENDAR)
+            if not is_name:
+                close_phrase()
+                if word.isalpha() and lower not in STOP and speller.unknown(lower):
+                    missing.append(word)  # "what did macron say": a name typed in lower case
+                continue
+            phrase.append(bare)
+            if len(bare) < 3:
+                continue
+            match = speller.closest(bare)
+            if match:
+                names.append(match)
+            else:
+                phrase_missing = True
+        close_phrase()
+        terms = self.stems(speller.correct(question))
+        name_stems = {self.stem_word(part) for n in names for part in n.split()}
+        focus = [t for t in dict.fromkeys(terms) if t not in name_stems and t not in FRAME_STEMS]
+        sequel = SEQUEL.search(question) is not None
+        return QuestionInfo(terms, names, missing, question_type(question), focus, phrases, sequel)
