@@ -1,0 +1,418 @@
+"""Who said what: quotations and reported statements found in an article, with their speaker.
+
+Rules over sentences (no model): a direct quotation of four words or more and its
+attribution before, after or inside it (“…,” Witkoff said / Trump admitted, “…” / “…,”
+he went on; an unattributed quotation right after one continues it); reported speech
+after a verb of saying (X said/warned/argued that …, X urged Y to …, X announced …,
+“…, analysts caution.”, As X pointed out, …), a list under "X argued:" (one statement
+per item), a participle ("…, claiming that …") speaking for the sentence's subject.
+Partial quotations inside a reported statement are part of it.
+
+The speaker is resolved within the article: a surname or a title to the full name the
+article uses ("Witkoff" and "the envoy" → "Steve Witkoff", "The Russian president" →
+"Vladimir Putin"), "he"/"she" to the last person named as a speaker or subject, "it" and
+"the group" to the last organisation; a role ("a senior European official") stays a role.
+Offsets are into the original file, like citations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from rag.chunking import sentence_spans
+from rag.corpus import Article
+
+VERBS = (
+    "said|says|say|told|tells|tell|warned|warns|warn|argued|argues|argue|claimed|claims|claim|stated|states|"
+    "insisted|insists|suggested|suggests|indicated|indicates|noted|notes|reiterated|reiterates|reiterate|"
+    "maintained|maintains|maintain|revealed|reveals|announced|announces|stressed|stresses|stress|repeated|"
+    "urged|urges|urge|accused|accuses|praised|praises|cited|cites|characterized|characterised|wrote|writes|"
+    "admitted|admits|added|adds|pointed out|caution|cautions|cautioned|reported|report|called on|calls on|"
+    "called|calls|made it clear|went on|continue to report|continue to claim|continues to claim|issued a statement"
+)
+PARTICIPLES = "claiming|writing|warning|saying|noting|emphasizing|emphasising|arguing|adding|insisting"
+_VERB = re.compile(rf"\b({VERBS})\b")
+_PARTICIPLE = re.compile(rf",\s+({PARTICIPLES})\b( that)?\s*")
+_QUOTE = re.compile(r"[“‘\"]([^“”\"]+?)[”\"]")
+_BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?: +[A-Z][\w’'-]*)+")  # on one line
+_TITLED = re.compile(
+    r"\b(?P<title>(?:(?:US|U\.S\.|Russian|Ukrainian|American|French|German|British)\s+)?"
+    r"(?:President|[Ss]pecial envoy|[Ee]nvoy|[Ff]oreign [Mm]inister|[Pp]rime [Mm]inister|top foreign policy aide|aide)"
+    r")[,]?\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)"
+)
+_LEADING = re.compile(r"^(?:and|but|while|as|so|meanwhile|however|also)\s+", re.I)
+_TRAILING = re.compile(
+    r"(?:,?\s+(?:has|have|had|did|does|do|also|himself|herself|itself|themselves|however|reportedly|consistently|"
+    r"repeatedly|then|later|again|publicly|privately|further|now|often|long|had long|has long|continue to|"
+    r"continues to|only)|,)+\s*$",
+    re.I,
+)
+_PRONOUN = re.compile(r"^(he|she|they|it|the group|his team)$", re.I)
+_DETERMINER = re.compile(r"^(the|a|an|one|some|several)\s+", re.I)
+_STOP_VERBS = frozenset(
+    "spoke defended addressed dismissed responded traveled travelled issued met highlighted pushed recalled "
+    "expressed sent held is was are were has have had did will would can could may might continue continues "
+    "sticking speaking".split()
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A quotation or reported statement: who, to whom, which verb, and where (original offsets)."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    speaker: str  # the full name the article uses, or the role as written ("a senior European official")
+    speaker_words: str  # the words the article used for the speaker ("he", "the envoy")
+    kind: str  # "direct" | "reported"
+    verb: str
+    addressee: str | None = None
+    date: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain fields, for JSON and the store."""
+        return asdict(self)
+
+
+_TITLE_WORDS = frozenset(
+    "President Prime Minister Special Envoy US U.S. Russian Ukrainian American The A Mr Mrs Ms Dr Senator General "
+    "Foreign Defense Secretary Chancellor Kremlin White House".split()
+)
+# Capitalised words that do not belong to a person's name ("On Tuesday", "During Thursday").
+_NOT_NAME = frozenset(
+    "On In At During As After Before Following Meanwhile While When Since By For From Of To With And But Also Just "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December Staff Agencies Read More Post Comment Comments".split()
+)
+
+
+class _People:
+    """Names and titles of one article, and who "he" and "it" refer to as it goes."""
+
+    def __init__(self, text: str):
+        self.full: dict[str, str] = {}  # surname → the longest full name the article uses
+        self.titles: dict[str, str] = {}  # "russian president" → full name
+        for m in _TITLED.finditer(text):
+            title = m.group("title").lower().replace("u.s.", "us")
+            name = self._add(m.group("name"))
+            if name:
+                self.titles.setdefault(title, name)
+                if title.split()[0] not in ("russian", "ukrainian", "american", "french", "german", "british"):
+                    self.titles.setdefault(title.split()[-1], name)  # "the president": the one titled so plainly
+        for m in _NAME_RUN.finditer(text):
+            self._add(m.group(0))
+        self.last_person: str | None = None
+        self.last_org: str | None = None
+
+    def _add(self, run: str) -> str | None:
+        words = [w for w in run.split() if w not in _TITLE_WORDS]
+        if not 2 <= len(words) <= 3 or not all(w.isalpha() and w[0].isupper() and w not in _NOT_NAME for w in words):
+            return None
+        name = " ".join(words)
+        surname = words[-1]
+        if surname not in self.full or len(name) > len(self.full[surname]):
+            self.full[surname] = name
+        return self.full[surname]
+
+    def person(self, word: str) -> str | None:
+        """The full name for a surname ("Zelenskyy" finds "Volodymyr Zelensky" too)."""
+        word = re.sub(r"[’']s$", "", word)
+        if word in self.full:
+            return self.full[word]
+        for surname, name in self.full.items():
+            if len(word) >= 5 and (surname.startswith(word) or word.startswith(surname)):
+                return name
+        return None
+
+    def resolve(self, words: str, track: bool = True) -> str:
+        """The canonical speaker for the words used ("he", "The Russian president", "Witkoff")."""
+        words = words.strip(" ,")
+        low = words.lower()
+        if _PRONOUN.match(words):
+            found = self.last_person if low in ("he", "she", "his team") else self.last_org
+            return found or words
+        title = re.sub(r"^(the|a)\s+", "", low).replace("u.s.", "us")
+        if title in self.titles:
+            return self.titles[title]
+        if not re.search(r"[’']s\b", words) and not low.startswith(("a ", "one ", "some ", "several ")):
+            for word in reversed(re.findall(r"[A-Z][\w’'-]+", words)):
+                name = self.person(word)
+                if name:
+                    if track:
+                        self.last_person = name
+                    return name
+        if low.startswith("one "):
+            words = "a " + words[4:]
+        elif words.split()[0] in ("A", "An", "Several", "Some", "Analysts", "Diplomats", "Officials"):
+            words = words[0].lower() + words[1:]
+        if track and (low.startswith("the ") or (words[:1].isupper() and len(words.split()) == 1)):
+            self.last_org = words
+        return words
+
+    def saw(self, sentence: str) -> None:
+        """After a sentence: its subject, if a person or an organisation, is what "he" or "it" means next."""
+        head = " ".join(sentence.split()[:6])
+        for run in _NAME_RUN.finditer(head):
+            name = self.person(run.group(0).split()[-1])
+            if name:
+                self.last_person = name
+                return
+        first = re.match(r"^(?:The\s+)?([A-Z][\w.-]+)\s+(?:has|have|had|is|was|issued|announced|said)\b", sentence)
+        if first and not self.person(first.group(1)):
+            self.last_org = first.group(0).rsplit(" ", 1)[0]
+
+
+def _subject(prefix: str) -> str:
+    """The speaker's words: the subject of the clause before the verb."""
+    prefix = re.split(r"[”\"]", prefix)[-1]  # “…,” Kowalski said, “…”: after the closed quotation
+    prefix = re.sub(r",\s+[a-z][^,]*,\s*$", "", prefix.strip() + " ").strip()  # "Putin, sticking to his position,"
+    prefix = _TRAILING.sub("", prefix)
+    appositive = re.search(r",\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),?$", prefix)
+    if appositive:  # "his Russian counterpart, Vladimir Putin,"
+        return appositive.group(1)
+    segment = re.split(r",\s+|\s+[–—]\s+", prefix)[-1].strip()
+    segment = _LEADING.sub("", segment)
+    words = segment.split()
+    for i, word in enumerate(words):
+        if i and (word.lower() in _STOP_VERBS or (word.endswith("ed") and word.islower() and i > 1)):
+            return " ".join(words[:i])
+    return segment
+
+
+_THAT_ONLY = frozenset("claimed claims claim stated states revealed reveals reported report".split())
+_OBJECT_FIRST = frozenset(
+    "urged|urges|urge|called on|calls on|accused|accuses|praised|praises|cited|cites|characterized|characterised".split(
+        "|"
+    )
+)
+_QUOTE_NEAR = re.compile(r"[”\"]\s*,?\s*(?:\S+\s+){0,3}$")
+_PASSIVE = re.compile(r"\b(?:been|be|being|was|were|is|are|to)\s*$", re.I)
+_FOUND = tuple[int, int, str, str, str, str | None]
+
+
+def extract(article: Article) -> list[Statement]:
+    """Every quotation and reported statement of ``article``, in reading order."""
+    text = article.text
+    people = _People(text)
+    out: list[Statement] = []
+    list_speaker: tuple[str, str] | None = None  # "Trump argued:" → its items are statements
+    last_quote: tuple[int, str] | None = None  # end and speaker of the last attributed quotation
+    for s_start, s_end in sentence_spans(text):
+        sentence = text[s_start:s_end]
+        found: list[_FOUND] = []
+        if list_speaker and _BULLET.match(sentence):
+            body = _BULLET.sub("", sentence).rstrip(" .;")
+            offset = s_start + len(sentence) - len(_BULLET.sub("", sentence))
+            found.append((offset, offset + len(body), list_speaker[0], "reported", list_speaker[1], None))
+        else:
+            list_speaker = _list_header(sentence)
+            if list_speaker is None:
+                found += _reported(sentence, s_start)
+            quotes, last_quote = _direct(sentence, s_start, last_quote)
+            found += quotes
+        for start, end, words, kind, verb, addressee in sorted(found, key=lambda f: (f[0], -f[1])):
+            speaker = people.resolve(words)
+            if any(
+                o.speaker == speaker and o.start <= _orig(article, start) and _orig(article, end, True) <= o.end
+                for o in out
+            ):
+                continue  # a partial quotation or clause inside a statement by the same speaker
+            o_start, o_end = article.cleaned.to_original(start, end)
+            to = people.resolve(addressee, track=False) if addressee else None
+            out.append(
+                Statement(
+                    article.source,
+                    o_start,
+                    o_end,
+                    article.original[o_start:o_end],
+                    speaker,
+                    words,
+                    kind,
+                    verb,
+                    to,
+                    article.date,
+                )
+            )
+            if kind == "direct":
+                last_quote = (last_quote[0], speaker) if last_quote else None
+        people.saw(sentence)
+    return out
+
+
+def _orig(article: Article, at: int, end: bool = False) -> int:
+    return article.cleaned.to_original(at - 1, at)[1] if end else article.cleaned.to_original(at, at + 1)[0]
+
+
+def _list_header(sentence: str) -> tuple[str, str] | None:
+    """``(speaker words, verb)`` of "Trump argued:" / "officials reiterate that:" / "…, noting:"."""
+    tail = sentence.rstrip()
+    if not tail.endswith(":"):
+        return None
+    m = re.search(rf"\b({VERBS}|{PARTICIPLES})(?:\s+that)?\s*:$", tail)
+    if not m:
+        return None
+    before = tail[: m.start()]
+    if m.group(1) in PARTICIPLES.split("|"):  # "Several European diplomats pushed back…, noting:"
+        before = before.rsplit(",", 1)[0]
+    return _subject(before), m.group(1)
+
+
+def _reported(sentence: str, offset: int) -> list[_FOUND]:
+    out: list[_FOUND] = []
+    body = sentence.rstrip()
+    end = len(body)
+    while end and body[end - 1] in '.”"’ ':
+        end -= 1
+    if body.endswith(".”"):
+        end = len(body) - 1  # keep the full stop that closes a quoted ending
+    according = re.match(r"^According to ([^,]+),\s+", body) or re.search(r",\s+according to ([^,.]+)\.?$", body)
+    if according:
+        if according.start() == 0:
+            return [(offset + according.end(), offset + end, according.group(1), "reported", "according to", None)]
+        return [(offset, offset + according.start(), according.group(1), "reported", "according to", None)]
+    quoted = [(q.start(), q.end()) for q in _QUOTE.finditer(sentence)]
+    for m in _VERB.finditer(sentence):
+        verb = m.group(1)
+        before, after = sentence[: m.start()], sentence[m.end() :]
+        if any(a < m.start() < b for a, b in quoted):
+            continue  # a verb inside a quotation ("“The minister told me, …”") is the speaker's words
+        if _QUOTE_NEAR.search(before) or re.match(r"^(?:[^“”.]{0,40}?[,:])?\s*[“‘\"]", after):
+            continue  # the attribution of a direct quotation
+        if re.search(r"[“‘\"](?:\S+\s+){3,}[^“”]*[”\"]\W*$", after) and verb in ("called", "calls", "described"):
+            continue  # "called the notion “wishful thinking unsupported by facts.”": a direct quotation
+        if _PASSIVE.search(before) and not before.rstrip().lower().endswith(("continue to", "continues to")):
+            continue  # "It has been revealed that…", "which is to say"
+        # "that" close to its verb ("told the forum on Wednesday that"), not a later clause's
+        that = re.match(r"^(?:\s*\S+){0,8}?\s+that\b\s*", after) if verb not in _OBJECT_FIRST else None
+        if that and re.search(rf"[,;]\s|\b({VERBS})\b", after[: that.end() - 5]):
+            that = None
+        if verb in _THAT_ONLY and not that and not re.match(r"^\s+credit\b", after):
+            continue  # "strikes have claimed dozens of lives"
+        if verb in ("called", "calls") and not re.match(r"^\s+(?:the|a|an|his|her|their|it|on)\b", after):
+            continue
+        addressee = None
+        told = re.match(r"^\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*|reporters)(?=\s+(?:on|that|in|at)\b)", after)
+        if verb in ("told", "tells", "tell") and told:
+            addressee = told.group(1)
+        start = m.end() + (that.end() if that else len(after) - len(after.lstrip(" ,:")))
+        if start >= end or re.match(r"^(?:a|an|the|his|her)?\s*(?:statement|phone call|call)\b", sentence[start:end]):
+            continue
+        subject = _subject(before)
+        if subject.lower() == "who":  # "…among diplomats, analysts, and Kyiv’s supporters, who argue that"
+            antecedent = re.search(r"\b(?:among|by|from|of|to)\s+([^,]+(?:,\s+[^,]+)*?),\s+who\s*$", before.rstrip())
+            subject = antecedent.group(1) if antecedent else ""
+        if subject:
+            out.append((offset + start, offset + end, subject, "reported", verb, addressee))
+            second = re.search(
+                rf",\s+(?:while|whereas|but|and)?\s*([A-Z][^,]*?)\s+({VERBS})\s+(?:that\s+)?", sentence[start:end]
+            )
+            if second:  # "While X argues that A, Y maintain that B."
+                cut = start + second.start()
+                out[-1] = (offset + start, offset + cut, subject, "reported", verb, addressee)
+                out.append(
+                    (offset + start + second.end(), offset + end, second.group(1), "reported", second.group(2), None)
+                )
+            break  # one statement per sentence from its first verb of saying; nested speakers below
+    participle = _PARTICIPLE.search(sentence)
+    if participle and not out and participle.end() < end:
+        subject = _subject(sentence[: participle.start()])
+        out.append((offset + participle.end(), offset + end, subject, "reported", participle.group(1), None))
+    nested = re.search(r",\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(said|says)\b[^.]*?\bthat\s+", sentence)
+    if nested and out:
+        out.append((offset + nested.end(), offset + end, nested.group(1), "reported", nested.group(2), None))
+    inverted = re.match(rf"^(.+?),\s+((?:[A-Za-z]+\s+){{0,3}}?[a-z]+)\s+({VERBS})\.?$", body)
+    if inverted and not out and not _QUOTE.search(body):
+        out.append((offset, offset + inverted.end(1), inverted.group(2), "reported", inverted.group(3), None))
+    pointed = re.match(rf"^As\s+(.+?)\s+({VERBS}),\s+", body)
+    if pointed:
+        out = [(offset + pointed.end(), offset + end, pointed.group(1), "reported", pointed.group(2), None)]
+    return out
+
+
+def _direct(
+    sentence: str, offset: int, last_quote: tuple[int, str] | None
+) -> tuple[list[_FOUND], tuple[int, str] | None]:
+    out: list[_FOUND] = []
+    for q in _QUOTE.finditer(sentence):
+        words = len(q.group(1).split())
+        if words < 2:
+            continue
+        after, before = sentence[q.end() :], sentence[: q.start()]
+        name = r"((?:[a-z]+\s+){0,2}[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|he|she|they|the\s+[a-z]+(?:\s+[a-z]+)?)"
+        post = re.match(rf"^\s*,?\s*{name}\s+({VERBS})(?:\s+([A-Z][\w’'-]+))?", after)
+        inverted = re.match(rf"^\s*,?\s*({VERBS})\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
+        pre = re.search(rf"^(.*?)\s+({VERBS})(?:\s+(?:on|in|at|to)\s+[\w\s]{{1,30}}?)?\s*[,:]\s*$", before)
+        called = re.search(rf"^(.*?)\s+({VERBS})\b[^“”]*$", before)
+        speaker = verb = addressee = None
+        if post:
+            speaker, verb, addressee = (
+                re.sub(r"^(?:[a-z]+\s+){1,2}(?=[A-Z])", "", post.group(1)),
+                post.group(2),
+                post.group(3),
+            )
+        elif inverted:
+            verb, speaker = inverted.group(1), inverted.group(2)
+        elif pre:
+            speaker, verb = _subject(pre.group(1)), pre.group(2)
+        elif words < 4:
+            continue  # a short quotation without an attribution is a phrase someone used, not a statement
+        elif called and called.group(2) in ("called", "calls", "described"):
+            speaker, verb = _subject(called.group(1)), called.group(2)
+        elif last_quote and not before.strip(' ‘“"'):
+            speaker, verb = last_quote[1], "continued"  # “…,” Trump said. “…”
+        if speaker is None or verb is None:
+            continue
+        out.append((offset + q.start(1), offset + q.end(1), speaker, "direct", verb, addressee))
+        last_quote = (offset + q.end(), speaker)
+    if not out and not _QUOTE.search(sentence):
+        last_quote = None
+    return out, last_quote
+
+
+def speaker_aliases(speakers: list[str]) -> dict[str, str]:
+    """Speaker → the name the corpus knows them by: a bare surname becomes the one full name
+    with that surname ("Trump" → "Donald Trump"), and spellings of one name become the most
+    used one ("Volodymyr Zelenskyy" → "Volodymyr Zelensky")."""
+    counts: dict[str, int] = {}
+    for s in speakers:
+        counts[s] = counts.get(s, 0) + 1
+    full = [s for s in counts if len(s.split()) in (2, 3) and all(w[:1].isupper() for w in s.split())]
+    aliases: dict[str, str] = {}
+    for name in full:
+        first, surname = name.split()[0], name.split()[-1]
+        variants = [
+            other
+            for other in full
+            if other == name
+            or (
+                other.split()[0] == first
+                and len(surname) >= 5
+                and (other.split()[-1].startswith(surname) or surname.startswith(other.split()[-1]))
+            )
+        ]
+        aliases[name] = max(variants, key=lambda v: (counts[v], -len(v)))
+    for s in counts:
+        if " " not in s and s[:1].isupper():
+            matches = {aliases[f] for f in full if f.split()[-1] == s or (f.split()[-1].startswith(s) and len(s) >= 5)}
+            if len(matches) == 1:
+                aliases[s] = matches.pop()
+    return {k: v for k, v in aliases.items() if k != v}
+
+
+def unify(statements: list[Statement]) -> list[Statement]:
+    """``statements`` with speakers (and addressees) named as the corpus names them."""
+    import dataclasses
+
+    aliases = speaker_aliases([s.speaker for s in statements])
+    return [
+        dataclasses.replace(
+            s,
+            speaker=aliases.get(s.speaker, s.speaker),
+            addressee=aliases.get(s.addressee, s.addressee) if s.addressee else None,
+        )
+        for s in statements
+    ]
