@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 # The full golden suite, extractive mode, heuristic judge, with the baseline row and the judge check.
 eval: ingest
-	$(RAG) eval --suite evals/golden.jsonl --mode extractive --baseline --check-judge
+	$(RAG) eval --suite evals/golden.jsonl --mode extractive --baseline --check-judge --quotes
 
 clean:
 	rm -rf .index .pytest_cache tests/artifacts

@@ -98,6 +98,17 @@ def markdown(report: dict[str, Any]) -> str:
             f"by kind: {jc['by_kind']}",
         ]
         lines += [f"- missed {x['id']} ({x['kind']}): {x['claim']}" for x in jc["misses"]]
+    if "quotes" in report:
+        q = report["quotes"]
+        lines += [
+            "",
+            "## Who said what (statement extractor on evals/quotes.jsonl)",
+            "",
+            f"{q['found']} found for {q['labels']} labelled: speaker precision {q['speaker_precision']}, "
+            f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}",
+            *[f"- wrong: {w['source']} {w['speaker']}: “{w['text']}” ({w['why']})" for w in q["wrong"]],
+            *[f"- missed: {m['source']} {m['speaker']}: “{m['text']}”" for m in q["missed"]],
+        ]
     lines += ["", *curve_table(run["summary"])]
     lines += [
         "",

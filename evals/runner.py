@@ -63,6 +63,12 @@ def load_thresholds(suite: Path, fast: bool = False, mode: str = "extractive") -
     return dict(json.loads(path.read_text("utf-8")).get(section, {}))
 
 
+def load_quote_thresholds(suite: Path) -> dict[str, float]:
+    """Minimums for the statement extractor (the "quotes" part of ``<suite>.thresholds.json``)."""
+    path = suite.with_name(suite.stem + ".thresholds.json")
+    return dict(json.loads(path.read_text("utf-8")).get("quotes", {})) if path.exists() else {}
+
+
 def answerer_mode(rows: list[dict[str, Any]]) -> str:
     """'llm' when any answer came from, or fell back from, an LLM; else 'extractive'."""
     return "llm" if any(r["mode"] == "llm" or r["fallback"] for r in rows) else "extractive"
@@ -213,6 +219,11 @@ def main(args: Any) -> int:
     }
     if args.check_judge:
         report["judge_check"] = check_judge(judge, Path(args.check_judge))
+    if args.quotes:
+        from evals.quotes import score_corpus
+
+        corpus = assistant.corpus_dir if assistant else settings.corpus_dir
+        report["quotes"] = score_corpus(corpus, Path(args.quotes))
     cases = load_suite(Path(args.suite))
     if args.split != "all":
         cases = [c for c in cases if c.split == args.split]
@@ -233,6 +244,8 @@ def main(args: Any) -> int:
     thresholds = load_thresholds(Path(args.suite), args.fast, mode)
     report["thresholds"] = thresholds
     failed = below_thresholds(gated_summary(report["run"]["summary"], args), thresholds)
+    if "quotes" in report:
+        failed += below_thresholds(report["quotes"], load_quote_thresholds(Path(args.suite)))
     report["failed_thresholds"] = failed
     out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
     write_reports(report, out)
@@ -264,6 +277,12 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
         print(
             f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, "
             f"by kind {jc['by_kind']}"
+        )
+    if "quotes" in report:
+        q = report["quotes"]
+        print(
+            f"quotes: {q['found']} found for {q['labels']} labelled; speaker precision {q['speaker_precision']}, "
+            f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}"
         )
     if not report["thresholds"]:
         print("no thresholds for this suite and answerer: nothing gated")

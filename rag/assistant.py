@@ -12,16 +12,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.answerability import AnswerabilityModel
-from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, Message, StreamEvent
+from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, Citation, Message, StreamEvent
 from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
 from rag.generation import Generator
 from rag.llm import build_llm
 from rag.prompts import condense_by_rule
+from rag.quote_answers import answer_from_statements, asks_about_statements
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, HybridRetriever
 from rag.sentence_index import SentenceVectors, open_sentence_collection
 from rag.settings import Settings
+from rag.statement_store import StatementStore, sync_statements
+from rag.statements import Statement
 from rag.store import (
     IndexedSource,
     all_ids,
@@ -93,6 +96,8 @@ class Assistant:
             self.generator = Generator(llm or build_llm(settings), settings, self.embedding, self.texts)
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
+        self.statements = StatementStore(settings.statements_path)
+        self._statements_synced = False
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (rows), by the index's embedding model."""
@@ -116,6 +121,22 @@ class Assistant:
                 with reading_index(self.settings):
                     self._sources = indexed_sources(self.collection, all_ids(self.collection))
             return self._sources
+
+    def quotes(
+        self,
+        speaker: str | None = None,
+        sources: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Statement]:
+        """Statements (quotations and reported speech) by ``speaker`` in the indexed articles,
+        newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them."""
+        indexed = self.sources()
+        with self._sources_lock:
+            if not self._statements_synced:  # derived from the index: catch up with any ingest
+                sync_statements(self.statements, self.corpus_dir, indexed, self.settings.max_file_bytes)
+                self._statements_synced = True
+        return self.statements.query(speaker, sources, since, until)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -188,6 +209,25 @@ class Assistant:
             self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
         )
         query = condensed or question
+        if asks_about_statements(query):
+            quoted = self._from_statements(self.retriever.speller.correct(query))
+            if quoted is not None:
+                clock.mark("quotes")
+                answer = Answer(
+                    question=question,
+                    answer=quoted[0],
+                    abstained=False,
+                    mode="extractive",
+                    citations=quoted[1],
+                    confidence=1.0,
+                    search_query=query,
+                    condensed_question=condensed,
+                    timings_ms=clock.done(),
+                )
+                for piece in _word_pieces(answer.answer):
+                    yield AnswerDelta(text=piece)
+                yield AnswerFinal(answer=answer)
+                return
         hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k)
         clock.mark("retrieve")
         base = {"question": question, "search_query": searched, "condensed_question": condensed}
@@ -231,6 +271,22 @@ class Assistant:
                 **llm_fields,
             )
         )
+
+    def _from_statements(self, question: str) -> tuple[str, list[Citation]] | None:
+        """The answer from the quotes index, with titles, or ``None`` when it has nothing that fits."""
+        by_source = {s.source: s for s in self.sources()}
+
+        def read(source: str) -> str | None:
+            indexed = by_source.get(source)
+            return self.texts.get(source, indexed.sha16) if indexed else None
+
+        found = answer_from_statements(
+            question, lambda who: self.quotes(who), self.answerer.reader, read, self.settings.max_answer_words
+        )
+        if found is None:
+            return None
+        text, citations = found
+        return text, [c.model_copy(update={"title": by_source[c.source].title}) for c in citations]
 
     def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: _Clock) -> Answer:
         result = self.answerer.answer(query, hits, self.retriever.speller)

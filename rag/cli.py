@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rag.contract import Answer
     from rag.retrieval import Hit
     from rag.settings import Settings
+    from rag.statements import Statement
 
 apply_offline_env()
 
@@ -40,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
 
+    p = sub.add_parser("quotes", help="who said what: quotations and reported statements, newest first")
+    p.add_argument("speaker", nargs="?", help="words of the speaker's name or role (default: everyone)")
+    p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
+    p.add_argument("--since", type=_iso_date, help="articles dated on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_iso_date, help="articles dated on or before YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print the statements as JSON")
+
     p = sub.add_parser("eval", help="run an eval suite and write reports (see evals/README.md)")
     p.add_argument("--suite", type=Path, default=Path("evals/golden.jsonl"), help="JSONL suite")
     p.add_argument("--mode", choices=["extractive", "llm"], help="answerer (default: as configured)")
@@ -55,12 +63,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split", choices=["dev", "test", "all"], default="all", help="cases of one split (thresholds gate 'test')"
     )
-    p.add_argument("--fast", action="store_true", help="the CI subset: ~15 cases, every category (fast thresholds)")
+    p.add_argument("--fast", action="store_true", help="the CI subset: two cases of every category (fast thresholds)")
+    p.add_argument(
+        "--quotes", nargs="?", const="evals/quotes.jsonl", help="score the statement extractor on labelled quotes"
+    )
 
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
     return parser
+
+
+def _iso_date(text: str) -> str:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,6 +170,8 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "search":
             hits, searched = assistant.search(args.query, args.k)
             _print_hits(args.query, hits, searched)
+        elif args.command == "quotes":
+            _print_quotes(assistant.quotes(args.speaker, args.source, args.since, args.until), args.json)
         else:
             answer = assistant.ask(args.question, top_k=args.k)
             _print_answer(answer, args.json, settings.low_confidence)
@@ -173,6 +195,18 @@ def _print_hits(query: str, hits: list[Hit], searched: str) -> None:
         print(f"   {hit.title}" + (f" ({hit.date})" if hit.date else ""))
         snippet = " ".join(hit.text.split())
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+
+
+def _print_quotes(found: list[Statement], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        print("No statements found.")
+    for s in found:
+        to = f" to {s.addressee}" if s.addressee else ""
+        print(f"{s.date or 'undated':10}  {s.speaker} ({s.verb}{to}): “{' '.join(s.text.split())}”")
+        print(f"{'':10}  {s.source} ({s.start}-{s.end})")
 
 
 def _print_answer(answer: Answer, as_json: bool, low_confidence: float) -> None:

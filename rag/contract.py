@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -13,6 +14,8 @@ BLANK = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+# The article's date after a citation marker ("…,” Witkoff said [1] (7 Nov 2025).): metadata, not a claim.
+DATE_NOTE = re.compile(r"\s*\((?:\d{1,2} [A-Z][a-z]{2} \d{4}|undated article)\)")
 NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK) + "]"  # a JSON Schema pattern: one visible character
 
 

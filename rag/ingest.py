@@ -27,10 +27,12 @@ from rag.corpus import Article, FileProblem, corpus_files, read_article, source_
 from rag.embedding import build_embedding, count_tokens_fn
 from rag.sentence_index import delete_sentences, open_sentence_collection, sentence_rows, write_sentences
 from rag.settings import Settings
+from rag.statement_store import StatementStore, sync_statements
 from rag.store import (
     ChunkId,
     all_ids,
     bm25_is_current,
+    indexed_sources,
     open_collection,
     reading_index,
     rebuild_bm25,
@@ -279,6 +281,13 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
         import shutil
 
         shutil.rmtree(settings.bm25_path, ignore_errors=True)
+    with report.timing("statements"):  # the quotes index follows what Chroma now holds
+        sync_statements(
+            StatementStore(settings.statements_path),
+            corpus_dir,
+            indexed_sources(collection, final_ids) if final_ids else [],
+            settings.max_file_bytes,
+        )
     record_corpus_dir(settings, corpus_dir)
     report.seconds = time.perf_counter() - started
     return report

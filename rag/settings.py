@@ -146,6 +146,11 @@ class Settings(BaseSettings):
         return self.index_dir / "chroma"
 
     @property
+    def statements_path(self) -> Path:
+        """SQLite file of the quotes index (who said what), derived from the indexed articles."""
+        return self.index_dir / "statements.sqlite3"
+
+    @property
     def bm25_path(self) -> Path:
         """Folder of the persisted BM25 index."""
         return self.index_dir / "bm25"

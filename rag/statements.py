@@ -72,6 +72,8 @@ class Statement:
     verb: str
     addressee: str | None = None
     date: str | None = None
+    context_start: int = 0  # the sentence that carries it, attribution included (a list item: from its header)
+    context_end: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """Plain fields, for JSON and the store."""
@@ -200,16 +202,20 @@ def extract(article: Article) -> list[Statement]:
     people = _People(text)
     out: list[Statement] = []
     list_speaker: tuple[str, str] | None = None  # "Trump argued:" → its items are statements
+    header_start = 0
     last_quote: tuple[int, str] | None = None  # end and speaker of the last attributed quotation
     for s_start, s_end in sentence_spans(text):
         sentence = text[s_start:s_end]
         found: list[_FOUND] = []
+        context = article.cleaned.to_original(s_start, s_end)
         if list_speaker and _BULLET.match(sentence):
+            context = (header_start, context[1])
             body = _BULLET.sub("", sentence).rstrip(" .;")
             offset = s_start + len(sentence) - len(_BULLET.sub("", sentence))
             found.append((offset, offset + len(body), list_speaker[0], "reported", list_speaker[1], None))
         else:
             list_speaker = _list_header(sentence)
+            header_start = context[0]
             if list_speaker is None:
                 found += _reported(sentence, s_start)
             quotes, last_quote = _direct(sentence, s_start, last_quote)
@@ -235,6 +241,7 @@ def extract(article: Article) -> list[Statement]:
                     verb,
                     to,
                     article.date,
+                    *context,
                 )
             )
             if kind == "direct":

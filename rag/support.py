@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.contract import DATE_NOTE
 from rag.contradiction import number_values, polarity_problem, speaker_problem
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
@@ -111,6 +112,7 @@ class HeuristicJudge:
         """Whether ``passages`` (the cited ones, together) support ``claim``."""
         if not passages:
             return Verdict(False, 0.0, "no citation")
+        claim = DATE_NOTE.sub("", claim)
         evidence = "\n".join(passages)
         problem = hard_check(claim, evidence)
         words = content_words(claim)

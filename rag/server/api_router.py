@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -18,6 +20,8 @@ from rag.server.schemas import (
     ErrorBody,
     Health,
     IngestResult,
+    Quote,
+    QuoteList,
     Readiness,
     SearchHit,
     SearchRequest,
@@ -116,6 +120,26 @@ def build_api_router() -> APIRouter:
         return SourceList(
             sources=[SourceSummary(source=s.source, title=s.title, date=s.date, chunks=s.chunks) for s in found]
         )
+
+    @router.get("/quotes", response_model=QuoteList, summary="Who said what: statements, newest article first")
+    async def quotes(
+        request: Request,
+        speaker: Annotated[str | None, Query(max_length=200, description="Words of the speaker's name or role")] = None,
+        source: Annotated[list[str] | None, Query(description="Only these articles (repeatable)")] = None,
+        since: Annotated[date | None, Query(description="Articles dated on or after (YYYY-MM-DD)")] = None,
+        until: Annotated[date | None, Query(description="Articles dated on or before (YYYY-MM-DD)")] = None,
+    ) -> QuoteList:
+        assistant = await current_assistant(request)
+        found = await run_in_threadpool(
+            assistant.quotes,
+            speaker,
+            source or (),
+            since.isoformat() if since else None,
+            until.isoformat() if until else None,
+        )
+        titles = {s.source: s.title for s in await run_in_threadpool(assistant.sources)}
+        items = [Quote(**s.as_dict(), title=titles.get(s.source)) for s in found]
+        return QuoteList(quotes=items, count=len(items))
 
     @router.get("/sources/{name:path}", response_model=SourceText, summary="One article's original text")
     async def source(name: str, request: Request) -> SourceText:

@@ -77,6 +77,31 @@ class SourceList(BaseModel):
     sources: list[SourceSummary]
 
 
+class Quote(BaseModel):
+    """A quotation or reported statement, with its speaker (``text == article[start:end]``)."""
+
+    speaker: str = Field(description="The name the articles use for the speaker, or the role as written.")
+    speaker_words: str = Field(description="The words the article used for the speaker ('he', 'the envoy').")
+    addressee: str | None = Field(None, description="Who it was said to, when the article says.")
+    verb: str = Field(description="The verb of saying ('said', 'warned', 'according to').")
+    kind: str = Field(description="'direct' (a quotation) or 'reported' (reported speech).")
+    text: str = Field(description="The statement, verbatim.")
+    source: str
+    title: str | None = None
+    date: str | None = Field(None, description="The article's date (YYYY-MM-DD), when it has one.")
+    start: int = Field(description="Offsets of the statement in the original file.")
+    end: int
+    context_start: int = Field(description="Offsets of the sentence that carries it, attribution included.")
+    context_end: int
+
+
+class QuoteList(BaseModel):
+    """Statements, newest article first."""
+
+    quotes: list[Quote]
+    count: int
+
+
 class SourceText(SourceSummary):
     """One article and its original text (citation offsets index into ``text``)."""
 

@@ -1,0 +1,130 @@
+"""Answers to "What did X say?", "What did X tell Y?" and "Who said …?" from the quotes index.
+
+Every statement by X across articles, newest article first, each as the verbatim sentence
+that carries it (so the attribution is in the citation), the article's date after it, the
+same statement carried by two articles once. "…about Z" keeps the statements that mention
+Z. When the index has nothing that fits, ``None``: the question goes to the usual answerer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date as Date
+
+from rag.contract import Citation
+from rag.question import QuestionReader
+from rag.statements import Statement
+
+_SAY = (
+    r"say|said|tell|told|write|wrote|claim|claimed|warn|warned|argue|argued|urge|urged|announce|announced|"
+    r"admit|admitted|suggest|suggested|stress|stressed"
+)
+_WHAT_DID = re.compile(
+    rf"^\s*(?:and\s+)?what\s+(?:did|has|have|does|do)\s+(?P<who>.+?)\s+(?P<verb>{_SAY})"
+    rf"(?:\s+(?P<to>(?!about\b)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*))?(?:\s+(?:about|on|regarding)\s+(?P<about>.+?))?\s*\??\s*$",
+    re.I,
+)
+_WHO_SAID = re.compile(rf"^\s*who\s+(?:{_SAY}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
+
+
+def asks_about_statements(question: str) -> bool:
+    """Whether the question asks what someone said, or who said something."""
+    return bool(_WHAT_DID.match(question) or _WHO_SAID.match(question))
+
+
+def answer_from_statements(
+    question: str,
+    statements: Callable[[str | None], list[Statement]],
+    reader: QuestionReader,
+    read: Callable[[str], str | None],
+    max_words: int,
+) -> tuple[str, list[Citation]] | None:
+    """The answer text with ``[n]`` markers and its citations, or ``None`` when the index has no fit.
+
+    ``statements(speaker)`` queries the index; ``read(source)`` is the original file text
+    (``None`` when it changed since it was indexed: such a statement is not quoted).
+    """
+
+    def sentence(s: Statement) -> set[str]:  # the statement with its attribution
+        text = read(s.source)
+        return set(reader.stems(text[s.context_start : s.context_end] if text else s.text))
+
+    what_did = _WHAT_DID.match(question)
+    if what_did:
+        found = statements(what_did.group("who"))
+        if what_did.group("to"):
+            to = what_did.group("to").lower()
+            found = [s for s in found if s.addressee and to in s.addressee.lower()]
+        verb = what_did.group("verb").lower()
+        if verb not in ("say", "said", "tell", "told"):  # "What did Trump admit…": what he admitted
+            found = [s for s in found if s.verb.lower().startswith(verb[:4])]
+        if what_did.group("about"):  # the statements that cover most of what it is about, best first
+            about = set(reader.stems(what_did.group("about")))
+            scored = [(len(about & sentence(s)) / max(1, len(about)), s) for s in found]
+            best = max((score for score, _ in scored), default=0.0)
+            found = [s for score, s in scored if score >= 0.5 and score == best]
+    else:
+        who_said = _WHO_SAID.match(question)
+        if not who_said:
+            return None
+        wanted = set(reader.stems(who_said.group("what")))
+        scored = [(len(wanted & sentence(s)) / max(1, len(wanted)), s) for s in statements(None)]
+        best = max((score for score, _ in scored), default=0.0)
+        found = [s for score, s in scored if score >= max(0.6, best)] if best >= 0.6 else []
+    return _compose(found, read, max_words) if found else None
+
+
+def _compose(
+    found: list[Statement], read: Callable[[str], str | None], max_words: int
+) -> tuple[str, list[Citation]] | None:
+    parts: list[str] = []
+    citations: list[Citation] = []
+    seen: set[str] = set()
+    for s in found:  # newest article first, reading order within one
+        key = " ".join(s.text.lower().split())
+        if key in seen:
+            continue  # the same statement carried by two articles
+        seen.add(key)
+        text = read(s.source)
+        if text is None:
+            continue
+        start, end = s.context_start, s.context_end
+        if any(c.source == s.source and c.start <= start and end <= c.end for c in citations):
+            continue  # its sentence is quoted already (a quotation split by its attribution)
+        shown = " ".join(text[start:end].split())
+        piece = _with_marker(shown, len(citations) + 1, _when(s.date))
+        if parts and len(" ".join([*parts, piece]).split()) > max_words:
+            continue
+        parts.append(piece)
+        citations.append(
+            Citation(
+                id=len(citations) + 1,
+                source=s.source,
+                start=start,
+                end=end,
+                quote=text[start:end],
+                score=1.0,
+                title=None,
+                date=s.date,
+            )
+        )
+    return (" ".join(parts), citations) if citations else None
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "undated article"
+    try:
+        day = Date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def _with_marker(text: str, n: int, when: str) -> str:
+    """``[n]`` and the date before the closing full stop: "…,” Witkoff said [1] (7 Nov 2025)."."""
+    text = text.rstrip()
+    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
+        return f"{text[:-1]} [{n}] ({when}){text[-1]}"
+    return f"{text} [{n}] ({when})."

@@ -1,0 +1,162 @@
+"""The quotes index: every statement of the indexed articles, in SQLite beside the index.
+
+Like the BM25 index, it is derived, not a second source of truth: each indexed article's
+statements are stored with the article's version (file hash + extractor version), and
+:func:`sync_statements` brings the store in step with what Chroma holds: statements of
+articles no longer indexed are deleted, articles whose version differs are extracted
+again (from the file, only when it still has the indexed hash). It runs after every
+ingest and whenever an engine loads, so a killed ingest, an ingest by another process
+or another app server sharing a Chroma server all end with the store in step. Each
+article is replaced in one transaction; WAL mode lets readers read while it writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from pathlib import Path
+
+from rag.corpus import FileProblem, read_article
+from rag.statements import Statement, extract, speaker_aliases
+from rag.store import IndexedSource
+
+log = logging.getLogger(__name__)
+
+# Bump when the extractor changes what it finds: every article is extracted again.
+EXTRACTOR_VERSION = 1
+_FIELDS = (
+    "source",
+    "start",
+    "end",
+    "text",
+    "speaker",
+    "speaker_words",
+    "kind",
+    "verb",
+    "addressee",
+    "date",
+    "context_start",
+    "context_end",
+)
+_COLUMNS = ", ".join(f'"{f}"' for f in _FIELDS)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS statements ({_COLUMNS},
+    PRIMARY KEY (source, start, end, speaker));
+CREATE INDEX IF NOT EXISTS statements_speaker ON statements (speaker);
+"""
+
+
+def version_of(source: IndexedSource) -> str:
+    """What the store records for an article: its file hash and the extractor's version."""
+    return f"{source.sha16}:{EXTRACTOR_VERSION}"
+
+
+class StatementStore:
+    """Statements of the indexed articles (``INDEX_DIR/statements.sqlite3``); thread-safe."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def versions(self) -> dict[str, str]:
+        """Article → the version its statements were extracted from."""
+        with closing(self._connect()) as db:
+            return dict(db.execute("SELECT source, version FROM articles").fetchall())
+
+    def replace(self, source: str, version: str, statements: Iterable[Statement]) -> None:
+        """The statements of ``source``, all at once (a crash leaves the old ones or the new ones)."""
+        rows = [tuple(getattr(s, f) for f in _FIELDS) for s in statements]
+        with self._lock, closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM statements WHERE source = ?", (source,))
+            db.executemany(f"INSERT OR REPLACE INTO statements VALUES ({', '.join('?' * len(_FIELDS))})", rows)
+            db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (source, version))
+            db.execute("COMMIT")
+
+    def remove(self, sources: Iterable[str]) -> None:
+        """Forget articles that are no longer indexed."""
+        with self._lock, closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            for source in sources:
+                db.execute("DELETE FROM statements WHERE source = ?", (source,))
+                db.execute("DELETE FROM articles WHERE source = ?", (source,))
+            db.execute("COMMIT")
+
+    def all(self) -> list[Statement]:
+        """Every statement, speakers named as the corpus names them ("Trump" → "Donald Trump")."""
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM statements").fetchall()
+        statements = [Statement(**dict(zip(_FIELDS, row))) for row in rows]
+        aliases = speaker_aliases([s.speaker for s in statements])
+        return [_renamed(s, aliases) for s in statements]
+
+    def query(
+        self,
+        speaker: str | None = None,
+        sources: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Statement]:
+        """Statements by ``speaker`` (every word of it in the name or the words used: "Witkoff",
+        "European official"), from ``sources``, in articles dated within [since, until]
+        (an article without a date is kept only when no date bound is given); newest article
+        first, then in reading order."""
+        words = speaker.lower().split() if speaker else []
+        out = []
+        for s in self.all():
+            who = f"{s.speaker} {s.speaker_words}".lower()
+            if words and not all(w in who.replace("’s", "").split() or w in who for w in words):
+                continue
+            if sources and s.source not in sources:
+                continue
+            if (since or until) and not s.date:
+                continue
+            if (since and s.date and s.date < since) or (until and s.date and s.date > until):
+                continue
+            out.append(s)
+        return sorted(out, key=lambda s: (_newest_first(s.date), s.source, s.start))
+
+
+def _newest_first(date: str | None) -> str:
+    # Dates are ISO strings: invert the digits so an ascending sort puts the newest first.
+    return "".join(str(9 - int(c)) if c.isdigit() else c for c in date) if date else "~"
+
+
+def _renamed(s: Statement, aliases: dict[str, str]) -> Statement:
+    import dataclasses
+
+    if s.speaker not in aliases and (s.addressee or "") not in aliases:
+        return s
+    addressee = aliases.get(s.addressee, s.addressee) if s.addressee else None
+    return dataclasses.replace(s, speaker=aliases.get(s.speaker, s.speaker), addressee=addressee)
+
+
+def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[IndexedSource], max_bytes: int) -> int:
+    """Bring ``store`` in step with the indexed articles; returns how many were extracted again."""
+    have = store.versions()
+    wanted = {s.source: s for s in indexed}
+    store.remove(sorted(set(have) - set(wanted)))
+    done = 0
+    for source, meta in sorted(wanted.items()):
+        version = version_of(meta)
+        if have.get(source) == version:
+            continue
+        article = read_article(corpus_dir, corpus_dir / source, max_bytes)
+        if isinstance(article, FileProblem) or not article.sha256.startswith(meta.sha16):
+            log.warning("statements of %s not indexed: the file changed or vanished since ingest", source)
+            store.remove([source])
+            continue
+        store.replace(source, version, extract(article))
+        done += 1
+    return done

@@ -1,0 +1,98 @@
+"""The quotes index (who said what): kept in step with the index, asked through the library,
+the CLI and the HTTP API, and used to answer "What did X say?"."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+from helpers import SEEDS, assert_contract, make_settings, run_cli
+from servers import RunningServer
+
+from rag import Assistant
+from rag.ingest import ingest
+from rag.statement_store import StatementStore
+
+WITKOFF_DATE = "2025-11-07"
+
+
+def test_what_did_x_say_quotes_every_statement_newest_first_with_dates(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What did Witkoff say?")
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained and answer.confidence == 1.0
+    sources = [c.source for c in answer.citations]
+    assert sources[0] == "000_e8e45ee0a9587a4b.txt"  # the dated article first, the undated one after
+    assert "002_41624f146f71b989.txt" in sources
+    assert all("Witkoff" in c.quote or c.quote.lstrip().startswith("“") for c in answer.citations)
+    assert "(7 Nov 2025)" in answer.answer and "(undated article)" in answer.answer
+    assert "some progress today" in answer.answer and "Zelensky is coming" in answer.answer
+
+
+def test_what_did_x_tell_y_keeps_what_was_said_to_y(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What did Witkoff tell Ushakov?")
+    assert len(answer.citations) == 1 and "Witkoff told Ushakov" in answer.citations[0].quote
+
+
+def test_who_said_finds_the_speaker(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("Who said Putin's readiness for peace was wishful thinking?")
+    assert answer.citations and "One senior European official" in answer.citations[0].quote
+
+
+def test_quotes_follow_the_index_through_changes_and_deletions(corpus_copy: Path, tmp_path: Path) -> None:
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    ingest(settings)
+    store = StatementStore(settings.statements_path)
+    assert {s.speaker for s in store.query("Witkoff")} == {"Steve Witkoff"}
+    article = corpus_copy / "004_7654bc732c946649.txt"
+    article.write_text(article.read_text("utf-8") + "\n“We will keep talking,” Witkoff said on Friday.\n", "utf-8")
+    (corpus_copy / "002_41624f146f71b989.txt").unlink()
+    ingest(settings)
+    witkoff = store.query("Witkoff")
+    assert {s.source for s in witkoff} == {"000_e8e45ee0a9587a4b.txt", "004_7654bc732c946649.txt"}
+    assert any(s.text == "We will keep talking," for s in witkoff)
+    assert all(article.read_text("utf-8")[s.start : s.end] == s.text for s in witkoff if s.source == article.name)
+    indexed = {s.source for s in Assistant(settings).sources()}
+    assert set(store.versions()) == indexed  # no orphan article
+
+
+def test_a_store_behind_the_index_catches_up_on_load(corpus_copy: Path, tmp_path: Path) -> None:
+    """As after an ingest killed between its Chroma writes and the quotes index: the next load syncs."""
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    ingest(settings)
+    with sqlite3.connect(settings.statements_path) as db:
+        db.execute("DELETE FROM statements")
+        db.execute("DELETE FROM articles")
+    assert StatementStore(settings.statements_path).query() == []
+    assert {s.speaker for s in Assistant(settings).quotes("Zelensky")} == {"Volodymyr Zelensky"}
+
+
+def test_cli_lists_quotes_and_refuses_bad_dates(seed_index) -> None:  # type: ignore[no-untyped-def]
+    env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_CORPUS_DIR": str(seed_index.corpus_dir)}
+    listed = run_cli("quotes", "Witkoff", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0].startswith(
+        f"{WITKOFF_DATE}  Steve Witkoff (said): “he similarly sees progress”"
+    )
+    assert "Steve Witkoff (told to Yuri Ushakov)" in listed.stdout
+    assert run_cli("quotes", "Nobody Atall", env=env).stdout.strip() == "No statements found."
+    bad = run_cli("quotes", "--since", "2025-13-01", env=env)
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_api_quotes_filters_and_validates(server: RunningServer) -> None:
+    got = httpx.get(f"{server.url}/api/quotes", params={"speaker": "Witkoff"}).json()
+    assert got["count"] == 4 and {q["speaker"] for q in got["quotes"]} == {"Steve Witkoff"}
+    first = got["quotes"][0]
+    text = (SEEDS / first["source"]).read_text("utf-8")
+    assert text[first["start"] : first["end"]] == first["text"] and first["date"] == WITKOFF_DATE
+    dated = httpx.get(f"{server.url}/api/quotes", params={"speaker": "Witkoff", "since": "2025-11-01"}).json()
+    assert {q["source"] for q in dated["quotes"]} == {"000_e8e45ee0a9587a4b.txt"}  # undated articles drop out
+    one = httpx.get(f"{server.url}/api/quotes", params={"source": "004_7654bc732c946649.txt"}).json()
+    assert one["count"] >= 5 and {q["source"] for q in one["quotes"]} == {"004_7654bc732c946649.txt"}
+    assert httpx.get(f"{server.url}/api/quotes", params={"speaker": "Nobody Atall"}).json() == {
+        "quotes": [],
+        "count": 0,
+    }
+    bad = httpx.get(f"{server.url}/api/quotes", params={"until": "next week"})
+    assert bad.status_code == 422 and "until" in bad.json()["error"]["message"]
