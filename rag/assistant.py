@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.answerability import AnswerabilityModel
-from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, Citation, Message, StreamEvent
+from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
 from rag.embedding import build_embedding, english_words
 from rag.extractive import ExtractiveAnswerer
 from rag.generation import Generator
@@ -171,26 +171,57 @@ class Assistant:
             )
         return question
 
-    def search(self, query: str, top_k: int | None = None) -> tuple[list[Hit], str]:
-        """Ranked passages for ``query`` and the query actually searched."""
-        return self.retriever.retrieve(self.validate(query), top_k or self.settings.top_k)
+    def allowed_sources(self, filters: ArticleFilter | None) -> set[str] | None:
+        """The articles a filter lets through (an undated article fails any date bound); ``None``: all."""
+        if filters is None or not filters.is_set():
+            return None
+        since = filters.since.isoformat() if filters.since else None
+        until = filters.until.isoformat() if filters.until else None
+        allowed = set()
+        for s in self.sources():
+            if filters.sources and s.source not in filters.sources:
+                continue
+            if (since or until) and not s.date:
+                continue
+            if (since and s.date and s.date < since) or (until and s.date and s.date > until):
+                continue
+            allowed.add(s.source)
+        return allowed
 
-    def ask(self, question: str, history: Sequence[Message | dict[str, Any]] = (), top_k: int | None = None) -> Answer:
+    def search(
+        self, query: str, top_k: int | None = None, filters: ArticleFilter | None = None
+    ) -> tuple[list[Hit], str]:
+        """Ranked passages for ``query`` (from the articles ``filters`` allows) and the query actually searched."""
+        query = self.validate(query)
+        return self.retriever.retrieve(query, top_k or self.settings.top_k, self.allowed_sources(filters))
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message | dict[str, Any]] = (),
+        top_k: int | None = None,
+        filters: ArticleFilter | None = None,
+    ) -> Answer:
         """Answer ``question`` with citations, or abstain when the articles do not cover it.
 
         ``history`` (earlier turns, oldest first) turns a follow-up such as "What did he
-        say about Zelensky?" into a standalone question before searching.
+        say about Zelensky?" into a standalone question before searching. ``filters``
+        limits the articles it may use (dates, files).
         """
         question = self.validate(question)
         final = None
-        for event in self._answer(question, _messages(history), top_k, streaming=False):
+        for event in self._answer(question, _messages(history), top_k, streaming=False, filters=filters):
             if isinstance(event, AnswerFinal):
                 final = event.answer
         assert final is not None
         return final
 
     def stream(
-        self, question: str, history: Sequence[Message | dict[str, Any]] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Message | dict[str, Any]] = (),
+        top_k: int | None = None,
+        filters: ArticleFilter | None = None,
     ) -> Iterator[StreamEvent]:
         """The answer as text deltas, then one :class:`AnswerFinal` with the checked citations.
 
@@ -199,18 +230,42 @@ class Assistant:
         raised here, before any event.
         """
         question = self.validate(question)
-        return self._answer(question, _messages(history), top_k, streaming=True)
+        return self._answer(question, _messages(history), top_k, streaming=True, filters=filters)
 
     def _answer(
-        self, question: str, history: list[Message], top_k: int | None, streaming: bool
+        self,
+        question: str,
+        history: list[Message],
+        top_k: int | None,
+        streaming: bool,
+        filters: ArticleFilter | None = None,
     ) -> Iterator[StreamEvent]:
         clock = _Clock()
         condensed = (
             self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
         )
         query = condensed or question
+        allowed = self.allowed_sources(filters)
+        if allowed is not None and not allowed:  # say so: "not covered" would be wrong
+            assert filters is not None
+            message = f"No article matches the filter ({filters.describe()}): nothing to answer from."
+            yield AnswerFinal(
+                answer=Answer(
+                    question=question,
+                    answer=message,
+                    abstained=True,
+                    refusal_reason="filtered_out",
+                    confidence=0.0,
+                    mode=self.mode,
+                    search_query=query,
+                    condensed_question=condensed,
+                    timings_ms=clock.done(),
+                )
+            )
+            return
         if asks_about_statements(query):
-            quoted = self._from_statements(self.retriever.speller.correct(query))
+            corrected = self.retriever.speller.correct(query)
+            quoted = self._from_statements(corrected, allowed)
             if quoted is not None:
                 clock.mark("quotes")
                 answer = Answer(
@@ -220,7 +275,7 @@ class Assistant:
                     mode="extractive",
                     citations=quoted[1],
                     confidence=1.0,
-                    search_query=query,
+                    search_query=corrected,
                     condensed_question=condensed,
                     timings_ms=clock.done(),
                 )
@@ -228,7 +283,7 @@ class Assistant:
                     yield AnswerDelta(text=piece)
                 yield AnswerFinal(answer=answer)
                 return
-        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k)
+        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
         base = {"question": question, "search_query": searched, "condensed_question": condensed}
         if self.generator is None:
@@ -272,7 +327,7 @@ class Assistant:
             )
         )
 
-    def _from_statements(self, question: str) -> tuple[str, list[Citation]] | None:
+    def _from_statements(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
         """The answer from the quotes index, with titles, or ``None`` when it has nothing that fits."""
         by_source = {s.source: s for s in self.sources()}
 
@@ -281,7 +336,11 @@ class Assistant:
             return self.texts.get(source, indexed.sha16) if indexed else None
 
         found = answer_from_statements(
-            question, lambda who: self.quotes(who), self.answerer.reader, read, self.settings.max_answer_words
+            question,
+            lambda who: self.quotes(who, sorted(allowed) if allowed is not None else ()),
+            self.answerer.reader,
+            read,
+            self.settings.max_answer_words,
         )
         if found is None:
             return None

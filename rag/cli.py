@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rag.offline import apply_offline_env
 
 if TYPE_CHECKING:
-    from rag.contract import Answer
+    from rag.contract import Answer, ArticleFilter
     from rag.retrieval import Hit
     from rag.settings import Settings
     from rag.statements import Statement
@@ -35,11 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show the ranked passages for a query")
     p.add_argument("query")
     p.add_argument("-k", type=int, default=None, help="number of passages")
+    _filter_arguments(p)
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    _filter_arguments(p)
 
     p = sub.add_parser("quotes", help="who said what: quotations and reported statements, newest first")
     p.add_argument("speaker", nargs="?", help="words of the speaker's name or role (default: everyone)")
@@ -72,6 +74,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
     return parser
+
+
+def _filter_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", type=_iso_date, help="only articles dated on or after YYYY-MM-DD")
+    p.add_argument("--until", type=_iso_date, help="only articles dated on or before YYYY-MM-DD")
+    p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
+
+
+def _article_filter(args: argparse.Namespace) -> ArticleFilter | None:
+    from pydantic import ValidationError
+
+    from rag.contract import ArticleFilter
+
+    try:
+        found = ArticleFilter(since=args.since, until=args.until, sources=args.source)
+    except ValidationError:
+        print("error: --since must not be after --until", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+    return found if found.is_set() else None
 
 
 def _iso_date(text: str) -> str:
@@ -168,12 +189,12 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
     try:
         assistant = Assistant(settings)
         if args.command == "search":
-            hits, searched = assistant.search(args.query, args.k)
+            hits, searched = assistant.search(args.query, args.k, _article_filter(args))
             _print_hits(args.query, hits, searched)
         elif args.command == "quotes":
             _print_quotes(assistant.quotes(args.speaker, args.source, args.since, args.until), args.json)
         else:
-            answer = assistant.ask(args.question, top_k=args.k)
+            answer = assistant.ask(args.question, top_k=args.k, filters=_article_filter(args))
             _print_answer(answer, args.json, settings.low_confidence)
     except IndexNotReadyError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 # Whitespace by every flavour that judges a question: Python's str.isspace, JSON Schema's
 # (ECMA) \s and pydantic's (Rust) \s. A question of only these is empty for all three.
@@ -30,6 +31,35 @@ class Citation(BaseModel):
     score: float = Field(description="Relevance of the passage to the question (higher is better).")
     title: str | None = Field(None, description="Article title.")
     date: str | None = Field(None, description="Article date (YYYY-MM-DD) when known.")
+
+
+class ArticleFilter(BaseModel):
+    """Which articles an answer may draw on: a date range and/or a list of files."""
+
+    since: date | None = Field(None, description="Only articles dated on or after this day (YYYY-MM-DD).")
+    until: date | None = Field(None, description="Only articles dated on or before this day (YYYY-MM-DD).")
+    sources: list[str] = Field(
+        default_factory=list, max_length=1000, description="Only these articles (file names, as citations name them)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ArticleFilter:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since must not be after until")
+        return self
+
+    def is_set(self) -> bool:
+        """Whether it narrows anything."""
+        return bool(self.since or self.until or self.sources)
+
+    def describe(self) -> str:
+        """The filter in words, for the answer that says nothing matched it."""
+        parts = []
+        if self.since or self.until:
+            parts.append(f"dated {self.since or '…'} to {self.until or '…'}")
+        if self.sources:
+            parts.append(f"among {', '.join(self.sources[:3])}{'…' if len(self.sources) > 3 else ''}")
+        return " and ".join(parts)
 
 
 class Message(BaseModel):
@@ -62,10 +92,10 @@ class Answer(BaseModel):
         description="Probability (0-1, calibrated on the golden dev split) that the articles answer the question "
         "and the quoted sentence addresses it.",
     )
-    refusal_reason: Literal["unknown_name", "not_addressed", "low_similarity"] | None = Field(
+    refusal_reason: Literal["unknown_name", "not_addressed", "low_similarity", "filtered_out"] | None = Field(
         None,
         description="Why it refused: a name the articles never mention, nothing that addresses what is asked, "
-        "or no passage similar enough.",
+        "no passage similar enough, or no article matches the date/source filter.",
     )
     mode: str = Field(description="Which answerer wrote it: 'extractive' or 'llm'.")
     citations: list[Citation] = Field(default_factory=list)

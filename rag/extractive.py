@@ -48,6 +48,7 @@ from rag.retrieval import Hit, SpellingCorrector
 # decision but not the ranking, key facts 0.77 at weight 0 vs 0.72 at 0.4).
 W_LEXICAL, W_NAMES, W_PASSAGE, W_SENTENCE = 0.5, 0.3, 0.3, 0.0
 KEEP_RATIO = 0.85
+W_RECENT = 0.2  # for "latest"/"most recent" questions only
 RERANK = 4  # candidates put to the answerability model
 GATE_EXTRA = True  # sentences after the lead must pass the answerability model on their own
 _HEADING_WORD = re.compile(r"[A-Z][\w’'-]*|\d+")
@@ -113,7 +114,7 @@ class ExtractiveAnswerer:
             return Plan(Decision(False, 0.0, "unknown_name", message), [], info)
         if not hits or max(h.dense for h in hits) < self._threshold:
             return Plan(Decision(False, 0.0, "low_similarity", "The articles do not cover this question."), [], info)
-        ranked, idf = self._score(info, hits)
+        ranked, idf, recency = self._score(info, hits)
         if not ranked or ranked[0].score <= 0:
             return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
         # The best-scored sentence is often next to the one that answers: of the top few, the one
@@ -126,7 +127,8 @@ class ExtractiveAnswerer:
             window = self._window(c, info, focus_vector)
             decision = self.model.decide(window_features(info, window, idf, self.reader.stem_word, question))
             c.confidence = decision.confidence
-            decisions.append((decision.confidence, -rank, decision, c))
+            newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
+            decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info)
@@ -140,7 +142,7 @@ class ExtractiveAnswerer:
         result.decision = plan.decision
         return result
 
-    def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float]]:
+    def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
         pool: list[Candidate] = []
         seen: set[tuple[str, int]] = set()
         for hit in hits:
@@ -156,12 +158,15 @@ class ExtractiveAnswerer:
                     continue
                 pool.append(Candidate(hit, i, 0.0, frozenset(self.reader.stems(text))))
         if not pool:
-            return [], {}
+            return [], {}, {}
         df = Counter(s for c in pool for s in c.stems)
         idf = {t: math.log(1 + len(pool) / (1 + df.get(t, 0))) for t in set(info.terms)}
         total = sum(idf.values()) or 1.0
         name_stems = [self.reader.stem_word(n) for n in info.names]
         chunk_stems: dict[str, frozenset[str]] = {}
+        # "What is the latest…": the newest article's sentences first (undated ones last).
+        dates = sorted({h.date for h in hits if h.date}, reverse=True)
+        recency = {d: 1 - i / max(1, len(dates)) for i, d in enumerate(dates)} if info.wants_recent else {}
         for c in pool:
             text = _raw_text(c.hit, c.index)
             lexical = sum(w for t, w in idf.items() if t in c.stems) / total
@@ -187,10 +192,11 @@ class ExtractiveAnswerer:
                 + bonus
                 + W_PASSAGE * c.hit.dense
                 + W_SENTENCE * c.hit.sentence_cosine(c.index)
+                + W_RECENT * recency.get(c.hit.date or "", 0.0)
                 - penalty
             )
         pool.sort(key=lambda c: c.score, reverse=True)
-        return pool, idf
+        return pool, idf, recency
 
     def _stems_at(self, hit: Hit, index: int) -> frozenset[str]:
         if not 0 <= index < len(hit.sentences):

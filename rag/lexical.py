@@ -19,6 +19,7 @@ from typing import Any
 import bm25s
 import Stemmer
 from bm25s.utils.corpus import JsonlCorpus
+from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.retrievers.bm25 import BM25Retriever
@@ -40,6 +41,29 @@ class MappedBM25Retriever(BM25Retriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         with self._lock:
             return super()._retrieve(query_bundle)
+
+    def retrieve_top(self, query_bundle: QueryBundle, top_k: int) -> list[NodeWithScore]:
+        """The ``top_k`` best chunks (more than the configured number, to filter afterwards)."""
+        with self._lock:
+            configured = self.similarity_top_k
+            self.similarity_top_k = min(top_k, int(self.bm25.scores["num_docs"]))
+            try:
+                return super()._retrieve(query_bundle)
+            finally:
+                self.similarity_top_k = configured
+
+
+class SourceFilteredBM25(BaseRetriever):
+    """BM25 hits from ``sources`` only: bm25s filters by a mask built over the whole corpus when
+    the retriever is made, so per-query filters fetch ``widen`` times more hits and keep the allowed."""
+
+    def __init__(self, bm25: MappedBM25Retriever, sources: set[str], top_k: int, widen: int = 8):
+        super().__init__()
+        self._bm25, self._sources, self._top_k, self._widen = bm25, sources, top_k, widen
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._bm25.retrieve_top(query_bundle, self._top_k * self._widen)
+        return [h for h in hits if h.node.metadata.get("source") in self._sources][: self._top_k]
 
 
 def build_bm25(pages: Iterable[list[BaseNode]], top_k: int, folder: Path) -> int:

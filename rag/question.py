@@ -130,6 +130,7 @@ REASON = re.compile(
     r"following|would (?:lead|allow|only)|thus|therefore|to (?:avoid|prevent|stop|set up|divert|test|signal))\b",
     re.I,
 )
+RECENT = re.compile(r"\b(latest|most recent|newest|last (?:week|month)|this week|recently|lately)\b", re.I)
 SEQUEL = re.compile(r"\bwhat (?:happened|did \w+(?: \w+)? do)\b.*\b(after|following|next)\b", re.I)
 QUESTION_WORDS = frozenset(
     """
@@ -161,6 +162,7 @@ class QuestionInfo:
     focus: list[str] = field(default_factory=list)  # stemmed terms that are neither names nor question frame
     name_phrases: list[list[str]] = field(default_factory=list)  # the names as written, "Daily Mail" as one
     asks_sequel: bool = False  # "what happened after…": the answer follows the sentence that matches
+    wants_recent: bool = False  # "latest", "most recent", "last week": newer articles first
 
 
 def question_type(question: str) -> QuestionType:
@@ -240,4 +242,5 @@ class QuestionReader:
         name_stems = {self.stem_word(part) for n in names for part in n.split()}
         focus = [t for t in dict.fromkeys(terms) if t not in name_stems and t not in FRAME_STEMS]
         sequel = SEQUEL.search(question) is not None
-        return QuestionInfo(terms, names, missing, question_type(question), focus, phrases, sequel)
+        recent = RECENT.search(question) is not None
+        return QuestionInfo(terms, names, missing, question_type(question), focus, phrases, sequel, recent)

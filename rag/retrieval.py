@@ -22,6 +22,7 @@ from llama_index.core.schema import QueryBundle
 
 from rag.chunking import Sentence, sentences_from_json
 from rag.english import EnglishWords
+from rag.lexical import SourceFilteredBM25
 from rag.settings import Settings
 from rag.store import reading_index
 
@@ -176,25 +177,42 @@ class HybridRetriever:
         self._embedding = embedding
         self._collection = collection
         self.speller = SpellingCorrector(vocabulary, dictionary, english=EnglishWords())
-        dense = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedding).as_retriever(
-            similarity_top_k=settings.candidate_k
-        )
-        self._fusion = QueryFusionRetriever(
-            [dense, bm25],
+        self._index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedding)
+        self._bm25 = bm25
+        self._fusion = self._fused(self._index.as_retriever(similarity_top_k=settings.candidate_k), bm25)
+
+    def _fused(self, dense: Any, lexical: Any) -> QueryFusionRetriever:
+        return QueryFusionRetriever(
+            [dense, lexical],
             llm=MockLLM(),  # never used with num_queries=1; avoids resolving a default LLM
-            mode=settings.fusion_mode.value,  # type: ignore[arg-type]
-            similarity_top_k=2 * settings.candidate_k,
+            mode=self._settings.fusion_mode.value,  # type: ignore[arg-type]
+            similarity_top_k=2 * self._settings.candidate_k,
             num_queries=1,
             use_async=False,
-            retriever_weights=[settings.dense_weight, settings.bm25_weight],
+            retriever_weights=[self._settings.dense_weight, self._settings.bm25_weight],
         )
 
-    def retrieve(self, query: str, top_k: int) -> tuple[list[Hit], str]:
-        """The ``top_k`` best chunks for ``query`` and the (spell-corrected) query searched."""
+    def _filtered(self, sources: set[str]) -> QueryFusionRetriever:
+        """Fusion over the chunks of ``sources`` only: a Chroma ``where`` for the dense side,
+        BM25 hits filtered afterwards."""
+        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+        where = MetadataFilters(
+            filters=[MetadataFilter(key="source", value=sorted(sources), operator=FilterOperator.IN)]
+        )
+        dense = self._index.as_retriever(similarity_top_k=self._settings.candidate_k, filters=where)
+        return self._fused(dense, SourceFilteredBM25(self._bm25, sources, self._settings.candidate_k))
+
+    def retrieve(self, query: str, top_k: int, sources: set[str] | None = None) -> tuple[list[Hit], str]:
+        """The ``top_k`` best chunks for ``query`` (from ``sources`` only, when given) and the
+        (spell-corrected) query searched."""
         searched = self.speller.correct(query)
+        if sources is not None and not sources:
+            return [], searched
         vector = self._embedding.get_query_embedding(searched)
+        fusion = self._fusion if sources is None else self._filtered(sources)
         with reading_index(self._settings):
-            fused = self._fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
+            fused = fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
             if not fused:
                 return [], searched
             ids = [nws.node.node_id for nws in fused]

@@ -70,7 +70,7 @@ def test_answer_reads_as_sentences_with_markers(assistant) -> None:  # type: ign
     answer = assistant.ask("What did Witkoff say?")
     assert re.search(r"\[1\]", answer.answer)
     assert "\n" not in answer.answer
-    assert len(answer.citations) <= 3
+    assert len(answer.citations) <= 4  # each of his statements once (tests/test_quotes_index.py)
     assert answer.search_query == "What did Witkoff say?"
     assert assistant.ask("What did Witkof say?").search_query == "What did witkoff say?"
 

@@ -23,7 +23,7 @@ from rag import Answer, Assistant, Settings
 from rag.contract import AnswerDelta, AnswerFinal
 
 QUESTIONS = [
-    "What did Witkoff say?",
+    "What progress does Witkoff sense in the talks?",  # "What did X say?" is answered from the quotes index
     "How many people were injured in the drone attack on Kyiv?",
     "Where did Trump and Putin meet in August?",
 ]

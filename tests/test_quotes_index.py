@@ -96,3 +96,44 @@ def test_api_quotes_filters_and_validates(server: RunningServer) -> None:
     }
     bad = httpx.get(f"{server.url}/api/quotes", params={"until": "next week"})
     assert bad.status_code == 422 and "until" in bad.json()["error"]["message"]
+
+
+# --- date and source filters ------------------------------------------------------------
+
+
+def test_filters_narrow_retrieval_and_answers(assistant) -> None:  # type: ignore[no-untyped-def]
+    from rag.contract import ArticleFilter
+
+    only_004 = ArticleFilter(sources=["004_7654bc732c946649.txt"])
+    hits, _ = assistant.search("Witkoff talks with Putin", 5, only_004)
+    assert hits and {h.source for h in hits} == {"004_7654bc732c946649.txt"}
+    dated = ArticleFilter(since="2025-11-01")  # only 000 has a date in the seeds
+    answer = assistant.ask("What did Witkoff say?", filters=dated)
+    assert answer.citations and {c.source for c in answer.citations} == {"000_e8e45ee0a9587a4b.txt"}
+    nothing = assistant.ask("What did Witkoff say?", filters=ArticleFilter(until="2020-01-01"))
+    assert nothing.abstained and nothing.refusal_reason == "filtered_out"
+    assert "No article matches the filter" in nothing.answer and "do not cover" not in nothing.answer
+
+
+def test_latest_prefers_the_newest_article(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What is the latest on Witkoff's talks with Putin?")
+    assert answer.citations[0].source == "000_e8e45ee0a9587a4b.txt"  # the only dated (newest) article
+
+
+def test_api_filters_on_ask_search_and_v1(server: RunningServer) -> None:
+    body = {"question": "What did Witkoff say?", "since": "2025-11-01"}
+    answer = httpx.post(f"{server.url}/api/ask", json=body).json()
+    assert {c["source"] for c in answer["citations"]} == {"000_e8e45ee0a9587a4b.txt"}
+    search = httpx.post(
+        f"{server.url}/api/search", json={"query": "lithium", "sources": ["004_7654bc732c946649.txt"]}
+    ).json()
+    assert {h["source"] for h in search["hits"]} == {"004_7654bc732c946649.txt"}
+    v1 = httpx.post(
+        f"{server.url}/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "What did Witkoff say?"}], "until": "2020-01-01"},
+    ).json()
+    assert v1["answer"]["refusal_reason"] == "filtered_out"
+    for bad in ({"since": "soon"}, {"since": "2025-12-01", "until": "2025-01-01"}):
+        response = httpx.post(f"{server.url}/api/ask", json={"question": "What did Witkoff say?", **bad})
+        assert response.status_code == 422, response.text
+        assert "since" in response.json()["error"]["message"]

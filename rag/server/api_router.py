@@ -75,7 +75,7 @@ def build_api_router() -> APIRouter:
     @router.post("/ask", response_model=Answer, summary="Answer a question with cited passages")
     async def ask(body: AskRequest, request: Request) -> Answer:
         assistant = await current_assistant(request)
-        return await run_in_threadpool(assistant.ask, body.question, body.history, body.top_k)
+        return await run_in_threadpool(assistant.ask, body.question, body.history, body.top_k, body.article_filter())
 
     @router.post(
         "/ask/stream",
@@ -85,7 +85,7 @@ def build_api_router() -> APIRouter:
     )
     async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         assistant = await current_assistant(request)
-        events = assistant.stream(body.question, body.history, body.top_k)
+        events = assistant.stream(body.question, body.history, body.top_k, body.article_filter())
         # StreamingResponse runs a sync iterator in the thread pool: the event loop stays free.
         return StreamingResponse(
             sse_stream(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
@@ -94,7 +94,7 @@ def build_api_router() -> APIRouter:
     @router.post("/search", response_model=SearchResult, summary="Ranked passages for a query (no answer)")
     async def search(body: SearchRequest, request: Request) -> SearchResult:
         assistant = await current_assistant(request)
-        hits, searched = await run_in_threadpool(assistant.search, body.query, body.top_k)
+        hits, searched = await run_in_threadpool(assistant.search, body.query, body.top_k, body.article_filter())
         return SearchResult(
             query=body.query,
             searched=searched,

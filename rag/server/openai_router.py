@@ -92,9 +92,9 @@ def build_openai_router() -> APIRouter:
         question, history = split_conversation(body)
         assistant = await current_assistant(request)
         if body.stream:
-            events = assistant.stream(question, history)
+            events = assistant.stream(question, history, None, body.article_filter())
             return StreamingResponse(openai_stream(events), media_type="text/event-stream")
-        answer = await run_in_threadpool(assistant.ask, question, history)
+        answer = await run_in_threadpool(assistant.ask, question, history, None, body.article_filter())
         return ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
             created=int(time.time()),

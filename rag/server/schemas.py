@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rag.contract import NOT_BLANK, Answer, Message
+from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
 
 
 class ErrorDetail(BaseModel):
@@ -22,7 +23,26 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class AskRequest(BaseModel):
+class Filtered(BaseModel):
+    """Optional fields that limit the articles used: ``since``, ``until`` (YYYY-MM-DD), ``sources``."""
+
+    since: date | None = Field(None, description="Only articles dated on or after this day (YYYY-MM-DD).")
+    until: date | None = Field(None, description="Only articles dated on or before this day (YYYY-MM-DD).")
+    sources: list[str] = Field(default_factory=list, max_length=1000, description="Only these articles (file names).")
+
+    def article_filter(self) -> ArticleFilter | None:
+        """The filter, or ``None`` when no field narrows anything (a reversed range is a 422)."""
+        found = ArticleFilter(since=self.since, until=self.until, sources=self.sources)
+        return found if found.is_set() else None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filtered:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since must not be after until")
+        return self
+
+
+class AskRequest(Filtered):
     """A question, with the chat so far for follow-ups."""
 
     model_config = ConfigDict(extra="ignore")
@@ -32,7 +52,7 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50, description="Passages handed to the answerer (default from settings).")
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(Filtered):
     """A query for the retriever alone."""
 
     model_config = ConfigDict(extra="ignore")
@@ -156,7 +176,7 @@ class ChatMessageIn(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(Filtered):
     """``POST /v1/chat/completions``; sampling parameters are accepted and ignored."""
 
     model_config = ConfigDict(extra="ignore")
