@@ -104,12 +104,18 @@ def score_case(case: Case, reply: Reply, judge: Judge, corpus_dir: Path) -> dict
         "citation_validity": m.citation_validity(answer.citations, corpus_dir),
         "citation_recall": recall,
         "citation_precision": precision,
-        "faithfulness": m.faithfulness(claims, contexts, judge),
+        "faithfulness": m.faithfulness(claims, contexts + quoted_evidence(answer), judge),
         "latency_ms": round(reply.latency_ms, 2),
         "answer_words": len(answer.answer.split()),
     }
     row["problems"] = problems(row, case)
     return row
+
+
+def quoted_evidence(answer: Any) -> list[str]:
+    """What an answer from the quotes index rests on: its statements, not retrieved passages
+    (RAGAS faithfulness is against the context the answer was written from)."""
+    return [c.quote for c in answer.citations] if "quotes" in answer.timings_ms else []
 
 
 def problems(row: dict[str, Any], case: Case) -> list[str]:

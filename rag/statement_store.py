@@ -26,7 +26,7 @@ from rag.store import IndexedSource
 log = logging.getLogger(__name__)
 
 # Bump when the extractor changes what it finds: every article is extracted again.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 _FIELDS = (
     "source",
     "start",

@@ -203,6 +203,7 @@ def extract(article: Article) -> list[Statement]:
     out: list[Statement] = []
     list_speaker: tuple[str, str] | None = None  # "Trump argued:" → its items are statements
     header_start = 0
+    previous = (0, 0)  # the sentence before, original offsets: it says who "he" is
     last_quote: tuple[int, str] | None = None  # end and speaker of the last attributed quotation
     for s_start, s_end in sentence_spans(text):
         sentence = text[s_start:s_end]
@@ -229,6 +230,7 @@ def extract(article: Article) -> list[Statement]:
                 continue  # a partial quotation or clause inside a statement by the same speaker
             o_start, o_end = article.cleaned.to_original(start, end)
             to = people.resolve(addressee, track=False) if addressee else None
+            quoted_from = previous[0] if _PRONOUN.match(words.strip(" ,")) and previous[1] else context[0]
             out.append(
                 Statement(
                     article.source,
@@ -241,12 +243,14 @@ def extract(article: Article) -> list[Statement]:
                     verb,
                     to,
                     article.date,
-                    *context,
+                    quoted_from,
+                    context[1],
                 )
             )
             if kind == "direct":
                 last_quote = (last_quote[0], speaker) if last_quote else None
         people.saw(sentence)
+        previous = context
     return out
 
 
