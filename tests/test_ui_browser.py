@@ -74,3 +74,24 @@ def test_abstention_looks_different(page) -> None:  # type: ignore[no-untyped-de
 
 def test_no_request_leaves_the_machine(page) -> None:  # type: ignore[no-untyped-def]
     assert page.outside_requests == []
+
+
+def test_quotes_tab_filters_by_speaker_and_opens_the_passage(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
+    expected = httpx.get(f"{server.url}/api/quotes", params={"speaker": "Witkoff"}).json()["quotes"]
+    page.get_by_role("tab", name="Quotes").click()
+    page.locator("#quotes-table .quote-row").first.wait_for(timeout=30_000)
+    assert page.locator("#quotes-table .quote-row").count() > len(expected)  # everyone, before filtering
+    page.locator("#quote-speaker textarea, #quote-speaker input").first.fill("Witkoff")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#quotes-table .quote-row').length === n", arg=len(expected), timeout=30_000
+    )
+    rows = page.locator("#quotes-table .quote-row")
+    assert "Steve Witkoff" in rows.first.locator(".who").inner_text()
+    assert expected[0]["date"] in rows.first.inner_text()
+    rows.first.locator("summary").click()
+    mark = rows.first.locator("mark")
+    mark.wait_for()
+    assert " ".join(mark.inner_text().split()) == " ".join(expected[0]["text"].split())
+    assert rows.first.get_attribute("data-source") == expected[0]["source"]
+    page.screenshot(path=str(ARTIFACTS / "ui-quotes.png"))
+    page.get_by_role("tab", name="Ask").click()

@@ -55,6 +55,12 @@ CSS = """
 .src-card .src-text { font-size:.85em; white-space:pre-wrap; margin-top:.4em; }
 .src-card mark { background:#fde68a; padding:0 .1em; }
 .src-group { font-size:.8em; color:#374151; margin:.8em 0 .3em; font-style:italic; }
+.quote-row { border-bottom:1px solid #e5e7eb; padding:.35em 0; }
+.quote-row summary { cursor:pointer; display:grid; grid-template-columns: 11em 1fr 14em 7em; gap:.6em; }
+.quote-row summary .who { font-weight:600; }
+.quote-row .meta { font-size:.8em; color:#6b7280; }
+.quote-row .src-text { font-size:.85em; white-space:pre-wrap; margin:.4em 0 .2em 1em; }
+.quote-row mark { background:#fde68a; padding:0 .1em; }
 """
 
 
@@ -106,6 +112,41 @@ def passage_card(citation: Citation, turn: int, text: str | None) -> str:
         f'<div class="src-head">[{citation.id}] {html.escape(citation.title or citation.source)}</div>'
         f'<div class="src-meta">{html.escape(meta)}</div><div class="src-text">{passage}</div></div>'
     )
+
+
+def quotes_view(engine: EngineHolder, speaker: str | None = None) -> str:
+    """The Quotes tab: one row per statement (speaker, words, article, date), newest first; a click
+    on a row opens the passage in its article with the statement highlighted."""
+    try:
+        assistant = engine.current()
+        found = assistant.quotes((speaker or "").strip() or None)
+        titles = {s.source: s.title for s in assistant.sources()}
+    except Exception as exc:  # no index yet: say so instead of failing the tab
+        return f'<div class="abstain">Not ready: {html.escape(str(exc))}</div>'
+    if not found:
+        return '<div class="abstain">No statements found for this speaker.</div>'
+    rows = [f'<div class="quote-count">{len(found)} statement(s)</div>']
+    texts: dict[str, str | None] = {}
+    for s in found[:300]:
+        if s.source not in texts:
+            texts[s.source] = _text_of(assistant, s.source)
+        text = texts[s.source]
+        if text is None:
+            continue
+        before = text[max(0, s.context_start - CONTEXT_CHARS) : s.start]
+        after = text[s.end : s.context_end + CONTEXT_CHARS]
+        passage = f"…{html.escape(before)}<mark>{html.escape(s.text)}</mark>{html.escape(after)}…"
+        to = f" → {html.escape(s.addressee)}" if s.addressee else ""
+        rows.append(
+            f'<details class="quote-row" data-source="{html.escape(s.source)}">'
+            f'<summary><span class="who">{html.escape(s.speaker)}{to}</span>'
+            f'<span class="what">“{html.escape(" ".join(s.text.split()))}”</span>'
+            f'<span class="meta">{html.escape(titles.get(s.source) or s.source)}</span>'
+            f'<span class="meta">{html.escape(s.date or "undated")}</span></summary>'
+            f'<div class="src-text">{passage}</div>'
+            f'<div class="meta">{html.escape(s.source)}, chars {s.start}–{s.end}</div></details>'
+        )
+    return "".join(rows)
 
 
 def mode_line(engine: EngineHolder) -> str:
@@ -201,6 +242,10 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 panel = gr.HTML(elem_id="sources-panel")
+        with gr.Tab("Quotes"):
+            gr.Markdown("Who said what in the articles. Type a name or a role; click a row to see the passage.")
+            speaker = gr.Textbox(elem_id="quote-speaker", placeholder="Speaker, e.g. Witkoff", show_label=False)
+            quotes = gr.HTML(elem_id="quotes-table")
         with gr.Tab("Articles"):
             table = gr.Dataframe(headers=["file", "title", "date", "chunks"], interactive=False, elem_id="articles")
             files = gr.File(
@@ -215,7 +260,14 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
         )
         clear.click(lambda: ([], [], ""), None, [chatbot, history, panel], api_visibility="private")
         files.upload(upload, files, [status, table], api_visibility="private")
-        demo.load(lambda: (mode_line(engine), sources_table(engine)), None, [mode, table], api_visibility="private")
+        speaker.submit(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
+        speaker.change(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
+        demo.load(
+            lambda: (mode_line(engine), sources_table(engine), quotes_view(engine)),
+            None,
+            [mode, table, quotes],
+            api_visibility="private",
+        )
     return demo
 
 
