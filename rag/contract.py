@@ -17,6 +17,24 @@ BLANK = (
 )
 # The article's date after a citation marker ("…,” Witkoff said [1] (7 Nov 2025).): metadata, not a claim.
 DATE_NOTE = re.compile(r"\s*\((?:\d{1,2} [A-Z][a-z]{2} \d{4}|undated article)\)")
+
+
+def newest_first(iso: str | None) -> str:
+    """Sort key: ISO dates newest first, undated last (digits inverted, so an ascending sort works)."""
+    return "".join(str(9 - int(c)) if c.isdigit() else c for c in iso) if iso else "~"
+
+
+def date_note(iso: str | None) -> str:
+    """The note for an article's date: "(7 Nov 2025)", or "(undated article)"."""
+    if not iso:
+        return "(undated article)"
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return f"({iso})"
+    return f"({day.day} {day.strftime('%b')} {day.year})"
+
+
 NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK) + "]"  # a JSON Schema pattern: one visible character
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
-from rag.contract import Citation
+from rag.contract import Citation, date_note, newest_first
 from rag.question import (
     BULLET,
     CONSEQUENCE_START,
@@ -272,10 +272,16 @@ class ExtractiveAnswerer:
         return first, last
 
     def _compose(self, chosen: list[Candidate], info: QuestionInfo) -> ExtractiveResult:
-        # Citation order follows the answer: sources by their best sentence, then file order.
+        # Citation order follows the answer: sources by their best sentence, then file order; from
+        # several articles, the newest first (undated last), each with its date.
         source_rank: dict[str, int] = {}
         for c in chosen:
             source_rank.setdefault(c.hit.source, len(source_rank))
+        dated = len(source_rank) > 1
+        if dated:
+            when = {c.hit.source: c.hit.date or "" for c in chosen}
+            ordered = sorted(source_rank, key=lambda s: (newest_first(when[s] or None), source_rank[s]))
+            source_rank = {s: i for i, s in enumerate(ordered)}
         chosen.sort(key=lambda c: (source_rank[c.hit.source], c.hit.sentences[c.index].start))
         parts: list[str] = []
         citations: list[Citation] = []
@@ -290,6 +296,9 @@ class ExtractiveAnswerer:
                 continue  # already quoted as part of another citation
             n = len(citations) + 1
             display = _marked_display([_sentence_text(c.hit, i) for i in range(first, last + 1)], n)
+            if dated:  # the date after the citation's last marker
+                at = display.rindex(f"[{n}]") + len(f"[{n}]")
+                display = f"{display[:at]} {date_note(c.hit.date)}{display[at:]}"
             if parts and len(" ".join([*parts, display]).split()) > self._max_words:
                 continue  # the lead always stands; what follows must keep the answer short
             parts.append(display)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date as Date
 
-from rag.contract import Citation
+from rag.contract import Citation, date_note
 from rag.question import QuestionReader
 from rag.statements import Statement
 
@@ -90,10 +89,15 @@ def _compose(
         if text is None:
             continue
         start, end = s.context_start, s.context_end
-        if any(c.source == s.source and c.start <= start and end <= c.end for c in citations):
+        overlapping = [c for c in citations if c.source == s.source and c.start < end and start < c.end]
+        if any(c.end > s.start for c in overlapping):
             continue  # its sentence is quoted already (a quotation split by its attribution)
+        for c in overlapping:  # the sentence that says who "he" is may be quoted just before
+            start = max(start, c.end)
+        while start < s.start and text[start].isspace():
+            start += 1
         shown = " ".join(text[start:end].split())
-        piece = _with_marker(shown, len(citations) + 1, _when(s.date))
+        piece = _with_marker(shown, len(citations) + 1, date_note(s.date))
         if parts and len(" ".join([*parts, piece]).split()) > max_words:
             continue
         parts.append(piece)
@@ -112,19 +116,9 @@ def _compose(
     return (" ".join(parts), citations) if citations else None
 
 
-def _when(iso: str | None) -> str:
-    if not iso:
-        return "undated article"
-    try:
-        day = Date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day} {day.strftime('%b')} {day.year}"
-
-
 def _with_marker(text: str, n: int, when: str) -> str:
     """``[n]`` and the date before the closing full stop: "…,” Witkoff said [1] (7 Nov 2025)."."""
     text = text.rstrip()
     if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
-        return f"{text[:-1]} [{n}] ({when}){text[-1]}"
-    return f"{text} [{n}] ({when})."
+        return f"{text[:-1]} [{n}] {when}{text[-1]}"
+    return f"{text} [{n}] {when}."

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
 
+from rag.contract import newest_first
 from rag.corpus import FileProblem, read_article
 from rag.statements import Statement, extract, speaker_aliases
 from rag.store import IndexedSource
@@ -125,12 +126,7 @@ class StatementStore:
             if (since and s.date and s.date < since) or (until and s.date and s.date > until):
                 continue
             out.append(s)
-        return sorted(out, key=lambda s: (_newest_first(s.date), s.source, s.start))
-
-
-def _newest_first(date: str | None) -> str:
-    # Dates are ISO strings: invert the digits so an ascending sort puts the newest first.
-    return "".join(str(9 - int(c)) if c.isdigit() else c for c in date) if date else "~"
+        return sorted(out, key=lambda s: (newest_first(s.date), s.source, s.start))
 
 
 def _renamed(s: Statement, aliases: dict[str, str]) -> Statement:

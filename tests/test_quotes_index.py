@@ -137,3 +137,26 @@ def test_api_filters_on_ask_search_and_v1(server: RunningServer) -> None:
         response = httpx.post(f"{server.url}/api/ask", json={"question": "What did Witkoff say?", **bad})
         assert response.status_code == 422, response.text
         assert "since" in response.json()["error"]["message"]
+
+
+def test_answer_from_several_articles_puts_the_newest_first_with_dates(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "older.txt").write_text(
+        "date 2025-01-10 Grain Talks Open in Varna\n\nNegotiators met in Varna to discuss grain exports across the "
+        "Black Sea. The first round of grain export talks in Varna ended without any deal.\n",
+        "utf-8",
+    )
+    (corpus / "newer.txt").write_text(
+        "date 2025-03-02 Grain Talks Resume in Varna\n\nNegotiators returned to Varna for grain export talks. "
+        "The second round of grain export talks in Varna produced a draft deal on shipping corridors.\n",
+        "utf-8",
+    )
+    settings = make_settings(corpus, tmp_path / "index")
+    ingest(settings)
+    answer = Assistant(settings).ask("How did the grain export talks in Varna go?")
+    assert_contract(answer, corpus)
+    sources = [c.source for c in answer.citations]
+    assert set(sources) == {"older.txt", "newer.txt"}, answer.answer
+    assert sources.index("newer.txt") < sources.index("older.txt")
+    assert answer.answer.index("(2 Mar 2025)") < answer.answer.index("(10 Jan 2025)")
