@@ -95,3 +95,16 @@ def test_quotes_tab_filters_by_speaker_and_opens_the_passage(page, server: Runni
     assert rows.first.get_attribute("data-source") == expected[0]["source"]
     page.screenshot(path=str(ARTIFACTS / "ui-quotes.png"))
     page.get_by_role("tab", name="Ask").click()
+
+
+def test_filter_row_limits_the_articles(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_text("Filter articles (optional)").click()
+    page.locator("#filter-since input, #filter-since textarea").first.fill("2030-01-01")
+    page.locator("#question textarea").fill("What did Witkoff say?")
+    page.keyboard.press("Enter")
+    page.get_by_text("No article matches the filter").last.wait_for(timeout=60_000)
+    page.locator("#filter-since input, #filter-since textarea").first.fill("soon")
+    page.locator("#question textarea").fill("What did Witkoff say?")
+    page.keyboard.press("Enter")
+    page.get_by_text("Filter not applied: since must be a date").last.wait_for(timeout=30_000)
+    page.locator("#filter-since input, #filter-since textarea").first.fill("")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from rag.contract import Answer, AnswerDelta, Citation, Message
+from rag.contract import Answer, AnswerDelta, ArticleFilter, Citation, Message
 from rag.uploads import UploadError
 
 if TYPE_CHECKING:
@@ -149,6 +149,22 @@ def quotes_view(engine: EngineHolder, speaker: str | None = None) -> str:
     return "".join(rows)
 
 
+def article_filter(since: str, until: str, only: list[str] | None) -> ArticleFilter | None:
+    """The chat's filter row as a filter (``None`` when empty); ``ValueError`` naming a bad field."""
+    from pydantic import ValidationError
+
+    fields: dict[str, Any] = {"sources": list(only or [])}
+    for name, value in (("since", since), ("until", until)):
+        if (value or "").strip():
+            fields[name] = value.strip()
+    try:
+        found = ArticleFilter(**fields)
+    except ValidationError as exc:
+        where = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"]) or "since/until"
+        raise ValueError(f"Filter not applied: {where} must be a date (YYYY-MM-DD), since before until.") from exc
+    return found if found.is_set() else None
+
+
 def mode_line(engine: EngineHolder) -> str:
     """Which answerer replies, and how to switch."""
     try:
@@ -177,10 +193,22 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
     turns = itertools.count(1)
 
     def respond(
-        question: str, chat: list[dict[str, Any]], history: list[dict[str, str]], panel: str
+        question: str,
+        chat: list[dict[str, Any]],
+        history: list[dict[str, str]],
+        panel: str,
+        since: str = "",
+        until: str = "",
+        only: list[str] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
+            yield gr.skip(), chat, history, panel
+            return
+        try:
+            filters = article_filter(since, until, only)
+        except ValueError as exc:
+            chat = [*chat, {"role": "assistant", "content": f'<div class="abstain">{html.escape(str(exc))}</div>'}]
             yield gr.skip(), chat, history, panel
             return
         turn = next(turns)
@@ -189,7 +217,7 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
         try:
             assistant = engine.current()
             written, answer = "", None
-            for event in assistant.stream(question, [Message(**m) for m in history]):
+            for event in assistant.stream(question, [Message(**m) for m in history], None, filters):
                 if isinstance(event, AnswerDelta):
                     written += event.text
                     chat[-1] = {"role": "assistant", "content": html.escape(written)}
@@ -238,6 +266,12 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
                     elem_id="question", placeholder="Ask about the articles…", show_label=False, submit_btn=True
                 )
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Accordion("Filter articles (optional)", open=False), gr.Row():
+                    since = gr.Textbox("", label="Since (YYYY-MM-DD)", elem_id="filter-since", max_lines=1)
+                    until = gr.Textbox("", label="Until (YYYY-MM-DD)", elem_id="filter-until", max_lines=1)
+                    only = gr.Dropdown(
+                        choices=[], value=[], multiselect=True, label="Only these articles", elem_id="filter-sources"
+                    )
                 clear = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -256,16 +290,24 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
             status = gr.Markdown()
 
         question.submit(
-            respond, [question, chatbot, history, panel], [question, chatbot, history, panel], api_name="ask"
+            respond,
+            [question, chatbot, history, panel, since, until, only],
+            [question, chatbot, history, panel],
+            api_name="ask",
         )
         clear.click(lambda: ([], [], ""), None, [chatbot, history, panel], api_visibility="private")
         files.upload(upload, files, [status, table], api_visibility="private")
         speaker.submit(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         speaker.change(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         demo.load(
-            lambda: (mode_line(engine), sources_table(engine), quotes_view(engine)),
+            lambda: (
+                mode_line(engine),
+                sources_table(engine),
+                quotes_view(engine),
+                gr.update(choices=[row[0] for row in sources_table(engine)]),
+            ),
             None,
-            [mode, table, quotes],
+            [mode, table, quotes, only],
             api_visibility="private",
         )
     return demo
