@@ -143,20 +143,21 @@ class ExtractiveAnswerer:
         return result
 
     def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
-        pool: list[Candidate] = []
-        seen: set[tuple[str, int]] = set()
+        by_key: dict[tuple[str, int], Candidate] = {}
         for hit in hits:
             for i, sentence in enumerate(hit.sentences):
                 key = (hit.source, sentence.start)
-                if key in seen:  # the same sentence in two overlapping chunks
+                if key in by_key:  # the same sentence in two overlapping chunks: keep the one with
+                    if i > by_key[key].index:  # more before it ("Thus, …" needs its reason)
+                        by_key[key] = Candidate(hit, i, 0.0, by_key[key].stems)
                     continue
-                seen.add(key)
                 text = hit.text[sentence.chunk_start : sentence.chunk_end]
                 if len(text.split()) < 4 or _is_heading(text):
                     continue  # headlines and fragments answer nothing on their own
                 if not (_is_full_sentence(text) or BULLET.match(text) or text.rstrip().endswith(":")):
                     continue
-                pool.append(Candidate(hit, i, 0.0, frozenset(self.reader.stems(text))))
+                by_key[key] = Candidate(hit, i, 0.0, frozenset(self.reader.stems(text)))
+        pool = list(by_key.values())
         if not pool:
             return [], {}, {}
         df = Counter(s for c in pool for s in c.stems)
