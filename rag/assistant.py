@@ -130,13 +130,20 @@ class Assistant:
         until: str | None = None,
     ) -> list[Statement]:
         """Statements (quotations and reported speech) by ``speaker`` in the indexed articles,
-        newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them."""
+        newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them as
+        :meth:`allowed_sources` does for answers."""
         indexed = self.sources()
         with self._sources_lock:
             if not self._statements_synced:  # derived from the index: catch up with any ingest
                 sync_statements(self.statements, self.corpus_dir, indexed, self.settings.max_file_bytes)
                 self._statements_synced = True
-        return self.statements.query(speaker, sources, since, until)
+        narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
+        return self.statements.query(speaker, self.allowed_sources(narrow))
+
+    def statements_in(self, speaker: str | None, allowed: set[str] | None) -> list[Statement]:
+        """:meth:`quotes` from the articles ``allowed`` already decided (``None``: all)."""
+        everything = self.quotes(speaker)
+        return everything if allowed is None else [s for s in everything if s.source in allowed]
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -337,7 +344,7 @@ class Assistant:
 
         found = answer_from_statements(
             question,
-            lambda who: self.quotes(who, sorted(allowed) if allowed is not None else ()),
+            lambda who: self.statements_in(who, allowed),
             self.answerer.reader,
             read,
             self.settings.max_answer_words,

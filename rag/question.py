@@ -165,22 +165,24 @@ class QuestionInfo:
     wants_recent: bool = False  # "latest", "most recent", "last week": newer articles first
 
 
+# The first pattern that matches the (lower-cased) question decides its type.
+_TYPES = [
+    (re.compile(r"\bhow (many|much|old|long|far)\b|\bnumber of\b"), QuestionType.number),
+    (re.compile(r"\bwhen\b|\b(what|which) (date|day|month|year)\b"), QuestionType.date),
+    (re.compile(r"\bwhere\b|\bwhich (city|country|town|village|place)\b"), QuestionType.place),
+    (re.compile(r"\bwhy\b|\bfor what reason\b"), QuestionType.reason),
+    (re.compile(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b"), QuestionType.person),
+    (
+        re.compile(r"\b(say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn)\b"),
+        QuestionType.quote,
+    ),
+]
+
+
 def question_type(question: str) -> QuestionType:
     """Classify by the question's wording."""
     q = question.lower()
-    if re.search(r"\bhow (many|much|old|long|far)\b|\bnumber of\b", q):
-        return QuestionType.number
-    if re.search(r"\bwhen\b|\bwhat (date|day|month|year)\b|\bwhich (date|day|month|year)\b", q):
-        return QuestionType.date
-    if re.search(r"\bwhere\b|\bwhich (city|country|town|village|place)\b", q):
-        return QuestionType.place
-    if re.search(r"\bwhy\b|\bfor what reason\b", q):
-        return QuestionType.reason
-    if re.search(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b", q):
-        return QuestionType.person
-    if re.search(r"\b(say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn)\b", q):
-        return QuestionType.quote
-    return QuestionType.other
+    return next((kind for pattern, kind in _TYPES if pattern.search(q)), QuestionType.other)
 
 
 class QuestionReader:

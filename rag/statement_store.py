@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from contextlib import closing
 from pathlib import Path
 
@@ -102,28 +102,17 @@ class StatementStore:
         aliases = speaker_aliases([s.speaker for s in statements])
         return [_renamed(s, aliases) for s in statements]
 
-    def query(
-        self,
-        speaker: str | None = None,
-        sources: Sequence[str] = (),
-        since: str | None = None,
-        until: str | None = None,
-    ) -> list[Statement]:
+    def query(self, speaker: str | None = None, sources: Collection[str] | None = None) -> list[Statement]:
         """Statements by ``speaker`` (every word of it in the name or the words used: "Witkoff",
-        "European official"), from ``sources``, in articles dated within [since, until]
-        (an article without a date is kept only when no date bound is given); newest article
-        first, then in reading order."""
+        "European official"), from ``sources`` (``None``: all); newest article first, then in
+        reading order."""
         words = speaker.lower().split() if speaker else []
         out = []
         for s in self.all():
             who = f"{s.speaker} {s.speaker_words}".lower()
             if words and not all(w in who.replace("’s", "").split() or w in who for w in words):
                 continue
-            if sources and s.source not in sources:
-                continue
-            if (since or until) and not s.date:
-                continue
-            if (since and s.date and s.date < since) or (until and s.date and s.date > until):
+            if sources is not None and s.source not in sources:
                 continue
             out.append(s)
         return sorted(out, key=lambda s: (newest_first(s.date), s.source, s.start))
