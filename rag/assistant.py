@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from rag.store import (
     open_collection,
     reading_index,
 )
+from rag.timing import Clock
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -247,7 +247,7 @@ class Assistant:
         streaming: bool,
         filters: ArticleFilter | None = None,
     ) -> Iterator[StreamEvent]:
-        clock = _Clock()
+        clock = Clock()
         condensed = (
             self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
         )
@@ -354,7 +354,7 @@ class Assistant:
         text, citations = found
         return text, [c.model_copy(update={"title": by_source[c.source].title}) for c in citations]
 
-    def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: _Clock) -> Answer:
+    def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: Clock) -> Answer:
         result = self.answerer.answer(query, hits, self.retriever.speller)
         decision = result.decision
         return Answer(
@@ -367,26 +367,6 @@ class Assistant:
             timings_ms=clock.done(),
             **base,
         )
-
-
-class _Clock:
-    """Milliseconds since the question arrived, per named step."""
-
-    def __init__(self) -> None:
-        self._start = self._last = time.perf_counter()
-        self.timings: dict[str, float] = {}
-
-    def mark(self, step: str) -> None:
-        now = time.perf_counter()
-        self.timings[step] = round((now - self._last) * 1000, 2)
-        self._last = now
-
-    def since_start(self) -> float:
-        return round((time.perf_counter() - self._start) * 1000, 2)
-
-    def done(self) -> dict[str, float]:
-        self.mark("answer")
-        return {**self.timings, "total": self.since_start()}
 
 
 def _messages(history: Sequence[Message | dict[str, Any]]) -> list[Message]:

@@ -34,14 +34,21 @@ from rag.question import (
     PRONOUN_START,
     QUOTE_MARK,
     REASON,
-    SPEECH,
-    SPEECH_VERBS,
     QuestionInfo,
     QuestionReader,
     QuestionType,
 )
 from rag.quotes import OriginalTexts
 from rag.retrieval import Hit, SpellingCorrector
+from rag.sentence_text import (
+    continues_quote,
+    is_full_sentence,
+    is_heading,
+    marked_display,
+    quote_bonus,
+    raw_text,
+    sentence_text,
+)
 
 # Weights of the sentence score, and how close to the best another sentence must score to join it
 # (tuned on the golden suite's dev split: the sentence's own cosine helped the answerability
@@ -51,8 +58,6 @@ KEEP_RATIO = 0.85
 W_RECENT = 0.2  # for "latest"/"most recent" questions only
 RERANK = 4  # candidates put to the answerability model
 GATE_EXTRA = True  # sentences after the lead must pass the answerability model on their own
-_HEADING_WORD = re.compile(r"[A-Z][\w’'-]*|\d+")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z’'-]{2,}")
 
 
 @dataclass
@@ -152,9 +157,9 @@ class ExtractiveAnswerer:
                         by_key[key] = Candidate(hit, i, 0.0, by_key[key].stems)
                     continue
                 text = hit.text[sentence.chunk_start : sentence.chunk_end]
-                if len(text.split()) < 4 or _is_heading(text):
+                if len(text.split()) < 4 or is_heading(text):
                     continue  # headlines and fragments answer nothing on their own
-                if not (_is_full_sentence(text) or BULLET.match(text) or text.rstrip().endswith(":")):
+                if not (is_full_sentence(text) or BULLET.match(text) or text.rstrip().endswith(":")):
                     continue
                 by_key[key] = Candidate(hit, i, 0.0, frozenset(self.reader.stems(text)))
         pool = list(by_key.values())
@@ -169,7 +174,7 @@ class ExtractiveAnswerer:
         dates = sorted({h.date for h in hits if h.date}, reverse=True)
         recency = {d: 1 - i / max(1, len(dates)) for i, d in enumerate(dates)} if info.wants_recent else {}
         for c in pool:
-            text = _raw_text(c.hit, c.index)
+            text = raw_text(c.hit, c.index)
             lexical = sum(w for t, w in idf.items() if t in c.stems) / total
             context = self._stems_at(c.hit, c.index - 1)
             if c.hit.chunk_id not in chunk_stems:  # once per chunk, not once per sentence
@@ -184,7 +189,7 @@ class ExtractiveAnswerer:
             ):
                 bonus = 0.25
             elif info.kind is QuestionType.quote:
-                bonus = _quote_bonus(text, info.names)
+                bonus = quote_bonus(text, info.names)
             bonus *= min(1.0, lexical / 0.4)  # a number is only an answer in a relevant sentence
             penalty = 0.2 if text.rstrip().endswith(":") else 0.0
             c.score = (
@@ -202,7 +207,7 @@ class ExtractiveAnswerer:
     def _stems_at(self, hit: Hit, index: int) -> frozenset[str]:
         if not 0 <= index < len(hit.sentences):
             return frozenset()
-        return frozenset(self.reader.stems(_raw_text(hit, index)))
+        return frozenset(self.reader.stems(raw_text(hit, index)))
 
     def _window(self, best: Candidate, info: QuestionInfo, focus_vector: np.ndarray | None) -> Window:
         """A sentence with its neighbours, and its similarity to the question and to its focus."""
@@ -213,15 +218,15 @@ class ExtractiveAnswerer:
         focus_cosine = sentence_cosine
         if focus_vector is not None:
             focus_cosine = max(hit.sentence_cosine(i, focus_vector) for i in indexes)
-        text = " ".join(_raw_text(hit, i) for i in indexes)
-        return Window(text, _raw_text(hit, best.index), stems, sentence_cosine, focus_cosine, hit.dense)
+        text = " ".join(raw_text(hit, i) for i in indexes)
+        return Window(text, raw_text(hit, best.index), stems, sentence_cosine, focus_cosine, hit.dense)
 
     def _select(self, ranked: list[Candidate]) -> list[Candidate]:
         """The lead sentence, then others that score close to the best and that the answerability
         model accepts on their own, as long as the answer stays short."""
         best = max(c.score for c in ranked)
         chosen: list[Candidate] = ranked[:1]
-        words = len(_raw_text(ranked[0].hit, ranked[0].index).split())
+        words = len(raw_text(ranked[0].hit, ranked[0].index).split())
         for c in ranked[1:]:
             if len(chosen) == self._max:
                 break
@@ -231,7 +236,7 @@ class ExtractiveAnswerer:
                 continue
             if any(_jaccard(c.stems, o.stems) > 0.5 for o in chosen):
                 continue
-            length = len(_raw_text(c.hit, c.index).split())
+            length = len(raw_text(c.hit, c.index).split())
             if words + length > self._max_words:
                 continue
             chosen.append(c)
@@ -241,34 +246,34 @@ class ExtractiveAnswerer:
     def _extent(self, c: Candidate, info: QuestionInfo) -> tuple[int, int]:
         """First and last sentence to quote for ``c``: itself, plus what completes it."""
         hit, first, last = c.hit, c.index, c.index
-        text = _sentence_text(hit, c.index)
-        if BULLET.match(_raw_text(hit, c.index)):  # a list item: quote the list with its "X argued:" line
+        text = sentence_text(hit, c.index)
+        if BULLET.match(raw_text(hit, c.index)):  # a list item: quote the list with its "X argued:" line
             header = c.index
-            while header > 0 and c.index - header < 4 and BULLET.match(_raw_text(hit, header)):
+            while header > 0 and c.index - header < 4 and BULLET.match(raw_text(hit, header)):
                 header -= 1
-            if _sentence_text(hit, header).endswith(":"):
+            if sentence_text(hit, header).endswith(":"):
                 c = Candidate(hit, header, c.score, c.stems)
-                text = _sentence_text(hit, header)
+                text = sentence_text(hit, header)
                 first = last = header
         needs_context = PRONOUN_START.match(text) or CONSEQUENCE_START.match(text) or BULLET.match(text)
-        if c.index > 0 and needs_context and _is_full_sentence(_sentence_text(hit, c.index - 1)):
+        if c.index > 0 and needs_context and is_full_sentence(sentence_text(hit, c.index - 1)):
             first = c.index - 1  # "He said..." needs the sentence that says who he is
-        following = _sentence_text(hit, last + 1) if last + 1 < len(hit.sentences) else ""
+        following = sentence_text(hit, last + 1) if last + 1 < len(hit.sentences) else ""
         if text.endswith(":"):  # "Analysts report:" is answered by the list or quotation under it
             while (
                 last + 1 < len(hit.sentences)
                 and last - c.index < 4
-                and (BULLET.match(_raw_text(hit, last + 1)) or (last == c.index and QUOTE_MARK.match(following)))
+                and (BULLET.match(raw_text(hit, last + 1)) or (last == c.index and QUOTE_MARK.match(following)))
             ):
                 last += 1
         elif following and (
             CONSEQUENCE_START.match(following)  # "... would escalate. Thus, Trump canceled the package."
             or info.asks_sequel  # "What happened after X?" is answered by what follows X
-            or (info.kind is QuestionType.quote and _continues_quote(text, following, info.names))
+            or (info.kind is QuestionType.quote and continues_quote(text, following, info.names))
             or (info.kind is QuestionType.reason and not REASON.search(text) and REASON.search(following))
         ):
             last += 1
-            while last + 1 < len(hit.sentences) and CONSEQUENCE_START.match(_sentence_text(hit, last + 1)):
+            while last + 1 < len(hit.sentences) and CONSEQUENCE_START.match(sentence_text(hit, last + 1)):
                 last += 1  # "...warned of an escalation. Thus, Trump canceled the package."
         return first, last
 
@@ -296,7 +301,7 @@ class ExtractiveAnswerer:
             if any(cit.source == c.hit.source and cit.start < end and start < cit.end for cit in citations):
                 continue  # already quoted as part of another citation
             n = len(citations) + 1
-            display = _marked_display([_sentence_text(c.hit, i) for i in range(first, last + 1)], n)
+            display = marked_display([sentence_text(c.hit, i) for i in range(first, last + 1)], n)
             if dated:  # the date after the citation's last marker
                 at = display.rindex(f"[{n}]") + len(f"[{n}]")
                 display = f"{display[:at]} {date_note(c.hit.date)}{display[at:]}"
@@ -320,35 +325,6 @@ class ExtractiveAnswerer:
         return ExtractiveResult(" ".join(parts), citations, False)
 
 
-def _quote_bonus(text: str, names: list[str]) -> float:
-    """A quotation attributed to a name of the question scores highest."""
-    for name in names:
-        if _attributed(text, name):
-            return 0.4 if QUOTE_MARK.search(text) else 0.3
-    if QUOTE_MARK.search(text) and SPEECH.search(text):
-        return 0.1
-    return 0.0
-
-
-def _attributed(text: str, name: str) -> bool:
-    who = re.escape(name)
-    near = rf"\b{who}\w*\W+(?:\w+\W+){{0,2}}{SPEECH_VERBS}\b|\b{SPEECH_VERBS}\W+(?:\w+\W+){{0,2}}{who}"
-    return re.search(near, text, re.I) is not None
-
-
-def _continues_quote(text: str, following: str, names: list[str]) -> bool:
-    """The next sentence is a quotation by the same speaker
-    ("...and said he sees progress. “There’s...,” Witkoff said.")."""
-    if not QUOTE_MARK.match(following) or not SPEECH.search(following):
-        return False
-    speakers = [n for n in names if _attributed(text, n) or re.search(rf"\b{re.escape(n)}", text, re.I)]
-    return (
-        any(_attributed(following, n) for n in speakers)
-        or re.search(rf"\b(he|she|they)\s+{SPEECH_VERBS}|{SPEECH_VERBS}\s+(he|she)\b|\bhe went on\b", following, re.I)
-        is not None
-    )
-
-
 def _without_names(question: str, info: QuestionInfo) -> str:
     """The question with the names it asks about taken out: what it asks about them."""
     words = [w for n in info.names for w in n.split()]
@@ -356,16 +332,6 @@ def _without_names(question: str, info: QuestionInfo) -> str:
         return question
     pattern = r"\b(" + "|".join(re.escape(w) for w in words) + r")(?:[’']s)?\b"
     return " ".join(re.sub(pattern, " ", question, flags=re.I).split())
-
-
-def _is_heading(text: str) -> bool:
-    """A title or section heading: most words capitalised, and no closing full stop unless it is
-    short ("Political Implications for the U.S.")."""
-    text = BULLET.sub("", text.strip())
-    words = [w for w in text.split() if len(w) > 3 or w.isupper()]
-    if not words or text.endswith(":") or len(_CAPITALISED.findall(text)) < 0.6 * len(words):
-        return False
-    return not re.search(r"[.!?][”’\"]?$", text) or len(text.split()) <= 8
 
 
 def _refusal(decision: Decision) -> ExtractiveResult:
@@ -380,39 +346,5 @@ def _name_score(name_stems: list[str], sentence: frozenset[str], chunk: frozense
     return sum(1.0 if n in sentence else 0.5 if n in chunk else 0.0 for n in name_stems) / len(name_stems)
 
 
-def _is_full_sentence(text: str) -> bool:
-    return text.rstrip().endswith((".", "!", "?", "”", '"', "’")) and len(text.split()) >= 4
-
-
-def _marked_display(sentences: list[str], n: int) -> str:
-    """Sentences for display, each carrying ``[n]`` (every claim cites its passage);
-    list items after an intro line become one sentence "intro a; b; c [n]."."""
-    if len(sentences) > 1 and sentences[0].endswith(":"):
-        items = [s.rstrip(".;") for s in sentences[1:]]
-        return _with_marker(f"{sentences[0]} {'; '.join(items)}.", n)
-    return " ".join(_with_marker(s, n) for s in sentences)
-
-
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _raw_text(hit: Hit, index: int) -> str:
-    s = hit.sentences[index]
-    return hit.text[s.chunk_start : s.chunk_end]
-
-
-def _sentence_text(hit: Hit, index: int) -> str:
-    s = hit.sentences[index]
-    text = " ".join(hit.text[s.chunk_start : s.chunk_end].split())
-    return BULLET.sub("", text)
-
-
-def _with_marker(text: str, n: int) -> str:
-    """Put ``[n]`` before the final full stop, or after a closing quotation mark."""
-    text = text.rstrip()
-    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
-        return f"{text[:-1]} [{n}]{text[-1]}"
-    if text.endswith((":", ";", ",")):
-        text = text[:-1]
-    return f"{text} [{n}]" + ("" if text.endswith((".", "!", "?", "”", '"', "’")) else ".")

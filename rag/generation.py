@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llama_index.core.llms import LLM
 
@@ -18,9 +18,7 @@ from rag.quotes import OriginalTexts
 from rag.retrieval import Hit
 from rag.settings import Settings
 from rag.support import HeuristicJudge
-
-if TYPE_CHECKING:
-    from rag.assistant import _Clock
+from rag.timing import Clock
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +62,7 @@ class Generator:
         return rewritten if rewritten != question else None
 
     def generate(
-        self, question: str, hits: list[Hit], streaming: bool, clock: _Clock
+        self, question: str, hits: list[Hit], streaming: bool, clock: Clock
     ) -> Gen[AnswerDelta, None, Outcome]:
         """Yield the model's text deltas (when streaming); return the checked outcome."""
         messages = build_messages(question, hits, self._settings.max_answer_sentences)

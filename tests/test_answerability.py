@@ -14,8 +14,8 @@ import pytest
 from helpers import SEEDS, assert_contract
 
 from rag.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, speaker_matches, type_matches
-from rag.extractive import _is_heading
 from rag.question import QuestionType, question_type
+from rag.sentence_text import is_heading
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
 
@@ -128,12 +128,12 @@ def test_single_fact_answer_quotes_one_article(assistant) -> None:  # type: igno
 
 
 def test_heading_detection() -> None:
-    assert _is_heading("Trump’s Narrative: Putin May Want an “Off-Ramp”")
-    assert _is_heading("Political Implications for the U.S.")
-    assert _is_heading("1. Intensified Russian Offensives")
-    assert not _is_heading("Trump met with Russian President Vladimir Putin on Aug. 15 in Anchorage, Alaska.")
-    assert not _is_heading("- Russia “has reasons” to seek a settlement")
-    assert not _is_heading("Ukrainian officials reiterate that:")
+    assert is_heading("Trump’s Narrative: Putin May Want an “Off-Ramp”")
+    assert is_heading("Political Implications for the U.S.")
+    assert is_heading("1. Intensified Russian Offensives")
+    assert not is_heading("Trump met with Russian President Vladimir Putin on Aug. 15 in Anchorage, Alaska.")
+    assert not is_heading("- Russia “has reasons” to seek a settlement")
+    assert not is_heading("Ukrainian officials reiterate that:")
 
 
 def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -141,7 +141,7 @@ def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignor
         line.strip()
         for path in SEEDS.iterdir()
         for line in path.read_text("utf-8").splitlines()
-        if line.strip() and _is_heading(line)
+        if line.strip() and is_heading(line)
     }
     assert len(headings) >= 10  # the seeds have section headings to be tempted by
     for question in ("What are the political implications for the U.S.?", "What are the risks of misinterpretation?"):
