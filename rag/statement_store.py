@@ -48,7 +48,10 @@ CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, version TEXT NOT N
 CREATE TABLE IF NOT EXISTS statements ({_COLUMNS},
     PRIMARY KEY (source, start, end, speaker));
 CREATE INDEX IF NOT EXISTS statements_speaker ON statements (speaker);
+CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY CHECK (id = 0), value INTEGER NOT NULL);
+INSERT OR IGNORE INTO generation VALUES (0, 0);
 """
+_BUMP = "UPDATE generation SET value = value + 1 WHERE id = 0"
 
 
 def version_of(source: IndexedSource) -> str:
@@ -63,6 +66,7 @@ class StatementStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._cached: tuple[int, list[Statement]] | None = None  # (generation, statements) read last
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -83,6 +87,7 @@ class StatementStore:
             db.execute("DELETE FROM statements WHERE source = ?", (source,))
             db.executemany(f"INSERT OR REPLACE INTO statements VALUES ({', '.join('?' * len(_FIELDS))})", rows)
             db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (source, version))
+            db.execute(_BUMP)
             db.execute("COMMIT")
 
     def remove(self, sources: Iterable[str]) -> None:
@@ -92,15 +97,25 @@ class StatementStore:
             for source in sources:
                 db.execute("DELETE FROM statements WHERE source = ?", (source,))
                 db.execute("DELETE FROM articles WHERE source = ?", (source,))
+            db.execute(_BUMP)
             db.execute("COMMIT")
 
     def all(self) -> list[Statement]:
-        """Every statement, speakers named as the corpus names them ("Trump" → "Donald Trump")."""
+        """Every statement, speakers named as the corpus names them ("Trump" → "Donald Trump").
+
+        Read again only when the store changed since (any process's write bumps its generation)."""
         with closing(self._connect()) as db:
+            db.execute("BEGIN")  # one snapshot for the generation and the rows
+            generation = db.execute("SELECT value FROM generation WHERE id = 0").fetchone()[0]
+            cached = self._cached
+            if cached is not None and cached[0] == generation:
+                return cached[1]
             rows = db.execute(f"SELECT {_COLUMNS} FROM statements").fetchall()
         statements = [Statement(**dict(zip(_FIELDS, row))) for row in rows]
         aliases = speaker_aliases([s.speaker for s in statements])
-        return [_renamed(s, aliases) for s in statements]
+        result = [_renamed(s, aliases) for s in statements]
+        self._cached = (generation, result)
+        return result
 
     def query(self, speaker: str | None = None, sources: Collection[str] | None = None) -> list[Statement]:
         """Statements by ``speaker`` (every word of it in the name or the words used: "Witkoff",
