@@ -1,18 +1,17 @@
 """Who said what: quotations and reported statements found in an article, with their speaker.
 
-Rules over sentences (no model): a direct quotation of four words or more and its
-attribution before, after or inside it (“…,” Witkoff said / Trump admitted, “…” / “…,”
-he went on; an unattributed quotation right after one continues it); reported speech
+Rules over sentences (no model): a direct quotation and its attribution before, after or
+inside it (“…,” Witkoff said / Trump admitted, “…” / “…,” he went on; an unattributed
+quotation right after one continues it; a quotation of under four words counts only with
+an explicit attribution, so scare quotes like “progress” are not statements); reported speech
 after a verb of saying (X said/warned/argued that …, X urged Y to …, X announced …,
 “…, analysts caution.”, As X pointed out, …), a list under "X argued:" (one statement
 per item), a participle ("…, claiming that …") speaking for the sentence's subject.
 Partial quotations inside a reported statement are part of it.
 
-The speaker is resolved within the article: a surname or a title to the full name the
-article uses ("Witkoff" and "the envoy" → "Steve Witkoff", "The Russian president" →
-"Vladimir Putin"), "he"/"she" to the last person named as a speaker or subject, "it" and
-"the group" to the last organisation; a role ("a senior European official") stays a role.
-Offsets are into the original file, like citations.
+Speakers are resolved by :mod:`rag.speakers` ("the envoy" → "Steve Witkoff", roles stay
+roles). Offsets are into the original file, like citations; each statement also records
+the sentence that carries it (with the one before when its speaker is "he" or "it").
 """
 
 from __future__ import annotations
