@@ -149,3 +149,15 @@ def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignor
         for citation in answer.citations:
             lines = {re.sub(r"\s+", " ", x).strip() for x in citation.quote.splitlines()}
             assert not lines & headings, citation.quote
+
+
+def test_chat_marks_low_confidence_answers() -> None:
+    from rag.contract import Answer
+    from ui.chat import render_answer
+
+    def answer(confidence: float | None, abstained: bool = False) -> Answer:
+        return Answer(question="q", answer="Text [1].", abstained=abstained, mode="extractive", confidence=confidence)
+
+    assert "Low confidence (45%)" in render_answer(answer(0.45), 1, low_confidence=0.7)
+    assert "Low confidence" not in render_answer(answer(0.9), 1, low_confidence=0.7)
+    assert "Low confidence" not in render_answer(answer(0.1, abstained=True), 1, low_confidence=0.7)
