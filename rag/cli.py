@@ -192,6 +192,7 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
             hits, searched = assistant.search(args.query, args.k, _article_filter(args))
             _print_hits(args.query, hits, searched)
         elif args.command == "quotes":
+            _article_filter(args)  # a reversed date range is refused here, with the options' names
             _print_quotes(assistant.quotes(args.speaker, args.source, args.since, args.until), args.json)
         else:
             answer = assistant.ask(args.question, top_k=args.k, filters=_article_filter(args))

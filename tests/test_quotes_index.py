@@ -78,6 +78,8 @@ def test_cli_lists_quotes_and_refuses_bad_dates(seed_index) -> None:  # type: ig
     assert run_cli("quotes", "Nobody Atall", env=env).stdout.strip() == "No statements found."
     bad = run_cli("quotes", "--since", "2025-13-01", env=env)
     assert bad.returncode == 2 and "--since" in bad.stderr
+    backwards = run_cli("quotes", "--since", "2025-12-01", "--until", "2025-01-01", env=env)
+    assert backwards.returncode == 2 and "--since must not be after --until" in backwards.stderr
 
 
 def test_api_quotes_filters_and_validates(server: RunningServer) -> None:
@@ -96,6 +98,8 @@ def test_api_quotes_filters_and_validates(server: RunningServer) -> None:
     }
     bad = httpx.get(f"{server.url}/api/quotes", params={"until": "next week"})
     assert bad.status_code == 422 and "until" in bad.json()["error"]["message"]
+    reversed_range = httpx.get(f"{server.url}/api/quotes", params={"since": "2025-12-01", "until": "2025-01-01"})
+    assert reversed_range.status_code == 422 and "since" in reversed_range.json()["error"]["message"]
 
 
 # --- date and source filters ------------------------------------------------------------

@@ -129,6 +129,8 @@ def build_api_router() -> APIRouter:
         since: Annotated[date | None, Query(description="Articles dated on or after (YYYY-MM-DD)")] = None,
         until: Annotated[date | None, Query(description="Articles dated on or before (YYYY-MM-DD)")] = None,
     ) -> QuoteList:
+        if since and until and since > until:
+            raise ApiError(422, "invalid_request", "since must not be after until")
         assistant = await current_assistant(request)
         found = await run_in_threadpool(
             assistant.quotes,
