@@ -56,17 +56,13 @@ def fast_subset(cases: list[Case], size: int = FAST_SIZE) -> list[Case]:
 def load_thresholds(suite: Path, fast: bool = False, mode: str = "extractive") -> dict[str, float]:
     """Minimums (metric → value) from ``<suite>.thresholds.json``: its "full" or "fast" part
     ("full_llm", "fast_llm" for the LLM answerer: a model's numbers are its own)."""
-    path = suite.with_name(suite.stem + ".thresholds.json")
-    if not path.exists():
-        return {}
-    section = ("fast" if fast else "full") + ("_llm" if mode == "llm" else "")
-    return dict(json.loads(path.read_text("utf-8")).get(section, {}))
+    return threshold_section(suite, ("fast" if fast else "full") + ("_llm" if mode == "llm" else ""))
 
 
-def load_quote_thresholds(suite: Path) -> dict[str, float]:
-    """Minimums for the statement extractor (the "quotes" part of ``<suite>.thresholds.json``)."""
+def threshold_section(suite: Path, section: str) -> dict[str, float]:
+    """One part of ``<suite>.thresholds.json`` ("full", "fast", "quotes", ...); ``{}`` without the file."""
     path = suite.with_name(suite.stem + ".thresholds.json")
-    return dict(json.loads(path.read_text("utf-8")).get("quotes", {})) if path.exists() else {}
+    return dict(json.loads(path.read_text("utf-8")).get(section, {})) if path.exists() else {}
 
 
 def answerer_mode(rows: list[dict[str, Any]]) -> str:
@@ -251,7 +247,7 @@ def main(args: Any) -> int:
     report["thresholds"] = thresholds
     failed = below_thresholds(gated_summary(report["run"]["summary"], args), thresholds)
     if "quotes" in report:
-        failed += below_thresholds(report["quotes"], load_quote_thresholds(Path(args.suite)))
+        failed += below_thresholds(report["quotes"], threshold_section(Path(args.suite), "quotes"))
     report["failed_thresholds"] = failed
     out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
     write_reports(report, out)

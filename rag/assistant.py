@@ -132,18 +132,18 @@ class Assistant:
         """Statements (quotations and reported speech) by ``speaker`` in the indexed articles,
         newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them as
         :meth:`allowed_sources` does for answers."""
+        narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
+        return self._statements(speaker, self.allowed_sources(narrow))
+
+    def _statements(self, speaker: str | None, allowed: set[str] | None) -> list[Statement]:
+        """Statements by ``speaker`` from the articles ``allowed`` (``None``: all), the quotes index
+        first brought in step with the index (it is derived from it: catch up with any ingest)."""
         indexed = self.sources()
         with self._sources_lock:
-            if not self._statements_synced:  # derived from the index: catch up with any ingest
+            if not self._statements_synced:
                 sync_statements(self.statements, self.corpus_dir, indexed, self.settings.max_file_bytes)
                 self._statements_synced = True
-        narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
-        return self.statements.query(speaker, self.allowed_sources(narrow))
-
-    def statements_in(self, speaker: str | None, allowed: set[str] | None) -> list[Statement]:
-        """:meth:`quotes` from the articles ``allowed`` already decided (``None``: all)."""
-        everything = self.quotes(speaker)
-        return everything if allowed is None else [s for s in everything if s.source in allowed]
+        return self.statements.query(speaker, allowed)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -344,7 +344,7 @@ class Assistant:
 
         found = answer_from_statements(
             question,
-            lambda who: self.statements_in(who, allowed),
+            lambda who: self._statements(who, allowed),
             self.answerer.reader,
             read,
             self.settings.max_answer_words,

@@ -124,7 +124,7 @@ class ExtractiveAnswerer:
             return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
         # The best-scored sentence is often next to the one that answers: of the top few, the one
         # most likely to address the question leads the answer.
-        question = speller.correct(question)  # "What did Witkof say?" asks about Witkoff
+        question = info.corrected  # "What did Witkof say?" asks about Witkoff
         focus = _without_names(question, info)
         focus_vector = self._embed_query(focus) if focus != question else None
         decisions = []

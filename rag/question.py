@@ -163,6 +163,7 @@ class QuestionInfo:
     name_phrases: list[list[str]] = field(default_factory=list)  # the names as written, "Daily Mail" as one
     asks_sequel: bool = False  # "what happened after…": the answer follows the sentence that matches
     wants_recent: bool = False  # "latest", "most recent", "last week": newer articles first
+    corrected: str = ""  # the question with misspelt words corrected ("Witkof" → "witkoff")
 
 
 # The first pattern that matches the (lower-cased) question decides its type.
@@ -240,9 +241,11 @@ class QuestionReader:
             else:
                 phrase_missing = True
         close_phrase()
-        terms = self.stems(speller.correct(question))
+        corrected = speller.correct(question)
+        terms = self.stems(corrected)
         name_stems = {self.stem_word(part) for n in names for part in n.split()}
         focus = [t for t in dict.fromkeys(terms) if t not in name_stems and t not in FRAME_STEMS]
         sequel = SEQUEL.search(question) is not None
         recent = RECENT.search(question) is not None
-        return QuestionInfo(terms, names, missing, question_type(question), focus, phrases, sequel, recent)
+        kind = question_type(question)
+        return QuestionInfo(terms, names, missing, kind, focus, phrases, sequel, recent, corrected)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
 
@@ -23,23 +22,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class Filtered(BaseModel):
-    """Optional fields that limit the articles used: ``since``, ``until`` (YYYY-MM-DD), ``sources``."""
-
-    since: date | None = Field(None, description="Only articles dated on or after this day (YYYY-MM-DD).")
-    until: date | None = Field(None, description="Only articles dated on or before this day (YYYY-MM-DD).")
-    sources: list[str] = Field(default_factory=list, max_length=1000, description="Only these articles (file names).")
+class Filtered(ArticleFilter):
+    """Optional fields that limit the articles used: ``since``, ``until`` (YYYY-MM-DD), ``sources``
+    (a reversed range is a 422, by the contract's own validator)."""
 
     def article_filter(self) -> ArticleFilter | None:
-        """The filter, or ``None`` when no field narrows anything (a reversed range is a 422)."""
+        """The filter alone (without the request's other fields), or ``None`` when it narrows nothing."""
         found = ArticleFilter(since=self.since, until=self.until, sources=self.sources)
         return found if found.is_set() else None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Filtered:
-        if self.since and self.until and self.since > self.until:
-            raise ValueError("since must not be after until")
-        return self
 
 
 class AskRequest(Filtered):
