@@ -24,9 +24,9 @@ def chunk_texts(count: int) -> list[str]:
     from pathlib import Path
 
     from rag import Settings
-    from rag.chunking import Chunker
-    from rag.corpus import FileProblem, read_article
-    from rag.embedding import build_embedding, count_tokens_fn
+    from rag.components.embedding import build_embedding, count_tokens_fn
+    from rag.indexing.chunking import Chunker
+    from rag.indexing.corpus import FileProblem, read_article
 
     settings = Settings(corpus_dir=ROOT / "seeds")
     embedding = build_embedding(settings)
@@ -59,7 +59,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from rag import Settings
-    from rag.embedding import build_embedding, bundled_model_dir
+    from rag.components.embedding import build_embedding, bundled_model_dir
 
     settings = Settings(threads=1, embed_batch_size=16)
     ours_rate, ours = rate(build_embedding(settings).get_text_embedding_batch, texts)

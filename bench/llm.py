@@ -100,8 +100,8 @@ def run(assistant: object, judge: object) -> dict[str, object]:
 
 def main() -> None:
     from rag import Assistant, Settings
-    from rag.ingest import ingest
-    from rag.support import HeuristicJudge
+    from rag.answering.judge import HeuristicJudge
+    from rag.indexing.ingest import ingest
 
     proc, url = start_llama()
     try:

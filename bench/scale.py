@@ -96,7 +96,7 @@ def folder_mb(path: Path) -> float:
 
 def measure(size: str, baseline: bool, chroma_server: bool, existing: Path | None = None) -> dict[str, Any]:
     from rag import Assistant, Settings
-    from rag.embedding import ensure_onnx_model
+    from rag.components.embedding import ensure_onnx_model
 
     corpus = corpus_for(size)
     articles = sum(1 for p in corpus.iterdir() if p.suffix in {".txt", ".md", ".html"})
@@ -128,7 +128,7 @@ def measure(size: str, baseline: bool, chroma_server: bool, existing: Path | Non
             proc.terminate()
             proc.wait()
         if baseline:
-            from rag.embedding import build_embedding
+            from rag.components.embedding import build_embedding
 
             threads = os.cpu_count() or 1  # the same engine as our ingest
             result |= measure_baseline(corpus, build_embedding(settings.model_copy(update={"threads": threads})))
@@ -139,8 +139,8 @@ def measure(size: str, baseline: bool, chroma_server: bool, existing: Path | Non
 
 def measure_ingest(settings: Any, env: dict[str, str]) -> dict[str, Any]:
     """`rag ingest` as a process, and the embedder's raw rate on the chunks it wrote."""
-    from rag.embedding import build_embedding
-    from rag.store import open_collection
+    from rag.components.embedding import build_embedding
+    from rag.components.store import open_collection
 
     seconds, peak, output = timed_process([sys.executable, "-m", "rag", "ingest", "--json"], env)
     report = json.loads(output)
@@ -195,7 +195,7 @@ def measure_chroma_server(assistant: Any, tmp: Path) -> dict[str, Any]:
     proc, _ = start_process(args, offline_env(), f"{url}/api/v2/heartbeat")
     try:
         settings = assistant.settings.model_copy(update={"chroma_url": url, "index_dir": tmp / "app"})
-        from rag.store import open_collection
+        from rag.components.store import open_collection
 
         remote = open_collection(settings, create=True)
         offset = 0

@@ -7,7 +7,7 @@ decision (which picks, of the top few sentences, the one the model rates highest
 again with those weights, and the threshold is the one that makes the most right
 decisions on dev while refusing at most 5% of the answerable questions. Cases refused before the model is asked
 (an unknown name, nothing similar enough) are left out of the fit. Writes
-``rag/answerability.json``; only the dev split is read, so the test split stays a measurement.
+``rag/answering/answerability.json``; only the dev split is read, so the test split stays a measurement.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from evals.runner import load_suite
-from rag.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
-from rag.prompts import condense_by_rule
+from rag.answering.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
+from rag.answering.prompts import condense_by_rule
 
 MAX_FALSE_REFUSALS = 0.05
 

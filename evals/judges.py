@@ -1,4 +1,4 @@
-"""Judges for the evals: the offline heuristic one (rag.support) and an LLM-as-judge; and the judge check."""
+"""Judges for the evals: the offline heuristic one (rag.answering.judge) and an LLM-as-judge; and the judge check."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
-from rag.support import HeuristicJudge, Judge, Verdict
+from rag.answering.judge import HeuristicJudge, Judge, Verdict
 
 VERDICT_PROMPT = """Passages:
 {passages}
@@ -29,7 +29,7 @@ class LlmJudge:
     """An OpenAI-compatible model as judge: one yes/no verdict per claim."""
 
     def __init__(self, client: Any):
-        self.client = client  # rag.llm.LlmClient
+        self.client = client  # rag.components.llm.LlmClient
 
     def judge(self, claim: str, passages: list[str]) -> Verdict:
         if not passages:
@@ -64,7 +64,7 @@ def build_judge(kind: str, settings: Any, embedding: Any) -> Judge:
         return HeuristicJudge(embedding, settings.support_similarity)
     if not settings.use_llm() and not settings.llm_base_url:
         raise SystemExit("--judge llm needs RAG_LLM_BASE_URL or OPENAI_API_KEY")
-    from rag.llm import LlmClient, build_llm
+    from rag.components.llm import LlmClient, build_llm
 
     return LlmJudge(LlmClient(build_llm(settings), settings))
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.answering.judge import Judge
 from rag.contract import Citation
-from rag.support import Judge
 
 KeyFacts = Sequence[Sequence[str]]  # groups of acceptable phrasings; a group is found if any phrasing is
 
@@ -74,7 +74,7 @@ def citation_validity(citations: Sequence[Citation], corpus_dir: Path) -> float 
 
 def statements(answer: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences with the [n] they cite (markers removed from the text)."""
-    from rag.prompts import normalize_citations, split_sentences
+    from rag.answering.prompts import normalize_citations, split_sentences
 
     out = []
     for sentence in split_sentences(normalize_citations(answer)):
@@ -163,3 +163,16 @@ def refusal_curve(rows: list[dict[str, Any]], steps: int = 20) -> list[dict[str,
         recall, coverage = mean([float(x) for x in due]), mean([float(x) for x in answerable])
         curve.append({"threshold": t, "refusal_recall": recall, "coverage": coverage})
     return curve
+
+
+# The metrics every report shows first, in this order.
+HEADLINE = [
+    "hit_at_k",
+    "mrr",
+    "context_recall",
+    "key_fact_recall",
+    "citation_validity",
+    "citation_recall",
+    "citation_precision",
+    "faithfulness",
+]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rag.statements import Statement
+from rag.indexing.statements import Statement
 
 
 def normalize(speaker: str) -> str:
@@ -78,8 +78,8 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
 
 def score_corpus(corpus_dir: Path, labels_path: Path, sources: set[str] | None = None) -> dict[str, Any]:
     """Extract from every labelled file of ``corpus_dir`` (or those in ``sources``) and score."""
-    from rag.corpus import FileProblem, read_article
-    from rag.statements import extract, unify
+    from rag.indexing.corpus import FileProblem, read_article
+    from rag.indexing.statements import extract, unify
 
     labels = [g for g in load_labels(labels_path) if sources is None or g["source"] in sources]
     found: list[Statement] = []

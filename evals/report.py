@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.runner import HEADLINE
+from evals.metrics import HEADLINE
 
 REGRESSION = 0.02  # a headline metric this much lower than the compared report is flagged
 

@@ -15,18 +15,8 @@ from typing import Any
 from evals import metrics as m
 from evals.judges import build_judge, check_judge, claims_of
 from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, Target, UrlTarget
-from rag.support import Judge
+from rag.answering.judge import Judge
 
-HEADLINE = [
-    "hit_at_k",
-    "mrr",
-    "context_recall",
-    "key_fact_recall",
-    "citation_validity",
-    "citation_recall",
-    "citation_precision",
-    "faithfulness",
-]
 FAST_SIZE = 22  # the CI subset (pytest): two cases of each category
 
 
@@ -132,7 +122,7 @@ def problems(row: dict[str, Any], case: Case) -> list[str]:
 
 def aggregate(rows: list[dict[str, Any]], splits: bool = True) -> dict[str, Any]:
     """Suite-level metrics, overall, per split (dev, test), per category, and the refusal curve."""
-    summary: dict[str, Any] = {name: _round(m.mean([r[name] for r in rows])) for name in HEADLINE}
+    summary: dict[str, Any] = {name: _round(m.mean([r[name] for r in rows])) for name in m.HEADLINE}
     precision, recall = m.abstention_scores([(r["must_refuse"], r["abstained"]) for r in rows])
     latencies = [r["latency_ms"] for r in rows]
     answered_words = [float(r["answer_words"]) for r in rows if not r["abstained"]]
@@ -152,7 +142,7 @@ def aggregate(rows: list[dict[str, Any]], splits: bool = True) -> dict[str, Any]
     for r in rows:
         by_category[r["category"]].append(r)
     summary["by_category"] = {
-        cat: {name: _round(m.mean([r[name] for r in rs])) for name in [*HEADLINE, "correct_refusal"]}
+        cat: {name: _round(m.mean([r[name] for r in rs])) for name in [*m.HEADLINE, "correct_refusal"]}
         | {"cases": len(rs)}
         for cat, rs in sorted(by_category.items())
     }
@@ -206,7 +196,7 @@ def main(args: Any) -> int:
     if args.mode:
         settings = settings.model_copy(update={"answerer": AnswererChoice(args.mode)})
     from rag import Assistant
-    from rag.embedding import build_embedding
+    from rag.components.embedding import build_embedding
 
     assistant = None if args.url else Assistant(settings)
     embedding = assistant.embedding if assistant else build_embedding(settings)
@@ -265,7 +255,7 @@ def gated_summary(summary: dict[str, Any], args: Any) -> dict[str, Any]:
 def print_summary(report: dict[str, Any], out: Path) -> None:
     """The headline table on stdout."""
     rows = [("run", report["run"])] + ([("baseline", report["baseline"])] if "baseline" in report else [])
-    names = [*HEADLINE, "correct_refusal", "refusal_recall", "latency_p50_ms", "answer_words_median"]
+    names = [*m.HEADLINE, "correct_refusal", "refusal_recall", "latency_p50_ms", "answer_words_median"]
     print("| target | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 1) + "|")
     for _, run in rows:

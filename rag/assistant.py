@@ -10,21 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.answerability import AnswerabilityModel
-from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
-from rag.embedding import build_embedding, english_words
-from rag.extractive import ExtractiveAnswerer
-from rag.generation import Generator
-from rag.llm import build_llm
-from rag.prompts import condense_by_rule
-from rag.quote_answers import answer_from_statements, asks_about_statements
-from rag.quotes import OriginalTexts
-from rag.retrieval import Hit, HybridRetriever
-from rag.sentence_index import SentenceVectors, open_sentence_collection
-from rag.settings import Settings
-from rag.statement_store import StatementStore, sync_statements
-from rag.statements import Statement
-from rag.store import (
+from rag.answering.answerability import AnswerabilityModel
+from rag.answering.citations import OriginalTexts
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.generation import Generator
+from rag.answering.hits import Hit
+from rag.answering.prompts import condense_by_rule
+from rag.answering.quote_answers import answer_from_statements, asks_about_statements
+from rag.answering.retrieval import HybridRetriever
+from rag.answering.sentence_vectors import SentenceVectors
+from rag.components.embedding import build_embedding, english_words
+from rag.components.llm import build_llm
+from rag.components.store import (
     IndexedSource,
     all_ids,
     indexed_corpus_dir,
@@ -33,6 +30,11 @@ from rag.store import (
     open_collection,
     reading_index,
 )
+from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
+from rag.indexing.sentence_index import open_sentence_collection
+from rag.indexing.statement_store import StatementStore, sync_statements
+from rag.indexing.statements import Statement
+from rag.settings import Settings
 from rag.timing import Clock
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ class UnknownSourceError(KeyError):
 class Assistant:
     """Loads the index and models once; answers questions with cited passages.
 
-    Raises :class:`rag.store.IndexNotReadyError` when there is no index yet.
+    Raises :class:`rag.components.store.IndexNotReadyError` when there is no index yet.
     """
 
     def __init__(self, settings: Settings, llm: LLM | None = None):
@@ -147,7 +149,7 @@ class Assistant:
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
-        :class:`rag.store.IndexUnavailableError` when it cannot be read."""
+        :class:`rag.components.store.IndexUnavailableError` when it cannot be read."""
         with reading_index(self.settings):
             return int(self.collection.count())
 

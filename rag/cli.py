@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from rag.offline import apply_offline_env
 
 if TYPE_CHECKING:
+    from rag.answering.hits import Hit
     from rag.contract import Answer, ArticleFilter
-    from rag.retrieval import Hit
+    from rag.indexing.statements import Statement
     from rag.settings import Settings
-    from rag.statements import Statement
 
 apply_offline_env()
 
@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(settings: Settings, as_json: bool) -> int:
-    from rag.ingest import IngestBusyError, ingest
-    from rag.store import IndexUnavailableError
+    from rag.components.store import IndexUnavailableError
+    from rag.indexing.ingest import IngestBusyError, ingest
 
     try:
         report = ingest(settings, progress=sys.stderr.isatty())
@@ -163,8 +163,8 @@ def _ingest(settings: Settings, as_json: bool) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from rag.engine import LOOPBACK
     from rag.server import create_app
-    from rag.server.engine import LOOPBACK
 
     update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=update)
@@ -184,7 +184,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _query(settings: Settings, args: argparse.Namespace) -> int:
     """``search`` and ``ask``: load the index once, report a missing index or a bad question."""
     from rag.assistant import Assistant, QuestionError
-    from rag.store import IndexNotReadyError, IndexUnavailableError
+    from rag.components.store import IndexNotReadyError, IndexUnavailableError
 
     try:
         assistant = Assistant(settings)

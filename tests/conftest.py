@@ -23,7 +23,7 @@ netguard_impl.install()
 from helpers import SEEDS, make_settings  # noqa: E402
 
 from rag import Settings  # noqa: E402  (after the guard: importing rag sets the offline env)
-from rag.ingest import ingest  # noqa: E402
+from rag.indexing.ingest import ingest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

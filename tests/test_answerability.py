@@ -13,9 +13,9 @@ import re
 import pytest
 from helpers import SEEDS, assert_contract
 
-from rag.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, speaker_matches, type_matches
-from rag.question import QuestionType, question_type
-from rag.sentence_text import is_heading
+from rag.answering.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, speaker_matches, type_matches
+from rag.answering.question import QuestionType, question_type
+from rag.answering.sentence_text import is_heading
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
 

@@ -109,7 +109,7 @@ def test_missing_index_says_run_ingest(tmp_path: Path) -> None:
 
 
 def test_file_edited_after_ingest_is_not_misquoted(corpus_copy: Path, tmp_path: Path) -> None:
-    from rag.ingest import ingest
+    from rag.indexing.ingest import ingest
 
     settings = make_settings(corpus_copy, tmp_path / "index")
     ingest(settings)
@@ -121,7 +121,7 @@ def test_file_edited_after_ingest_is_not_misquoted(corpus_copy: Path, tmp_path: 
 
 
 def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
-    from rag.ingest import ingest
+    from rag.indexing.ingest import ingest
 
     corpus = tmp_path / "mixed"
     corpus.mkdir()
@@ -150,8 +150,8 @@ def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
 
 
 def test_spelling_is_corrected_only_for_words_nobody_knows(assistant) -> None:  # type: ignore[no-untyped-def]
-    from rag.embedding import english_words
-    from rag.retrieval import SpellingCorrector
+    from rag.answering.retrieval import SpellingCorrector
+    from rag.components.embedding import english_words
 
     words = english_words(assistant.embedding)
     speller = SpellingCorrector(["witkoff", "white", "truth", "social", "ushakov", "canceled"], words)

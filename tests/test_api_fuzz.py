@@ -14,7 +14,7 @@ from helpers import SEEDS, make_settings
 from hypothesis import HealthCheck, given, settings
 from servers import RunningServer, start_rag_server
 
-from rag.ingest import ingest
+from rag.indexing.ingest import ingest
 
 
 @pytest.fixture(scope="module")

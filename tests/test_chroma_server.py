@@ -16,8 +16,8 @@ from helpers import SEEDS, assert_contract
 from servers import RunningServer, start_chroma, start_rag_server
 
 from rag import Assistant, Settings
-from rag.ingest import ingest
-from rag.store import IndexUnavailableError, all_ids, open_collection
+from rag.components.store import IndexUnavailableError, all_ids, open_collection
+from rag.indexing.ingest import ingest
 
 QUESTIONS = ["What did Witkoff say?", "How many people were injured in the drone attack on Kyiv?"]
 

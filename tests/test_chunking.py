@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers import SEEDS
 
-from rag.chunking import Chunker, sentence_spans
-from rag.corpus import load_corpus
-from rag.embedding import load_tokenizer
+from rag.components.embedding import load_tokenizer
+from rag.indexing.chunking import Chunker, sentence_spans
+from rag.indexing.corpus import load_corpus
 from rag.settings import Settings
 
 

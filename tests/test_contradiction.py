@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.contradiction import number_values, polarity_problem, speaker_problem, speakers
+from rag.answering.contradiction import number_values, polarity_problem, speaker_problem, speakers
 
 
 def test_numbers_in_words_are_numbers() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import SEEDS
 
-from rag.corpus import FileProblem, load_corpus, read_article
-from rag.html_text import clean_html
-from rag.textmap import MappedText
+from rag.indexing.corpus import FileProblem, load_corpus, read_article
+from rag.indexing.html_text import clean_html
+from rag.indexing.textmap import MappedText
 
 
 def test_seed_titles_and_dates() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import SEEDS
 
-from rag.embedding import OnnxEmbedding, bundled_model_dir
+from rag.components.embedding import OnnxEmbedding, bundled_model_dir
 from rag.settings import Settings
 
 

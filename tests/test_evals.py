@@ -15,8 +15,8 @@ from evals.report import markdown, regressions
 from evals.runner import aggregate, below_thresholds, fast_subset, load_suite, load_thresholds, run_suite, score_case
 from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, UrlTarget
 from rag import Settings
+from rag.answering.judge import HeuristicJudge, Verdict
 from rag.contract import Answer, Citation
-from rag.support import HeuristicJudge, Verdict
 
 GOLDEN = ROOT / "evals" / "golden.jsonl"
 JUDGE_CHECK = ROOT / "evals" / "judge_check.jsonl"
@@ -199,9 +199,8 @@ def test_heuristic_judge_passes_its_check(assistant) -> None:  # type: ignore[no
 
 
 def test_llm_judge_prompt_and_verdicts() -> None:
-    from fake_llm import ScriptedLLM
-
-    from rag.llm import LlmClient
+    from rag.components.llm import LlmClient
+    from rag.components.scripted_llm import ScriptedLLM
 
     llm = ScriptedLLM().enqueue("Yes.", "No, the passage says 14.", "- Trump met Putin.\n- It was in Alaska.\n")
     judge = LlmJudge(LlmClient(llm, Settings()))

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import Chunker
-from rag.corpus import Article, FileProblem, read_article
-from rag.embedding import load_tokenizer
+from rag.components.embedding import load_tokenizer
+from rag.indexing.chunking import Chunker
+from rag.indexing.corpus import Article, FileProblem, read_article
 
 _TOKENIZER = load_tokenizer(256)
 CHUNKER = Chunker(lambda t: len(_TOKENIZER.encode(t, add_special_tokens=False).ids), 200, 32, 256)

@@ -12,14 +12,14 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from fake_llm import ScriptedLLM, passage_number
 from helpers import INJECTED_QUESTION, SEEDS, assert_contract, make_settings, write_injected_corpus
 from pydantic import SecretStr
 
 from rag import Answer, Assistant, Settings
+from rag.answering.prompts import REFUSAL, normalize_citations
+from rag.components.scripted_llm import ScriptedLLM, passage_number
 from rag.contract import AnswerDelta, AnswerFinal, Message
-from rag.ingest import ingest
-from rag.prompts import REFUSAL, normalize_citations
+from rag.indexing.ingest import ingest
 
 WITKOFF_Q = "What progress does Witkoff sense in the talks?"  # "What did X say?" goes to the quotes index
 WITKOFF_PHRASE = "I sense that there’s some progress today"

@@ -193,7 +193,7 @@ def test_eval_with_the_real_model_as_answerer_and_judge(real_llm_assistant: Assi
     from evals.judges import LlmJudge, check_judge
     from evals.runner import load_suite, run_suite
     from evals.targets import AssistantTarget
-    from rag.llm import LlmClient, build_llm
+    from rag.components.llm import LlmClient, build_llm
 
     settings = real_llm_assistant.settings.model_copy(update={"llm_max_tokens": 8})  # yes/no (1 thread: keep it short)
     judge = LlmJudge(LlmClient(build_llm(settings), settings))
@@ -215,7 +215,7 @@ def test_injected_article_is_not_obeyed_by_the_real_model(llama: RunningServer, 
     checked, cited quotation of the article."""
     from helpers import INJECTED_QUESTION, make_settings, write_injected_corpus
 
-    from rag.ingest import ingest
+    from rag.indexing.ingest import ingest
 
     corpus = write_injected_corpus(tmp_path)
     settings = make_settings(corpus, tmp_path / "index")

@@ -11,8 +11,8 @@ from helpers import SEEDS, assert_contract, make_settings, run_cli
 from servers import RunningServer
 
 from rag import Assistant
-from rag.ingest import ingest
-from rag.statement_store import StatementStore
+from rag.indexing.ingest import ingest
+from rag.indexing.statement_store import StatementStore
 
 WITKOFF_DATE = "2025-11-07"
 

@@ -14,8 +14,8 @@ import pytest
 from helpers import SEEDS, make_settings, run_cli
 from servers import RunningServer, start_rag_server
 
-from rag.ingest import ingest
-from rag.store import all_ids, open_collection
+from rag.components.store import all_ids, open_collection
+from rag.indexing.ingest import ingest
 
 QUESTION = "How many people were injured in the drone attack on Kyiv?"
 

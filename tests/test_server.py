@@ -13,7 +13,7 @@ from helpers import SEEDS, assert_contract
 from servers import RunningServer, start_rag_server
 
 from rag import Answer, Settings
-from rag.ingest import ingest
+from rag.indexing.ingest import ingest
 
 WITKOFF = ("What did Witkoff say?", "000_e8e45ee0a9587a4b.txt", "I sense that there’s some progress today")
 KYIV = ("How many people were injured in the drone attack on Kyiv?", "001_2143c3894b5ebdc7.txt", "14 people")

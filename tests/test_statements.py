@@ -8,8 +8,8 @@ import pytest
 from helpers import ROOT, SEEDS
 
 from evals.quotes import normalize, score_corpus
-from rag.corpus import Article, read_article
-from rag.statements import Statement, extract, speaker_aliases
+from rag.indexing.corpus import Article, read_article
+from rag.indexing.statements import Statement, extract, speaker_aliases
 
 GENEVA = """Envoy Meets Minister in Geneva
 

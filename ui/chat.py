@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from rag.contract import Answer, AnswerDelta, ArticleFilter, Citation, Message
-from rag.uploads import UploadError
+from rag.indexing.uploads import UploadError
 
 if TYPE_CHECKING:
-    from rag.server.engine import EngineHolder
+    from rag.engine import EngineHolder
 
 EXAMPLES = [
     "What did Witkoff say?",

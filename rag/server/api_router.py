@@ -12,8 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from rag.assistant import Assistant
+from rag.components.store import IndexNotReadyError, IndexUnavailableError
 from rag.contract import Answer, AnswerDelta, StreamEvent
-from rag.server.engine import STARTING, EngineHolder
+from rag.engine import STARTING, EngineHolder
+from rag.indexing.uploads import UploadError
 from rag.server.errors import ApiError, error_event
 from rag.server.schemas import (
     AskRequest,
@@ -30,8 +32,6 @@ from rag.server.schemas import (
     SourceSummary,
     SourceText,
 )
-from rag.store import IndexNotReadyError, IndexUnavailableError
-from rag.uploads import UploadError
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 503)

@@ -12,8 +12,8 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from rag.engine import EngineHolder
 from rag.server.api_router import build_api_router, build_health_router
-from rag.server.engine import EngineHolder
 from rag.server.errors import install_error_handlers, key_checker
 from rag.server.openai_router import build_openai_router
 from rag.settings import Settings

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.assistant import QuestionError
+from rag.components.store import IndexNotReadyError, IndexUnavailableError
 from rag.settings import Settings
-from rag.store import IndexNotReadyError, IndexUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,7 @@ spellings of one name become the most used one.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rag.statements import Statement
 
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?: +[A-Z][\w’'-]*)+")  # on one line
 _TITLED = re.compile(
@@ -170,16 +165,3 @@ def speaker_aliases(speakers: list[str]) -> dict[str, str]:
             if len(matches) == 1:
                 aliases[s] = matches.pop()
     return {k: v for k, v in aliases.items() if k != v}
-
-
-def unify(statements: list[Statement]) -> list[Statement]:
-    """``statements`` with speakers (and addressees) named as the corpus names them."""
-    aliases = speaker_aliases([s.speaker for s in statements])
-    return [
-        dataclasses.replace(
-            s,
-            speaker=aliases.get(s.speaker, s.speaker),
-            addressee=aliases.get(s.addressee, s.addressee) if s.addressee else None,
-        )
-        for s in statements
-    ]

@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from rag.corpus import SUPPORTED_SUFFIXES
+from rag.indexing.corpus import SUPPORTED_SUFFIXES
 
 _UNSAFE = re.compile(r"[^\w.\- ]", re.UNICODE)
 _MAX_NAME_BYTES = 200

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rag.corpus import Article
+from rag.indexing.corpus import Article
 
 
 @lru_cache(maxsize=1)

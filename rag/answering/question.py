@@ -12,7 +12,7 @@ from enum import Enum
 
 import Stemmer
 
-from rag.retrieval import SpellingCorrector
+from rag.answering.retrieval import SpellingCorrector
 
 WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
 STOP = frozenset(

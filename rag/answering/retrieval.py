@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,62 +19,16 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import QueryBundle
 
-from rag.chunking import Sentence, sentences_from_json
-from rag.english import EnglishWords
-from rag.lexical import SourceFilteredBM25
+from rag.answering.english import EnglishWords
+from rag.answering.hits import Hit
+from rag.components.lexical import SourceFilteredBM25
+from rag.components.store import reading_index
 from rag.settings import Settings
-from rag.store import reading_index
 
 if TYPE_CHECKING:
-    from rag.sentence_index import SentenceVectors
+    from rag.answering.sentence_vectors import SentenceVectors
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-@dataclass
-class Hit:
-    """A retrieved chunk with its fused rank score and its dense cosine to the query."""
-
-    chunk_id: str
-    text: str
-    source: str
-    title: str
-    date: str | None
-    start: int
-    end: int
-    sha16: str
-    sentences: list[Sentence]
-    score: float
-    dense: float
-    rank: int
-    sentence_vectors: np.ndarray | None = None  # unit vectors, one row per sentence
-    query_vector: np.ndarray | None = None
-
-    def sentence_cosine(self, index: int, vector: np.ndarray | None = None) -> float:
-        """Cosine of sentence ``index`` to the query (or to ``vector``); the chunk's when unknown."""
-        query = self.query_vector if vector is None else vector
-        if self.sentence_vectors is None or query is None:
-            return self.dense
-        return float(self.sentence_vectors[index] @ query)
-
-    @classmethod
-    def from_node(cls, node: Any, score: float, dense: float, rank: int) -> Hit:
-        """Build from a LlamaIndex node written by :func:`rag.ingest.chunk_node`."""
-        meta = node.metadata
-        return cls(
-            chunk_id=node.node_id,
-            text=node.get_content(),
-            source=meta["source"],
-            title=meta.get("title") or meta["source"],
-            date=meta.get("date") or None,
-            start=int(meta["start"]),
-            end=int(meta["end"]),
-            sha16=meta.get("sha16", ""),
-            sentences=sentences_from_json(meta["sentences"]),
-            score=float(score),
-            dense=float(dense),
-            rank=rank,
-        )
 
 
 class SpellingCorrector:

@@ -4,7 +4,7 @@ A sentence is supported by its cited passages when every number (in digits or wo
 name and quotation in it appears in them, and it says what they say: its embedding is
 close to one of their sentences (cosine over ``threshold``) or most of its content words
 are there, and that closest sentence neither negates it nor names another speaker
-(:mod:`rag.contradiction`).
+(:mod:`rag.answering.contradiction`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.answering.contradiction import number_values, polarity_problem, speaker_problem
 from rag.contract import DATE_NOTE
-from rag.contradiction import number_values, polarity_problem, speaker_problem
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)

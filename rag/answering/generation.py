@@ -10,14 +10,14 @@ from typing import Any
 
 from llama_index.core.llms import LLM
 
-from rag.checking import AnswerChecker, CheckedAnswer
+from rag.answering.checking import AnswerChecker, CheckedAnswer
+from rag.answering.citations import OriginalTexts
+from rag.answering.hits import Hit
+from rag.answering.judge import HeuristicJudge
+from rag.answering.prompts import build_messages, condense_by_rule, condense_messages, needs_condensing
+from rag.components.llm import LlmClient, LlmError
 from rag.contract import AnswerDelta, Message
-from rag.llm import LlmClient, LlmError
-from rag.prompts import build_messages, condense_by_rule, condense_messages, needs_condensing
-from rag.quotes import OriginalTexts
-from rag.retrieval import Hit
 from rag.settings import Settings
-from rag.support import HeuristicJudge
 from rag.timing import Clock
 
 log = logging.getLogger(__name__)

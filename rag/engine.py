@@ -8,16 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.assistant import Assistant
-from rag.ingest import IngestReport, ingest
-from rag.settings import Settings
-from rag.store import (
+from rag.components.store import (
     IndexNotReadyError,
     IndexUnavailableError,
     embedded_index_problem,
     forget_embedded_clients,
     indexed_corpus_dir,
 )
-from rag.uploads import UploadError, check_upload, save_upload
+from rag.indexing.ingest import IngestReport, ingest
+from rag.indexing.uploads import UploadError, check_upload, save_upload
+from rag.settings import Settings
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 STARTING = "starting"

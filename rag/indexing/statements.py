@@ -9,19 +9,20 @@ after a verb of saying (X said/warned/argued that …, X urged Y to …, X annou
 per item), a participle ("…, claiming that …") speaking for the sentence's subject.
 Partial quotations inside a reported statement are part of it.
 
-Speakers are resolved by :mod:`rag.speakers` ("the envoy" → "Steve Witkoff", roles stay
+Speakers are resolved by :mod:`rag.indexing.speakers` ("the envoy" → "Steve Witkoff", roles stay
 roles). Offsets are into the original file, like citations; each statement also records
 the sentence that carries it (with the one before when its speaker is "he" or "it").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass
 
-from rag.chunking import sentence_spans
-from rag.corpus import Article
-from rag.speakers import PRONOUN, People, speaker_aliases, subject_of, unify
+from rag.indexing.chunking import sentence_spans
+from rag.indexing.corpus import Article
+from rag.indexing.speakers import PRONOUN, People, speaker_aliases, subject_of
 
 VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|argued|argues|argue|claimed|claims|claim|stated|states|"
@@ -257,6 +258,19 @@ def _direct(
     if not out and not _QUOTE.search(sentence):
         last_quote = None
     return out, last_quote
+
+
+def unify(statements: list[Statement]) -> list[Statement]:
+    """``statements`` with speakers (and addressees) named as the corpus names them."""
+    aliases = speaker_aliases([s.speaker for s in statements])
+    return [
+        dataclasses.replace(
+            s,
+            speaker=aliases.get(s.speaker, s.speaker),
+            addressee=aliases.get(s.addressee, s.addressee) if s.addressee else None,
+        )
+        for s in statements
+    ]
 
 
 __all__ = ["Statement", "extract", "speaker_aliases", "unify"]

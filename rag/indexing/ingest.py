@@ -22,13 +22,8 @@ from typing import Any
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag.chunking import Chunk, Chunker
-from rag.corpus import Article, FileProblem, corpus_files, read_article, source_name
-from rag.embedding import build_embedding, count_tokens_fn
-from rag.sentence_index import delete_sentences, open_sentence_collection, sentence_rows, write_sentences
-from rag.settings import Settings
-from rag.statement_store import StatementStore, sync_statements
-from rag.store import (
+from rag.components.embedding import build_embedding, count_tokens_fn
+from rag.components.store import (
     ChunkId,
     all_ids,
     bm25_is_current,
@@ -38,6 +33,11 @@ from rag.store import (
     rebuild_bm25,
     record_corpus_dir,
 )
+from rag.indexing.chunking import Chunk, Chunker
+from rag.indexing.corpus import Article, FileProblem, corpus_files, read_article, source_name
+from rag.indexing.sentence_index import delete_sentences, open_sentence_collection, sentence_rows, write_sentences
+from rag.indexing.statement_store import StatementStore, sync_statements
+from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 

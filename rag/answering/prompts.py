@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
+from rag.answering.hits import Hit
 from rag.contract import Message
-from rag.retrieval import Hit
 
 REFUSAL = "The articles do not cover this question."
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.answering.question import QuestionReader
 from rag.contract import Citation, date_note
-from rag.question import QuestionReader
-from rag.statements import Statement
+from rag.indexing.statements import Statement
 
 _SAY = (
     r"say|said|tell|told|write|wrote|claim|claimed|warn|warned|argue|argued|urge|urged|announce|announced|"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rag.question import BULLET, QUOTE_MARK, SPEECH, SPEECH_VERBS
-from rag.retrieval import Hit
+from rag.answering.hits import Hit
+from rag.answering.question import BULLET, QUOTE_MARK, SPEECH, SPEECH_VERBS
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z’'-]{2,}")
 

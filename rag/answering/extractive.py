@@ -5,7 +5,7 @@ overlap (stemmed, IDF over the candidates), the names the question asks about, a
 bonus when a sentence holds what the question type asks for (a number for "how
 many", a date for "when", a quotation by the person asked about), the chunk's dense
 similarity and the sentence's own (its vector is stored at ingest). The best one is
-put to :mod:`rag.answerability`, which refuses when it does not address what is asked.
+put to :mod:`rag.answering.answerability`, which refuses when it does not address what is asked.
 
 The answer is the best sentence, completed by a neighbour only when it needs one (the
 sentence that says who "he" is, the quotation after "X told Y:", the reason in the next
@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
-from rag.contract import Citation, date_note, newest_first
-from rag.question import (
+from rag.answering.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
+from rag.answering.citations import OriginalTexts
+from rag.answering.hits import Hit
+from rag.answering.question import (
     BULLET,
     CONSEQUENCE_START,
     DATE,
@@ -38,9 +39,8 @@ from rag.question import (
     QuestionReader,
     QuestionType,
 )
-from rag.quotes import OriginalTexts
-from rag.retrieval import Hit, SpellingCorrector
-from rag.sentence_text import (
+from rag.answering.retrieval import SpellingCorrector
+from rag.answering.sentence_text import (
     continues_quote,
     is_full_sentence,
     is_heading,
@@ -49,6 +49,7 @@ from rag.sentence_text import (
     raw_text,
     sentence_text,
 )
+from rag.contract import Citation, date_note, newest_first
 
 # Weights of the sentence score, and how close to the best another sentence must score to join it
 # (tuned on the golden suite's dev split: the sentence's own cosine helped the answerability

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.question import DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
+from rag.answering.question import DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
 
 FEATURES = (
     "sentence_cosine",

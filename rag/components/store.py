@@ -227,7 +227,7 @@ def load_bm25(settings: Settings, collection: Any, vector_store: Any) -> tuple[A
 
 
 def _open_persisted_bm25(settings: Settings, chunks: int) -> tuple[Any, list[str]]:
-    from rag.lexical import open_bm25
+    from rag.components.lexical import open_bm25
 
     retriever = open_bm25(settings.bm25_path / "index", settings.candidate_k, chunks)
     return retriever, json.loads(_manifest_path(settings).read_text("utf-8"))["vocabulary"]
@@ -235,7 +235,7 @@ def _open_persisted_bm25(settings: Settings, chunks: int) -> tuple[Any, list[str
 
 def rebuild_bm25(settings: Settings, vector_store: Any, ids: list[str], page: int = 2000) -> None:
     """Build BM25 over every chunk in Chroma and persist it atomically with its manifest."""
-    from rag.lexical import build_bm25
+    from rag.components.lexical import build_bm25
 
     counts: Counter[str] = Counter()
 

@@ -19,10 +19,10 @@ from collections.abc import Collection, Iterable
 from contextlib import closing
 from pathlib import Path
 
+from rag.components.store import IndexedSource
 from rag.contract import newest_first
-from rag.corpus import FileProblem, read_article
-from rag.statements import Statement, extract, speaker_aliases
-from rag.store import IndexedSource
+from rag.indexing.corpus import FileProblem, read_article
+from rag.indexing.statements import Statement, extract, speaker_aliases
 
 log = logging.getLogger(__name__)
 
