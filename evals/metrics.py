@@ -13,14 +13,9 @@ from typing import Any
 
 from rag.answering.judge import Judge
 from rag.contract import Citation
+from rag.text import normalize
 
 KeyFacts = Sequence[Sequence[str]]  # groups of acceptable phrasings; a group is found if any phrasing is
-
-
-def normalize(text: str) -> str:
-    """Lower case, typographic quotes folded, whitespace collapsed."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.lower().split())
 
 
 def fact_found(text: str, group: Sequence[str]) -> bool:
@@ -74,10 +69,11 @@ def citation_validity(citations: Sequence[Citation], corpus_dir: Path) -> float 
 
 def statements(answer: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences with the [n] they cite (markers removed from the text)."""
-    from rag.answering.prompts import normalize_citations, split_sentences
+    from rag.answering.prompts import normalize_citations
+    from rag.text import sentences
 
     out = []
-    for sentence in split_sentences(normalize_citations(answer)):
+    for sentence in sentences(normalize_citations(answer)):
         ids = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         text = re.sub(r"\s*\[(?:\d+|unsupported)\]", "", sentence).strip()
         if re.search(r"\w", text):

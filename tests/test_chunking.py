@@ -6,9 +6,10 @@ import pytest
 from helpers import SEEDS
 
 from rag.components.embedding import load_tokenizer
-from rag.indexing.chunking import Chunker, sentence_spans
+from rag.indexing.chunking import Chunker
 from rag.indexing.corpus import load_corpus
 from rag.settings import Settings
+from rag.text import sentence_spans
 
 
 @pytest.fixture(scope="module")

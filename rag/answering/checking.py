@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from rag.answering.citations import OriginalTexts
 from rag.answering.hits import Hit
 from rag.answering.judge import HeuristicJudge, Judge, Verdict, content_words
-from rag.answering.prompts import is_refusal, normalize_citations, split_sentences
+from rag.answering.prompts import is_refusal, normalize_citations
 from rag.contract import Citation, Claim
+from rag.text import sentences as split_sentences
 
 UNSUPPORTED_MARK = "[unsupported]"
 ON_TOPIC_SIMILARITY = 0.25  # question ↔ answer sentence: planted junk measured 0.03–0.21, answers 0.39–0.69

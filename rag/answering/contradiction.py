@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 
-import Stemmer
+from rag.text import stem as text_stem
 
-_STEMMER = Stemmer.Stemmer("english")
 _TOKEN = re.compile(r"[A-Za-z]+(?:[’'][a-z]+)?|\d+(?:[.,]\d+)*|[.,;:!?—–()“”\"]")
 _CARDINALS = {
     w: i
@@ -112,7 +111,7 @@ def _scopes(text: str) -> tuple[set[str], set[str]]:
             continue
         if w in _SKIP_IN_SCOPE or len(w) < 3:
             continue
-        stem = _STEMMER.stemWord(w)
+        stem = text_stem(w)
         if scope:
             negated.add(stem)
             scope -= 1

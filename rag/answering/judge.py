@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.answering.contradiction import number_values, polarity_problem, speaker_problem
 from rag.contract import DATE_NOTE
+from rag.text import STOP_WORDS, normalize
 
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
@@ -30,11 +31,6 @@ _NOT_NAMES = frozenset(
     "His Her Our Your One Two Three Four Five Six Seven Eight Nine Ten First Second Third Last Next Over Under "
     "Since Until Because While Whether If Then Thus Therefore Still Yet Even Only Just Officials Analysts "
     "According Speaking Asked Instead Overall Finally Today Yesterday Tomorrow Here All Any Each Every".split()
-)
-_STOP = frozenset(
-    "a an the and or but of to in on at by for with from about as into is are was were be been has have had "
-    "will would can could should may might that this these those it its he she they his her their said says "
-    "say also not no than then there which who whom what when where why how".split()
 )
 
 
@@ -53,15 +49,10 @@ class Judge(Protocol):
     def judge(self, claim: str, passages: list[str]) -> Verdict: ...
 
 
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.lower().split())
-
-
 def content_words(text: str) -> set[str]:
     """Lower-cased words of ``text`` that carry meaning (no stop words, possessives folded)."""
     words = {w.lower().replace("’", "'") for w in _WORD.findall(text)}
-    return {w[:-2] if w.endswith("'s") else w for w in words if w not in _STOP and len(w) > 2}
+    return {w[:-2] if w.endswith("'s") else w for w in words if w not in STOP_WORDS and len(w) > 2}
 
 
 def hard_check(claim: str, evidence: str) -> str | None:
@@ -69,13 +60,13 @@ def hard_check(claim: str, evidence: str) -> str | None:
     missing_numbers = number_values(claim) - number_values(evidence)
     if missing_numbers:
         return f"number {sorted(missing_numbers)[0].lstrip('#')} is not in the cited passages"
-    low = _norm(evidence)
+    low = normalize(evidence)
     for name in _NAME.findall(claim):
         bare = re.sub(r"[’']s$", "", name)
-        if bare not in _NOT_NAMES and _norm(bare) not in low:
+        if bare not in _NOT_NAMES and normalize(bare) not in low:
             return f"name {bare} is not in the cited passages"
     for quoted in _QUOTED.findall(claim):
-        if _norm(quoted).strip(" ,.") not in low:
+        if normalize(quoted).strip(" ,.") not in low:
             return "the quotation is not in the cited passages"
     return None
 

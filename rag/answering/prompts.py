@@ -76,29 +76,6 @@ def normalize_citations(text: str) -> str:
     return text
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of an answer (markers already before the full stop)."""
-    # Not after "U.S.", "Mr." or "Aug.": abbreviations end with a full stop but not a sentence.
-    boundary = (
-        r"(?<![A-Z]\.[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|Lt)\.)(?<!\bSept\.)"
-        r"(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Oct|Nov|Dec|Gen|Gov|Sen|Rep|Col|Mrs)\.)"
-        r"(?:(?<=[.!?])|(?<=[.!?][”\"]))\s+(?=[A-Z“\"\d])|\n+"  # ',” Witkoff said' does not end one
-    )
-    sentences: list[str] = []
-    for part in re.split(boundary, text.strip()):
-        part = part.strip()
-        if sentences and _open_quote(sentences[-1]):
-            sentences[-1] += " " + part  # a quotation of several sentences is one statement
-        elif part:
-            sentences.append(part)
-    return [s for s in sentences if re.search(r"\w", s)]
-
-
-def _open_quote(text: str) -> bool:
-    """Whether ``text`` ends inside a quotation (more “ than ”, or an odd number of ")."""
-    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
-
-
 def is_refusal(text: str) -> bool:
     """Whether the model declined to answer (the fixed sentence, or close to it)."""
     low = " ".join(text.lower().split())

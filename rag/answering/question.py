@@ -10,21 +10,10 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-import Stemmer
-
 from rag.answering.retrieval import SpellingCorrector
+from rag.text import STOP_WORDS as STOP
+from rag.text import WORD, stem, stem_words
 
-WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
-STOP = frozenset(
-    """
-    a an the and or but if of to in on at by for with from about as into over after before between during is
-    are was were be been being am do does did done doing have has had having will would shall should can could
-    may might must this that these those it its it's he she they them his her their there here what which who
-    whom whose when where why how whats i me my we us our you your not no yes so than then too very just also
-    any all some such more most other s t say said says tell told according article articles news report
-    reported
-    """.split()
-)
 # "It" is left out: in news prose it is mostly "It has been revealed that ...".
 PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
@@ -118,7 +107,7 @@ CALENDAR = frozenset(
 )
 # Words that frame a question rather than say what it is about ("what happened", "how did X react").
 FRAME_STEMS = frozenset(
-    Stemmer.Stemmer("english").stemWords(
+    stem_words(
         """
         happen happened respond react describe think mention mentioned discuss explain comment speak talk call
         called do know exactly role kind way date day time year month week place city country number
@@ -189,12 +178,9 @@ def question_type(question: str) -> QuestionType:
 class QuestionReader:
     """Turns a question into :class:`QuestionInfo` (stemmed terms, names, kind)."""
 
-    def __init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
-
     def stem_word(self, word: str) -> str:
         """The stem of one word."""
-        return str(self._stemmer.stemWord(word.lower()))
+        return stem(word)
 
     def stems(self, text: str) -> list[str]:
         """Stemmed content words of ``text`` (stop words out, "Aug." read as "August")."""
@@ -202,7 +188,7 @@ class QuestionReader:
         words = [w[:-2] if w.endswith("'s") else w for w in words]
         words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
         words = [IRREGULAR.get(w, w) for w in words]
-        return self._stemmer.stemWords([w for w in words if w not in STOP and len(w) > 1])
+        return stem_words([w for w in words if w not in STOP and len(w) > 1])
 
     def analyse(self, question: str, speller: SpellingCorrector) -> QuestionInfo:
         """Content terms, names and type of a question."""

@@ -13,7 +13,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import Stemmer
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
@@ -24,6 +23,7 @@ from rag.answering.hits import Hit
 from rag.components.lexical import SourceFilteredBM25
 from rag.components.store import reading_index
 from rag.settings import Settings
+from rag.text import stem, stem_words
 
 if TYPE_CHECKING:
     from rag.answering.sentence_vectors import SentenceVectors
@@ -54,8 +54,7 @@ class SpellingCorrector:
         for word in vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
         self._cutoff = cutoff
-        self._stemmer = Stemmer.Stemmer("english")
-        self._stems = set(self._stemmer.stemWords(vocabulary))
+        self._stems = set(stem_words(list(vocabulary)))
 
     def known(self, word: str) -> bool:
         """Whether the corpus uses ``word`` (case-insensitive)."""
@@ -66,7 +65,7 @@ class SpellingCorrector:
         lower = word.lower()
         if len(lower) < 4 or self._in_dictionary(lower):
             return False
-        if self._stemmer.stemWord(lower) in self._stems:
+        if stem(lower) in self._stems:
             return False  # "cancelling" where the articles say "canceled": same stem, not a name
         if self.closest(lower) is not None:
             return False
@@ -104,7 +103,7 @@ class SpellingCorrector:
             closest = self.closest(word)
             if closest is None and self._english is not None and word.islower():
                 meant = self._english.correction(word)
-                if meant and self._stemmer.stemWord(meant) in self._stems:
+                if meant and stem(meant) in self._stems:
                     return meant
             return closest or word
 

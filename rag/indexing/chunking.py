@@ -12,67 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from rag.indexing.corpus import Article
-
-
-@lru_cache(maxsize=1)
-def _punkt() -> Any:
-    """NLTK's trained English Punkt model, from the copy LlamaIndex ships (no download)."""
-    import llama_index.core
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    bundled = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
-    if bundled not in nltk.data.path:
-        nltk.data.path.append(bundled)
-    return PunktTokenizer("english")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets of the sentences of ``text``: each line, then Punkt within the line.
-
-    Spans exclude surrounding whitespace; together they cover every non-blank character.
-    """
-    spans: list[tuple[int, int]] = []
-    punkt = _punkt()
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        line_spans = [(pos + start, pos + end) for start, end in punkt.span_tokenize(line)]
-        spans.extend(_join_open_quotes(text, line_spans))
-        pos += len(line)
-    return spans
-
-
-def _join_open_quotes(text: str, spans: list[tuple[int, int]], max_join: int = 4) -> list[tuple[int, int]]:
-    """Rejoin sentences Punkt split inside a quotation (“... a deal. But I sense ...,” he said)."""
-    joined: list[tuple[int, int]] = []
-    i = 0
-    while i < len(spans):
-        start, end = spans[i]
-        j = i
-        while j + 1 < len(spans) and j - i < max_join and text.count("“", start, end) > text.count("”", start, end):
-            j += 1
-            end = spans[j][1]
-        joined.append((start, end))
-        i = j + 1
-    return joined
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentence pieces that concatenate back to ``text`` (for ``SentenceSplitter``)."""
-    spans = sentence_spans(text)
-    if not spans:
-        return [text] if text else []
-    pieces = []
-    for i, (start, _end) in enumerate(spans):
-        piece_start = 0 if i == 0 else start
-        piece_end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
-        pieces.append(text[piece_start:piece_end])
-    return pieces
+from rag.text import sentence_pieces, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -129,7 +71,7 @@ class Chunker:
             chunk_overlap=min(self._overlap, size // 2),
             tokenizer=lambda s: [0] * self._count(s),
             paragraph_separator="\n\n",
-            chunking_tokenizer_fn=split_sentences,
+            chunking_tokenizer_fn=sentence_pieces,
         )
         text = article.text
         chunks: list[Chunk] = []

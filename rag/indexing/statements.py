@@ -20,9 +20,9 @@ import dataclasses
 import re
 from dataclasses import asdict, dataclass
 
-from rag.indexing.chunking import sentence_spans
 from rag.indexing.corpus import Article
 from rag.indexing.speakers import PRONOUN, People, speaker_aliases, subject_of
+from rag.text import sentence_spans
 
 VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|argued|argues|argue|claimed|claims|claim|stated|states|"
