@@ -32,10 +32,10 @@ QUESTIONS = [
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank quantile (NaN for no values)."""
-    from evals.metrics import percentile as nearest_rank
+    """The q-quantile of ``values`` (NaN for no values)."""
+    from evals.metrics import percentile as quantile
 
-    found = nearest_rank(values, q)
+    found = quantile(values, q)
     return float("nan") if found is None else found
 
 

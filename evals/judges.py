@@ -64,9 +64,13 @@ def build_judge(kind: str, settings: Any, embedding: Any) -> Judge:
         return HeuristicJudge(embedding, settings.support_similarity)
     if not settings.use_llm() and not settings.llm_base_url:
         raise SystemExit("--judge llm needs RAG_LLM_BASE_URL or OPENAI_API_KEY")
-    from rag.components.llm import LlmClient, build_llm
+    from rag.components import build_components
+    from rag.components.llm import LlmClient
+    from rag.settings import AnswererChoice
 
-    return LlmJudge(LlmClient(build_llm(settings), settings))
+    llm = build_components(settings.model_copy(update={"answerer": AnswererChoice.llm})).llm
+    assert llm is not None
+    return LlmJudge(LlmClient(llm, settings))
 
 
 def check_judge(judge: Judge, path: Path) -> dict[str, Any]:

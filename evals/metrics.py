@@ -7,6 +7,7 @@ aggregates average over the cases where a metric applies.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,20 +33,21 @@ def key_fact_recall(text: str, key_facts: KeyFacts) -> float | None:
 
 
 def hit_at_k(sources: Sequence[str], expected: Sequence[str]) -> float | None:
-    """1 if an expected source is among the retrieved ones."""
+    """1 if an expected source is among the retrieved ones (LlamaIndex's ``HitRate``)."""
+    from llama_index.core.evaluation.retrieval.metrics import HitRate
+
     if not expected:
         return None
-    return float(any(s in expected for s in sources))
+    return float(HitRate().compute(expected_ids=list(expected), retrieved_ids=list(sources)).score)
 
 
 def reciprocal_rank(sources: Sequence[str], expected: Sequence[str]) -> float | None:
-    """1/rank of the first retrieved passage from an expected source (0 if none)."""
+    """1/rank of the first retrieved passage from an expected source, 0 if none (LlamaIndex's ``MRR``)."""
+    from llama_index.core.evaluation.retrieval.metrics import MRR
+
     if not expected:
         return None
-    for rank, source in enumerate(sources, 1):
-        if source in expected:
-            return 1.0 / rank
-    return 0.0
+    return float(MRR().compute(expected_ids=list(expected), retrieved_ids=list(sources)).score)
 
 
 def context_recall(contexts: Sequence[str], key_facts: KeyFacts) -> float | None:
@@ -129,11 +131,12 @@ def abstention_scores(pairs: Sequence[tuple[bool, bool]]) -> tuple[float | None,
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-quantile (nearest rank) of ``values``."""
+    """The ``q``-quantile (0 < q < 1, in hundredths) of ``values``, interpolated (``statistics.quantiles``)."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
 def mean(values: Sequence[float | None]) -> float | None:

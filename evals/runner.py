@@ -196,10 +196,11 @@ def main(args: Any) -> int:
     if args.mode:
         settings = settings.model_copy(update={"answerer": AnswererChoice(args.mode)})
     from rag import Assistant
-    from rag.components.embedding import build_embedding
+    from rag.components import build_components
 
-    assistant = None if args.url else Assistant(settings)
-    embedding = assistant.embedding if assistant else build_embedding(settings)
+    components = build_components(settings)
+    assistant = None if args.url else Assistant(settings, components)
+    embedding = components.embedding
     judge = build_judge(args.judge, settings, embedding)
     report: dict[str, Any] = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

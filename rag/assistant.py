@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -19,26 +19,21 @@ from rag.answering.prompts import condense_by_rule
 from rag.answering.quote_answers import answer_from_statements, asks_about_statements
 from rag.answering.retrieval import HybridRetriever
 from rag.answering.sentence_vectors import SentenceVectors
-from rag.components.embedding import build_embedding, english_words
-from rag.components.llm import build_llm
+from rag.components import Components, build_components
+from rag.components.embedding import english_words
 from rag.components.store import (
     IndexedSource,
     all_ids,
     indexed_corpus_dir,
     indexed_sources,
     load_bm25,
-    open_collection,
     reading_index,
 )
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
-from rag.indexing.sentence_index import open_sentence_collection
 from rag.indexing.statement_store import StatementStore, sync_statements
 from rag.indexing.statements import Statement
 from rag.settings import Settings
 from rag.timing import Clock
-
-if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +56,18 @@ class Assistant:
     Raises :class:`rag.components.store.IndexNotReadyError` when there is no index yet.
     """
 
-    def __init__(self, settings: Settings, llm: LLM | None = None):
-        """``llm`` overrides the one the settings name (tests pass a scripted one)."""
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
+    def __init__(self, settings: Settings, components: Components | None = None):
+        """``components`` are the parts to use (a test's scripted LLM, an embedder already
+        loaded); by default they are built from ``settings``."""
         self.settings = settings
+        components = components or build_components(settings)
         with reading_index(settings):
-            self.collection = collection = open_collection(settings, create=False)
-            vector_store = ChromaVectorStore(chroma_collection=collection)
+            stores = components.stores(create=False)
+            self.collection = collection = stores.chunks
+            vector_store = stores.vector_store
             bm25, vocabulary = load_bm25(settings, collection, vector_store)
-            sentence_collection = open_sentence_collection(settings)
-        self.embedding = build_embedding(settings)
+            sentence_collection = stores.sentences
+        self.embedding = components.embedding
         embed_texts = self._embed_texts
         self.retriever = HybridRetriever(
             settings,
@@ -94,8 +90,8 @@ class Assistant:
             settings.max_answer_words,
         )
         self.generator: Generator | None = None
-        if llm is not None or settings.use_llm():
-            self.generator = Generator(llm or build_llm(settings), settings, self.embedding, self.texts)
+        if components.llm is not None:
+            self.generator = Generator(components.llm, settings, self.embedding, self.texts)
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
         self.statements = StatementStore(settings.statements_path)

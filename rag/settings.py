@@ -32,6 +32,13 @@ class AnswererChoice(str, Enum):
     llm = "llm"
 
 
+class LlmBackend(str, Enum):
+    """Which kind of LLM writes answers when one is used."""
+
+    openai = "openai"  # OpenAI itself, or any server that speaks its chat-completions protocol
+    scripted = "scripted"  # a deterministic stand-in (demos, tests): replies from RAG_LLM_SCRIPT
+
+
 class Settings(BaseSettings):
     """Everything the engine can be told; built once and passed explicitly."""
 
@@ -96,6 +103,15 @@ class Settings(BaseSettings):
         AnswererChoice.auto,
         description="'auto' uses the LLM when OPENAI_API_KEY or RAG_LLM_BASE_URL is set, else the offline answerer.",
     )
+    llm_backend: LlmBackend = Field(
+        LlmBackend.openai,
+        description="'openai' (OpenAI or a compatible server) or 'scripted' (offline stand-in; implies the LLM path).",
+    )
+    llm_script: list[str] = Field(
+        default_factory=list,
+        description="Replies of the scripted LLM, in order (JSON list); after them, or when empty, it quotes the "
+        "first sentence of the first passage with [1].",
+    )
     llm_base_url: str | None = Field(
         None, description="An OpenAI-compatible server (llama.cpp, Ollama, vLLM...); unset = OpenAI itself."
     )
@@ -106,7 +122,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, description="Seconds to wait for the LLM before falling back.")
     llm_max_tokens: int = Field(400, ge=16, description="Longest answer the LLM may write, in tokens.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the LLM.")
-    llm_retry_backoff_s: float = Field(1.0, ge=0, description="Pause before the one retry after an LLM error.")
+    llm_max_retries: int = Field(
+        1, ge=0, le=5, description="Retries by the openai client (with its backoff) of errors worth retrying."
+    )
     min_supported_ratio: float = Field(
         0.5, ge=0, le=1, description="Fall back to the extractive answer when fewer LLM sentences are supported."
     )
@@ -137,7 +155,7 @@ class Settings(BaseSettings):
     def use_llm(self) -> bool:
         """Whether answers are written by an LLM."""
         if self.answerer == AnswererChoice.auto:
-            return bool(self.llm_base_url or self.llm_key())
+            return self.llm_backend == LlmBackend.scripted or bool(self.llm_base_url or self.llm_key())
         return self.answerer == AnswererChoice.llm
 
     @property

@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +100,55 @@ def start_chroma(data_dir: Path, log_path: Path, port: int | None = None) -> Run
     args = [chroma_command(), "run", "--path", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
     process = start_process(args, dict(os.environ), log_path, f"{url}/api/v2/heartbeat", timeout=60)
     return RunningServer(url, process, log_path)
+
+
+class FlakyChatServer:
+    """An OpenAI-compatible chat endpoint on 127.0.0.1 that fails the first ``failures`` requests
+    with ``status`` and then replies ``reply(prompt)`` (the prompt: every message's content joined).
+
+    ``requests`` counts the calls it got: what the openai client's retries did, seen from outside.
+    """
+
+    def __init__(self, reply: Callable[[str], str], failures: int, status: int = 503):
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests += 1
+                if server.requests <= failures:
+                    payload, code = {"error": {"message": "overloaded", "type": "server_error"}}, status
+                else:
+                    prompt = "\n".join(str(m.get("content", "")) for m in body["messages"])
+                    message = {"role": "assistant", "content": reply(prompt)}
+                    payload, code = (
+                        {
+                            "id": "chatcmpl-1",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": body["model"],
+                            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        },
+                        200,
+                    )
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.requests = 0
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()

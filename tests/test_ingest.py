@@ -14,10 +14,17 @@ from filelock import FileLock
 from helpers import ROOT, make_settings, run_cli
 
 from rag import Assistant
-from rag.components.store import ChunkId, all_ids, bm25_is_current, ids_digest, open_collection
+from rag.components.store import (
+    ChunkId,
+    all_ids,
+    bm25_is_current,
+    ids_digest,
+    open_collection,
+    open_sentence_collection,
+)
 from rag.indexing.chunking import sentences_from_json
 from rag.indexing.ingest import IngestBusyError, ingest
-from rag.indexing.sentence_index import open_sentence_collection, sentence_id
+from rag.indexing.sentence_index import sentence_id
 
 
 def index_ids(settings) -> list[str]:  # type: ignore[no-untyped-def]

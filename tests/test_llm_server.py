@@ -117,7 +117,7 @@ def test_streaming_from_the_real_model(real_llm_assistant: Assistant) -> None:
 
 def test_server_killed_mid_answer_falls_back(seed_index: Settings, tmp_path: Path) -> None:
     llama = start_llama(tmp_path)
-    assistant = Assistant(llm_settings(seed_index, llama.url, llm_max_tokens=400, llm_retry_backoff_s=0.1))
+    assistant = Assistant(llm_settings(seed_index, llama.url, llm_max_tokens=400))
     events = []
     try:
         for event in assistant.stream(QUESTIONS[0]):
@@ -134,12 +134,12 @@ def test_server_killed_mid_answer_falls_back(seed_index: Settings, tmp_path: Pat
 
 
 def test_timeout_and_server_down_fall_back(seed_index: Settings, llama: RunningServer) -> None:
-    slow = Assistant(llm_settings(seed_index, llama.url, llm_timeout_s=0.01, llm_retry_backoff_s=0.0))
+    slow = Assistant(llm_settings(seed_index, llama.url, llm_timeout_s=0.01))
     started = time.perf_counter()
     answer = slow.ask(QUESTIONS[0])
     assert answer.fallback == "llm_error" and "in time" in (answer.error or "")
     assert time.perf_counter() - started < 10
-    down = Assistant(llm_settings(seed_index, f"http://127.0.0.1:{free_port()}", llm_retry_backoff_s=0.0))
+    down = Assistant(llm_settings(seed_index, f"http://127.0.0.1:{free_port()}"))
     answer = down.ask(QUESTIONS[0])
     assert answer.fallback == "llm_error" and "cannot reach" in (answer.error or "")
     assert_contract(answer, SEEDS)

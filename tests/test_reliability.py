@@ -122,7 +122,7 @@ def test_an_llm_returning_garbage_gives_the_extractive_fallback(seed_index, tmp_
     garbage = ThreadingHTTPServer(("127.0.0.1", 0), _GarbageLLM)
     threading.Thread(target=garbage.serve_forever, daemon=True).start()
     llm_url = f"http://127.0.0.1:{garbage.server_address[1]}/v1"
-    env = {"RAG_LLM_BASE_URL": llm_url, "RAG_LLM_MODEL": "garbage", "RAG_LLM_RETRY_BACKOFF_S": "0"}
+    env = {"RAG_LLM_BASE_URL": llm_url, "RAG_LLM_MODEL": "garbage", "RAG_LLM_MAX_RETRIES": "0"}
     server = start_rag_server(seed_index.index_dir, seed_index.corpus_dir, tmp_path / "rag.log", env)
     try:
         for _ in range(3):

@@ -1,22 +1,21 @@
-"""The LLM backend: any OpenAI-compatible chat server through LlamaIndex's ``OpenAILike``.
+"""The LLM backend: any OpenAI-compatible chat server through LlamaIndex's ``OpenAILike``, or the
+scripted stand-in (``RAG_LLM_BACKEND=scripted``).
 
-Errors are classified once here, retried once with backoff when retrying can help,
-and reported with the key scrubbed from the message.
+Retries are the openai client's own (``RAG_LLM_MAX_RETRIES``, with its backoff, for connection
+errors, timeouts, 429 and 5xx); what still fails is classified once here and reported with the
+key scrubbed from the message.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 from llama_index.core.llms import LLM, ChatMessage
 
-from rag.settings import Settings
+from rag.settings import LlmBackend, Settings
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 OPENAI_URL = "https://api.openai.com/v1"
 
 
@@ -27,14 +26,13 @@ class LlmError(RuntimeError):
         super().__init__(message)
         self.kind = kind
 
-    @property
-    def retryable(self) -> bool:
-        """Whether a second try may succeed."""
-        return self.kind in ("timeout", "unavailable", "rate_limit")
-
 
 def build_llm(settings: Settings) -> LLM:
     """The chat model named by the settings (imported only when an LLM is configured)."""
+    if settings.llm_backend == LlmBackend.scripted:
+        from rag.components.scripted_llm import ScriptedLLM
+
+        return ScriptedLLM(model_name=settings.llm_model).enqueue(*settings.llm_script)
     from llama_index.llms.openai_like import OpenAILike
 
     return OpenAILike(
@@ -46,7 +44,7 @@ def build_llm(settings: Settings) -> LLM:
         max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout_s,
-        max_retries=0,  # one retry, ours, with backoff
+        max_retries=settings.llm_max_retries,
     )
 
 
@@ -72,48 +70,25 @@ def classify(exc: BaseException, secret: str | None) -> LlmError:
 
 
 class LlmClient:
-    """Chat calls with one retry (after ``backoff_s``) for errors worth retrying."""
+    """Chat calls whose failures come out as one :class:`LlmError` (the retries happen in the client)."""
 
     def __init__(self, llm: LLM, settings: Settings):
         self.llm = llm
         self.model_name = settings.llm_model
         self._secret = settings.llm_key()
-        self._backoff = settings.llm_retry_backoff_s
-
-    def _with_retry(self, call: Callable[[], T]) -> T:
-        for attempt in (1, 2):
-            try:
-                return call()
-            except Exception as exc:
-                error = classify(exc, self._secret)
-                if attempt == 2 or not error.retryable:
-                    raise error from None
-                log.warning("LLM call failed (%s); retrying once", error.kind)
-                time.sleep(self._backoff)
-        raise AssertionError("unreachable")
 
     def complete(self, messages: list[ChatMessage]) -> str:
         """The whole reply to ``messages``."""
-        return self._with_retry(lambda: self.llm.chat(messages).message.content or "")
+        try:
+            return self.llm.chat(messages).message.content or ""
+        except Exception as exc:
+            raise classify(exc, self._secret) from None
 
     def stream(self, messages: list[ChatMessage]) -> Iterator[str]:
-        """The reply as text deltas. Opening the stream is retried; a stream that breaks midway is not."""
-        deltas: Iterator[Any] = self._with_retry(lambda: _started(self.llm.stream_chat(messages)))
+        """The reply as text deltas (a stream that breaks midway is not retried: its text was shown)."""
         try:
-            for chunk in deltas:
+            for chunk in self.llm.stream_chat(messages):
                 if chunk.delta:
                     yield chunk.delta
         except Exception as exc:
             raise classify(exc, self._secret) from None
-
-
-def _started(stream: Iterator[Any]) -> Iterator[Any]:
-    """Pull the first chunk now, so connection errors surface inside the retry."""
-    first = next(stream, None)
-
-    def chained() -> Iterator[Any]:
-        if first is not None:
-            yield first
-        yield from stream
-
-    return chained()

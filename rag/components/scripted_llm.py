@@ -1,12 +1,16 @@
-"""A scripted LLM for unit tests of prompt assembly and answer checking.
+"""A scripted LLM: a deterministic stand-in for demos and for tests of prompt assembly and checking.
 
-It records every prompt it receives and replies with the next scripted item: a string,
-a function of the prompt, or an exception to raise. Never the only test of a path:
-tests/test_llm_server.py runs the same paths against a real model behind a real server.
+Chosen with ``RAG_LLM_BACKEND=scripted`` (replies from ``RAG_LLM_SCRIPT``), or passed in by a
+test through :func:`rag.components.build_components`. It records every prompt it receives and
+replies with the next scripted item: a string, a function of the prompt, or an exception to
+raise; with nothing scripted it quotes the first sentence of the first passage with ``[1]``
+(so the whole LLM path runs offline). Never the only test of a path: tests/test_llm_server.py
+runs the same paths against a real model behind a real server.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +24,7 @@ Reply = str | Callable[[str], str] | BaseException
 class ScriptedLLM(CustomLLM):
     """Replies from a script; ``prompts`` holds what it was asked, in order."""
 
+    model_name: str = "scripted"
     _script: list[Reply] = PrivateAttr(default_factory=list)
     _default: Reply | None = PrivateAttr(default=None)
     _prompts: list[str] = PrivateAttr(default_factory=list)
@@ -27,6 +32,13 @@ class ScriptedLLM(CustomLLM):
     def enqueue(self, *replies: Reply) -> ScriptedLLM:
         """Queue replies, used one per call."""
         self._script.extend(replies)
+        return self
+
+    def reset(self) -> ScriptedLLM:
+        """Forget the script, the default reply and the prompts (a fresh script for the next test)."""
+        self._script.clear()
+        self._default = None
+        self._prompts.clear()
         return self
 
     def always(self, reply: Reply) -> ScriptedLLM:
@@ -40,13 +52,13 @@ class ScriptedLLM(CustomLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
-        return LLMMetadata(model_name="scripted", is_chat_model=False)
+        return LLMMetadata(model_name=self.model_name, is_chat_model=False)
 
     def _next(self, prompt: str) -> str:
         self._prompts.append(prompt)
         reply = self._script.pop(0) if self._script else self._default
         if reply is None:
-            raise AssertionError(f"the script is empty; prompt was:\n{prompt}")
+            reply = quote_first_passage
         if isinstance(reply, BaseException):
             raise reply
         return reply(prompt) if callable(reply) else reply
@@ -69,11 +81,23 @@ class ScriptedLLM(CustomLLM):
         return gen()
 
 
+_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+
+
+def quote_first_passage(prompt: str) -> str:
+    """The first sentence of passage 1, cited; nothing when the prompt has no passages (a rewrite request)."""
+    from rag.text import sentences
+
+    match = _PASSAGE.search(prompt)
+    if match is None:
+        return ""
+    first = sentences(match.group(2))[0].rstrip(".")
+    return f"{first} [{match.group(1)}]."
+
+
 def passage_number(prompt: str, phrase: str) -> int:
     """The id of the passage in ``prompt`` whose text contains ``phrase``."""
-    import re
-
-    for match in re.finditer(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
+    for match in _PASSAGE.finditer(prompt):
         if phrase in match.group(2):
             return int(match.group(1))
     raise AssertionError(f"no passage contains {phrase!r}")

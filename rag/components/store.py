@@ -148,6 +148,19 @@ def open_collection(settings: Settings, create: bool) -> Any:
         raise IndexNotReadyError(f"no collection {settings.collection!r}: run `rag ingest` first") from exc
 
 
+def sentence_collection_name(settings: Settings) -> str:
+    """The Chroma collection holding sentence vectors."""
+    return f"{settings.collection}_sentences"
+
+
+def open_sentence_collection(settings: Settings, client: Any | None = None) -> Any:
+    """The sentence collection (created when missing; it may be empty)."""
+    client = client or chroma_client(settings)
+    return client.get_or_create_collection(
+        sentence_collection_name(settings), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
 def all_ids(collection: Any, page: int = 100_000) -> list[str]:
     """Every id in the collection (ids only). Pages are large because Chroma pays for an
     offset by re-reading what precedes it: 150k ids took 1.7 s in pages of 5,000, 0.35 s in one."""

@@ -18,23 +18,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from rag.components.store import ChunkId, chroma_client
-from rag.settings import Settings
+from rag.components.store import ChunkId
 
 log = logging.getLogger(__name__)
-
-
-def sentence_collection_name(settings: Settings) -> str:
-    """The Chroma collection holding sentence vectors."""
-    return f"{settings.collection}_sentences"
-
-
-def open_sentence_collection(settings: Settings, client: Any | None = None) -> Any:
-    """The sentence collection (created when missing; it may be empty)."""
-    client = client or chroma_client(settings)
-    return client.get_or_create_collection(
-        sentence_collection_name(settings), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-    )
 
 
 def sentence_id(source: str, version: str, start: int) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse
 
 from rag.assistant import Assistant
 from rag.components.store import IndexNotReadyError, IndexUnavailableError
@@ -51,12 +51,20 @@ async def current_assistant(request: Request) -> Assistant:
     return await run_in_threadpool(engine_of(request).current)
 
 
-def sse(event: str, data: object) -> str:
-    """One Server-Sent Event."""
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+Event = dict[str, str]  # one Server-Sent Event's fields, as sse-starlette takes them
 
 
-def sse_stream(events: Iterator[StreamEvent]) -> Iterator[str]:
+def sse(event: str | None, data: object) -> Event:
+    """One Server-Sent Event carrying ``data`` as JSON (no ``event:`` field when ``event`` is None)."""
+    return {"data": json.dumps(data, ensure_ascii=False)} | ({"event": event} if event else {})
+
+
+def event_stream(events: Iterator[Event]) -> EventSourceResponse:
+    """The SSE response (sse-starlette runs a sync iterator in the thread pool: the event loop stays free)."""
+    return EventSourceResponse(events, sep="\n", headers={"Cache-Control": "no-cache"})
+
+
+def sse_stream(events: Iterator[StreamEvent]) -> Iterator[Event]:
     """Answer events as SSE: ``delta`` events, then ``final`` (or ``error``, never a broken stream)."""
     try:
         for event in events:
@@ -80,16 +88,13 @@ def build_api_router() -> APIRouter:
     @router.post(
         "/ask/stream",
         summary="Answer as Server-Sent Events: `delta` events with text, then one `final` event with the answer",
-        response_class=StreamingResponse,
+        response_class=EventSourceResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
+    async def ask_stream(body: AskRequest, request: Request) -> EventSourceResponse:
         assistant = await current_assistant(request)
         events = assistant.stream(body.question, body.history, body.top_k, body.article_filter())
-        # StreamingResponse runs a sync iterator in the thread pool: the event loop stays free.
-        return StreamingResponse(
-            sse_stream(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
+        return event_stream(sse_stream(events))
 
     @router.post("/search", response_model=SearchResult, summary="Ranked passages for a query (no answer)")
     async def search(body: SearchRequest, request: Request) -> SearchResult:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from openai.types import CompletionUsage, Model
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice
+from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
+from sse_starlette import EventSourceResponse
 
 from rag.contract import Answer, AnswerDelta, Message, StreamEvent
-from rag.server.api_router import ERRORS, current_assistant
+from rag.server.api_router import ERRORS, Event, current_assistant, event_stream, sse
 from rag.server.errors import ApiError, error_event
-from rag.server.schemas import (
-    ChatChoice,
-    ChatCompletion,
-    ChatCompletionRequest,
-    ChatMessageOut,
-    ModelCard,
-    ModelList,
-)
+from rag.server.schemas import ChatCompletion, ChatCompletionRequest, ModelList
 
 MODEL_ID = "newsdesk-qa"
 
@@ -42,36 +39,41 @@ def message_text(answer: Answer) -> str:
     return f"{answer.answer}\n\nSources:\n{answer.sources_text()}"
 
 
-def _chunk(completion_id: str, created: int, delta: dict[str, str], finish: str | None = None) -> dict[str, object]:
-    return {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": MODEL_ID,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
+def _chunk(completion_id: str, created: int, delta: ChoiceDelta, finish: str | None = None) -> ChatCompletionChunk:
+    return ChatCompletionChunk(
+        id=completion_id,
+        object="chat.completion.chunk",
+        created=created,
+        model=MODEL_ID,
+        choices=[ChunkChoice(index=0, delta=delta, finish_reason=finish)],
+    )
 
 
-def openai_stream(events: Iterator[StreamEvent]) -> Iterator[str]:
+def _data(chunk: ChatCompletionChunk) -> Event:
+    return {"data": chunk.model_dump_json(exclude_none=True)}
+
+
+def openai_stream(events: Iterator[StreamEvent]) -> Iterator[Event]:
     """Chat-completion chunks as SSE ``data:`` lines, ending with ``[DONE]``.
 
     The answer text streams as it is written; the sources list follows once the
     citations are checked, and the last chunk also carries the whole contract in ``answer``.
     """
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-    yield f"data: {json.dumps(_chunk(completion_id, created, {'role': 'assistant', 'content': ''}))}\n\n"
+    yield _data(_chunk(completion_id, created, ChoiceDelta(role="assistant", content="")))
     try:
         for event in events:
             if isinstance(event, AnswerDelta):
-                data = _chunk(completion_id, created, {"content": event.text})
+                yield _data(_chunk(completion_id, created, ChoiceDelta(content=event.text)))
             else:
                 answer = event.answer
                 tail = message_text(answer)[len(answer.answer) :]
-                data = {**_chunk(completion_id, created, {"content": tail}, "stop"), "answer": answer.model_dump()}
-            yield f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+                last = _chunk(completion_id, created, ChoiceDelta(content=tail), "stop")
+                last.answer = answer.model_dump()  # type: ignore[attr-defined]  # openai's models allow extras
+                yield _data(last)
     except Exception as exc:
-        yield f"data: {json.dumps(error_event(exc))}\n\n"
-    yield "data: [DONE]\n\n"
+        yield sse(None, error_event(exc))
+    yield {"data": "[DONE]"}
 
 
 def build_openai_router() -> APIRouter:
@@ -80,7 +82,7 @@ def build_openai_router() -> APIRouter:
 
     @router.get("/models", response_model=ModelList, summary="The one model this server offers")
     async def models() -> ModelList:
-        return ModelList(data=[ModelCard(id=MODEL_ID)])
+        return ModelList(data=[Model(id=MODEL_ID, object="model", created=0, owned_by="newsdesk-qa")])
 
     @router.post(
         "/chat/completions",
@@ -88,18 +90,21 @@ def build_openai_router() -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}},
         summary="OpenAI-compatible chat completion (streaming with `stream: true`)",
     )
-    async def chat_completions(body: ChatCompletionRequest, request: Request) -> ChatCompletion | StreamingResponse:
+    async def chat_completions(body: ChatCompletionRequest, request: Request) -> ChatCompletion | EventSourceResponse:
         question, history = split_conversation(body)
         assistant = await current_assistant(request)
         if body.stream:
             events = assistant.stream(question, history, None, body.article_filter())
-            return StreamingResponse(openai_stream(events), media_type="text/event-stream")
+            return event_stream(openai_stream(events))
         answer = await run_in_threadpool(assistant.ask, question, history, None, body.article_filter())
+        message = ChatCompletionMessage(role="assistant", content=message_text(answer))
         return ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
+            object="chat.completion",
             created=int(time.time()),
             model=MODEL_ID,
-            choices=[ChatChoice(message=ChatMessageOut(content=message_text(answer)))],
+            choices=[Choice(index=0, message=message, finish_reason="stop")],
+            usage=CompletionUsage(prompt_tokens=0, completion_tokens=0, total_tokens=0),
             answer=answer,
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from openai.types import Model
+from openai.types.chat import ChatCompletion as OpenAIChatCompletion
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
@@ -148,7 +150,7 @@ class Readiness(BaseModel):
     chunks: int = 0
 
 
-# --- OpenAI-compatible bodies (only the fields this server reads or writes) ---
+# --- OpenAI-compatible bodies: requests read only the fields used; responses are openai's types ---
 
 
 class ChatMessageIn(BaseModel):
@@ -176,42 +178,15 @@ class ChatCompletionRequest(Filtered):
     stream: bool = False
 
 
-class ChatMessageOut(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
+class ChatCompletion(OpenAIChatCompletion):
+    """An OpenAI chat completion (the ``openai`` package's own model) plus ``answer``: the full answer
+    contract with its citations."""
 
-
-class ChatChoice(BaseModel):
-    index: int = 0
-    message: ChatMessageOut
-    finish_reason: Literal["stop"] = "stop"
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-
-
-class ChatCompletion(BaseModel):
-    """An OpenAI chat completion plus ``answer``: the full answer contract with its citations."""
-
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[ChatChoice]
-    usage: Usage = Field(default_factory=Usage)
     answer: Answer = Field(description="The whole answer contract (citations with file, offsets and quote).")
 
 
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"] = "model"
-    created: int = 0
-    owned_by: str = "newsdesk-qa"
-
-
 class ModelList(BaseModel):
+    """``GET /v1/models``: the ``openai`` package's ``Model`` entries in a list."""
+
     object: Literal["list"] = "list"
-    data: list[ModelCard]
+    data: list[Model]
