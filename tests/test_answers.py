@@ -63,7 +63,9 @@ def test_false_premise_gets_the_cancellation_not_a_number(assistant) -> None:  #
     answer = assistant.ask("How many Tomahawk missiles were delivered to Ukraine?")
     assert_contract(answer, SEEDS)
     quotes = " ".join(c.quote for c in answer.citations)
-    assert "Tomahawk" in quotes
+    assert "Tomahawk" in quotes and "canceled the missile package" in answer.answer
+    text = re.sub(r"\[\d+\]", "", answer.answer)  # markers are not numbers of missiles
+    assert not re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?)\b", text, re.I)
 
 
 def test_answer_reads_as_sentences_with_markers(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from helpers import SEEDS, make_settings
@@ -63,10 +64,20 @@ def _reversed_range(case) -> bool:  # type: ignore[no-untyped-def]
     return isinstance(since, str) and isinstance(until, str) and since > until
 
 
+HOSTILE_NAMES = ["../escape.txt", "/tmp/abs.txt", "..\\win.txt", "．．／wide.txt", "sub/../../deep.md", "a/b.html"]
+
+
 def test_the_corpus_stays_inside_its_folder(fuzz_server: RunningServer) -> None:
-    """Whatever was uploaded above landed in the corpus folder, nowhere else."""
+    """Uploads with names that try to leave the corpus folder (and whatever the fuzzing above
+    uploaded, when it ran) land in the corpus folder, nowhere else."""
     corpus = Path(fuzz_server.log_path).parent / "corpus"
     root = Path(fuzz_server.log_path).parent
+    for i, name in enumerate(HOSTILE_NAMES):
+        body = f"Escape attempt {i}\n\nThe Velmora committee met for the {i}th time.".encode()
+        response = httpx.post(f"{fuzz_server.url}/api/ingest", files={"files": (name, body)}, timeout=120)
+        assert response.status_code == 200, response.text
+    saved = {p.name for p in corpus.iterdir()}
+    assert {"escape.txt", "abs.txt", "deep.md", "b.html"} <= saved
     for path in root.rglob("*"):
         if path.is_file() and path.suffix in {".txt", ".md", ".html"}:
             assert path.resolve().parent == corpus.resolve(), path

@@ -23,22 +23,31 @@ if not Path(CHROMIUM).exists():
 
 
 @pytest.fixture(scope="module")
-def page(server: RunningServer):  # type: ignore[no-untyped-def]
+def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
-    outside: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server.url, "data:")) else None)
-        page.goto(f"{server.url}/")
-        page.wait_for_selector("#question textarea")
-        page.outside_requests = outside  # type: ignore[attr-defined]
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, server: RunningServer):  # type: ignore[no-untyped-def]
+    """A fresh tab on the chat for each test (no test depends on another's clicks);
+    ``requests`` lists every URL the page asked for."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{server.url}/")
+    page.wait_for_selector("#question textarea")
+    page.requests = requests  # type: ignore[attr-defined]
+    yield page
+    page.close()
 
 
 def test_ask_stream_and_open_a_citation(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +69,6 @@ def test_ask_stream_and_open_a_citation(page, server: RunningServer) -> None:  #
     assert active.get_attribute("data-source") == cited.source
     assert " ".join(active.locator("mark").inner_text().split()) == " ".join(cited.quote.split())
     assert cited.title and cited.title in active.inner_text() and cited.source in active.inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui-citation.png"))
 
 
@@ -72,8 +80,15 @@ def test_abstention_looks_different(page) -> None:  # type: ignore[no-untyped-de
     page.screenshot(path=str(ARTIFACTS / "ui-abstain.png"))
 
 
-def test_no_request_leaves_the_machine(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.outside_requests == []
+def test_no_request_leaves_the_machine(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#question textarea").fill("What did Witkoff say?")
+    page.keyboard.press("Enter")
+    page.locator("#chat .cite-chip").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Quotes").click()
+    page.locator("#quotes-table .quote-row").first.wait_for(timeout=30_000)
+    local = [u for u in page.requests if u.startswith((server.url, "data:"))]
+    assert len(local) > 5  # the page, its scripts, the answer and the quotes all came from the server
+    assert [u for u in page.requests if u not in local] == []
 
 
 def test_quotes_tab_filters_by_speaker_and_opens_the_passage(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
