@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answering.citations import OriginalTexts
+from rag.answering.citations import OriginalTexts, cite
 from rag.answering.hits import Hit
 from rag.answering.judge import HeuristicJudge, Judge, Verdict, content_words
 from rag.answering.prompts import is_refusal, normalize_citations
@@ -106,12 +106,12 @@ class AnswerChecker:
             scores = [len(words & set(t.lower().split())) / (len(words) or 1) for t in texts]
         best = max(range(len(texts)), key=lambda i: scores[i])
         s = hit.sentences[best]
-        return Citation(
+        return cite(
+            original,
+            hit.source,
+            s.start,
+            s.end,
             id=0,
-            source=hit.source,
-            start=s.start,
-            end=s.end,
-            quote=original[s.start : s.end],
             score=round(float(scores[best]), 4),
             title=hit.title,
             date=hit.date,

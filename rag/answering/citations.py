@@ -1,4 +1,4 @@
-"""Reading the original text of corpus files, for verbatim quotes."""
+"""Citations: the original text of corpus files, and the one place a quote is cut from it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
+
+from rag.contract import Citation
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +54,13 @@ class OriginalTexts:
             log.warning("%s changed since it was indexed; run `rag ingest`", source)
             return None
         return data.decode("utf-8")
+
+
+def cite(
+    original: str, source: str, start: int, end: int, *, id: int, score: float, title: str | None, date: str | None
+) -> Citation:
+    """The citation of ``original[start:end]`` (``original``: the file's text from :class:`OriginalTexts`),
+    so that ``quote == text[start:end]`` holds by construction wherever a citation is made."""
+    return Citation(
+        id=id, source=source, start=start, end=end, quote=original[start:end], score=score, title=title, date=date
+    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
-from rag.answering.citations import OriginalTexts
+from rag.answering.citations import OriginalTexts, cite
 from rag.answering.hits import Hit
 from rag.answering.question import (
     BULLET,
@@ -310,12 +310,12 @@ class ExtractiveAnswerer:
                 continue  # the lead always stands; what follows must keep the answer short
             parts.append(display)
             citations.append(
-                Citation(
+                cite(
+                    original,
+                    c.hit.source,
+                    start,
+                    end,
                     id=n,
-                    source=c.hit.source,
-                    start=start,
-                    end=end,
-                    quote=original[start:end],
                     score=round(c.score, 4),
                     title=c.hit.title,
                     date=c.hit.date,

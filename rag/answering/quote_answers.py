@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.answering.citations import cite
 from rag.answering.question import QuestionReader
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
@@ -101,18 +102,7 @@ def _compose(
         if parts and len(" ".join([*parts, piece]).split()) > max_words:
             continue
         parts.append(piece)
-        citations.append(
-            Citation(
-                id=len(citations) + 1,
-                source=s.source,
-                start=start,
-                end=end,
-                quote=text[start:end],
-                score=1.0,
-                title=None,
-                date=s.date,
-            )
-        )
+        citations.append(cite(text, s.source, start, end, id=len(citations) + 1, score=1.0, title=None, date=s.date))
     return (" ".join(parts), citations) if citations else None
 
 
