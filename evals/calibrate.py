@@ -22,7 +22,7 @@ import numpy as np
 
 from evals.runner import load_suite
 from rag.answering.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
-from rag.answering.prompts import condense_by_rule
+from rag.answering.followups import condense_by_rule
 
 MAX_FALSE_REFUSALS = 0.05
 

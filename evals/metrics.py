@@ -71,7 +71,7 @@ def citation_validity(citations: Sequence[Citation], corpus_dir: Path) -> float 
 
 def statements(answer: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences with the [n] they cite (markers removed from the text)."""
-    from rag.answering.prompts import normalize_citations
+    from rag.answering.checking import normalize_citations
     from rag.text import sentences
 
     out = []

@@ -13,9 +13,9 @@ import numpy as np
 from rag.answering.answerability import AnswerabilityModel
 from rag.answering.citations import OriginalTexts
 from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.followups import condense_by_rule
 from rag.answering.generation import Generator
 from rag.answering.hits import Hit
-from rag.answering.prompts import condense_by_rule
 from rag.answering.quote_answers import answer_from_statements, asks_about_statements
 from rag.answering.retrieval import HybridRetriever
 from rag.answering.sentence_vectors import SentenceVectors

@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from servers import FlakyChatServer
 
 from rag import Answer, Assistant, Settings
-from rag.answering.prompts import REFUSAL, normalize_citations
+from rag.answering.checking import normalize_citations
+from rag.answering.prompts import REFUSAL
 from rag.components import build_components
 from rag.components.scripted_llm import ScriptedLLM, passage_number
 from rag.contract import AnswerDelta, AnswerFinal, Message

@@ -13,13 +13,43 @@ from dataclasses import dataclass, field
 from rag.answering.citations import OriginalTexts, cite
 from rag.answering.hits import Hit
 from rag.answering.judge import HeuristicJudge, Judge, Verdict, content_words
-from rag.answering.prompts import is_refusal, normalize_citations
+from rag.answering.prompts import REFUSAL
 from rag.contract import Citation, Claim
 from rag.text import sentences as split_sentences
 
 UNSUPPORTED_MARK = "[unsupported]"
 ON_TOPIC_SIMILARITY = 0.25  # question ↔ answer sentence: planted junk measured 0.03–0.21, answers 0.39–0.69
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+
+
+# Citation styles weak models use instead of [n]; each becomes [n] (or [n][m]).
+_STYLES = [
+    re.compile(r"【\s*(\d+(?:\s*[,;]\s*\d+)*)\s*】"),
+    re.compile(r"\[\^(\d+)\]"),
+    re.compile(
+        r"[\[(]\s*(?:source|passage|doc(?:ument)?|ref(?:erence)?)s?\s*#?\s*(\d+(?:\s*(?:,|;|and)\s*\d+)*)\s*[\])]", re.I
+    ),
+    re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)+)\s*\]"),
+]
+
+
+def normalize_citations(text: str) -> str:
+    """Rewrite 【1】, [^1], (Source 2), [Passage 3], [1, 2] as [n] markers; markers before the full stop."""
+    for style in _STYLES:
+        text = style.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+    # "today. [1]" → "today [1]." so a marker stays with the sentence it follows.
+    text = re.sub(r"([.!?])((?:\s*\[\d+\])+)", lambda m: m.group(2).rstrip() + m.group(1), text)
+    return text
+
+
+def is_refusal(text: str) -> bool:
+    """Whether the model declined to answer (the fixed sentence, or close to it)."""
+    low = " ".join(text.lower().split())
+    return (
+        not low
+        or REFUSAL.lower().rstrip(".") in low
+        or bool(re.match(r"^(i'?m sorry|sorry|i (cannot|can't|don't know))|do not (cover|answer|contain)", low))
+    )
 
 
 @dataclass

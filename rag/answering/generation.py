@@ -12,9 +12,10 @@ from llama_index.core.llms import LLM
 
 from rag.answering.checking import AnswerChecker, CheckedAnswer
 from rag.answering.citations import OriginalTexts
+from rag.answering.followups import condense_by_rule, needs_condensing
 from rag.answering.hits import Hit
 from rag.answering.judge import HeuristicJudge
-from rag.answering.prompts import build_messages, condense_by_rule, condense_messages, needs_condensing
+from rag.answering.prompts import build_messages, condense_messages
 from rag.components.llm import LlmClient, LlmError
 from rag.contract import AnswerDelta, Message
 from rag.settings import Settings

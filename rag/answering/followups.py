@@ -1,0 +1,55 @@
+"""Follow-up questions made standalone by rule ("What did he say?" after a question about Witkoff);
+the LLM's rewrite (:mod:`rag.answering.generation`) is checked against the same rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.contract import Message
+
+_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its)\b", re.I)
+_POSSESSIVE = frozenset({"his", "her", "hers", "their", "its"})
+_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
+_NOT_NAMES = frozenset("What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I".split())
+
+
+def needs_condensing(question: str, history: Sequence[Message]) -> bool:
+    """A follow-up refers back (a pronoun, or "what about ...") and there is a conversation."""
+    return bool(history) and bool(
+        _PRONOUNS.search(question) or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
+    )
+
+
+def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
+    """Replace pronouns with the last name the user asked about ("he" → "Witkoff"); "it" is
+    rather the thing the last answer named ("Which village…?" "Milove." "Where is it?").
+
+    Returns ``None`` when there is nothing to resolve or no name to resolve it with.
+    """
+    if not needs_condensing(question, history):
+        return None
+    pronoun = _PRONOUNS.search(question)
+    if pronoun and pronoun.group(0).lower() in ("it", "its") and history[-1].role == "assistant":
+        answered = [n for n in _NAME.findall(history[-1].content) if n.split()[0] not in _NOT_NAMES]
+        if answered and len(history[-1].content.split()) <= 12:  # a short answer that names a thing
+            thing = answered[0]
+            return _PRONOUNS.sub(lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1)
+    name, asked = None, None
+    for message in reversed(history):
+        if message.role != "user":
+            continue
+        names = [n for n in _NAME.findall(message.content) if n.split()[0] not in _NOT_NAMES]
+        if names:
+            name, asked = names[0], message.content.strip()
+            break
+    if name is None or asked is None:
+        return None
+    about = re.match(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", question, re.I)
+    if about:  # "What about Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
+        return asked.replace(name, about.group(1), 1)
+
+    def swap(m: re.Match[str]) -> str:
+        return f"{name}'s" if m.group(0).lower() in _POSSESSIVE else name
+
+    return _PRONOUNS.sub(swap, question, count=1)
