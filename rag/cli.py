@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 apply_offline_env()
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_INDEX = 0, 1, 2, 3
 
@@ -41,7 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="passages handed to the answerer")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    _local_argument(p)
     _filter_arguments(p)
+
+    p = sub.add_parser("chat", help="chat in the terminal (history, follow-ups, /sources N, /new, /quit)")
+    _local_argument(p)
 
     p = sub.add_parser("quotes", help="who said what: quotations and reported statements, newest first")
     p.add_argument("speaker", nargs="?", help="words of the speaker's name or role (default: everyone)")
@@ -76,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _local_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--local", action="store_true", help="answer in this process even when a server answers at RAG_SERVER_URL"
+    )
+
+
 def _filter_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", type=_iso_date, help="only articles dated on or after YYYY-MM-DD")
     p.add_argument("--until", type=_iso_date, help="only articles dated on or before YYYY-MM-DD")
@@ -106,6 +118,7 @@ def _iso_date(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rag`` script; returns the exit code."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `rag quotes | head` ends quietly
     args = _parser().parse_args(argv)
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -130,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             from evals.runner import main as run_eval
 
             return run_eval(args)
+        if args.command in ("ask", "chat") and not args.local:
+            served = _ask_server(settings, args)
+            if served is not None:
+                return served
         return _query(settings, args)
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)
@@ -181,8 +198,32 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ask_server(settings: Settings, args: argparse.Namespace) -> int | None:
+    """``ask`` or ``chat`` through a running ``rag serve``; ``None`` when none answers (then in-process)."""
+    from rag.client import ServerError, find_server
+    from rag.terminal import run_chat
+
+    client = find_server(settings)
+    if client is None:
+        log.info("no server ready at %s: answering in this process", settings.server_url or "(RAG_SERVER_URL empty)")
+        return None
+    log.info("answering through the server at %s", client.url)
+    try:
+        if args.command == "chat":
+            return run_chat(client, settings.low_confidence)
+        answer = client.ask(args.question, top_k=args.k, filters=_article_filter(args))
+    except ServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.status in (413, 422) else EXIT_ERROR
+    finally:
+        client.close()
+    _print_answer(answer, args.json, settings.low_confidence)
+    return EXIT_OK
+
+
 def _query(settings: Settings, args: argparse.Namespace) -> int:
-    """``search`` and ``ask``: load the index once, report a missing index or a bad question."""
+    """``search``, ``ask``, ``quotes`` and ``chat`` in this process: load the index once, report a
+    missing index or a bad question."""
     from rag.assistant import Assistant, QuestionError
     from rag.components.store import IndexNotReadyError, IndexUnavailableError
 
@@ -191,6 +232,10 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "search":
             hits, searched = assistant.search(args.query, args.k, _article_filter(args))
             _print_hits(args.query, hits, searched)
+        elif args.command == "chat":
+            from rag.terminal import LocalBackend, run_chat
+
+            return run_chat(LocalBackend(assistant), settings.low_confidence)
         elif args.command == "quotes":
             _article_filter(args)  # a reversed date range is refused here, with the options' names
             _print_quotes(assistant.quotes(args.speaker, args.source, args.since, args.until), args.json)
@@ -232,17 +277,13 @@ def _print_quotes(found: list[Statement], as_json: bool) -> None:
 
 
 def _print_answer(answer: Answer, as_json: bool, low_confidence: float) -> None:
-    if as_json:
-        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
-        return
-    if not answer.abstained and answer.confidence is not None and answer.confidence < low_confidence:
-        print(f"(Low confidence, {answer.confidence:.0%}: check the sources.)")
-    print(answer.answer)
-    if answer.fallback:
-        print(f"\n(The LLM's answer was replaced by quoted sentences: {answer.fallback}; {answer.error})")
-    if answer.citations:
-        print("\nSources:")
-        print(answer.sources_text())
+    from rag.terminal import format_answer
+
+    print(
+        json.dumps(answer.model_dump(), ensure_ascii=False, indent=2)
+        if as_json
+        else format_answer(answer, low_confidence)
+    )
 
 
 if __name__ == "__main__":

@@ -136,6 +136,10 @@ class Settings(BaseSettings):
         60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
     )
 
+    server_url: str = Field(
+        "http://127.0.0.1:7860",
+        description="Where `rag ask` and `rag chat` look for a running `rag serve` first (empty: always in-process).",
+    )
     host: str = Field("127.0.0.1", description="Address `rag serve` binds (loopback unless told otherwise).")
     port: int = Field(7860, ge=0, le=65535, description="Port `rag serve` listens on.")
     api_key: SecretStr | None = Field(

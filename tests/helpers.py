@@ -25,7 +25,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180)
         [sys.executable, "-m", "rag", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        # No server unless a test names one: a `rag serve` left running on this machine must not answer.
+        env={**os.environ, "RAG_SERVER_URL": "", **(env or {})},
         timeout=timeout,
         cwd=ROOT,
     )
