@@ -221,6 +221,13 @@ def main(args: Any) -> int:
     if args.split != "all":
         cases = [c for c in cases if c.split == args.split]
     cases = fast_subset(cases) if args.fast else cases[: args.limit or None]
+    # Drafts from feedback (`rag feedback export`) are scored once a person has filled their key facts.
+    to_label = [c for c in cases if not c.key_facts and not c.must_refuse]
+    if to_label:
+        print(f"{len(to_label)} cases to label (no key_facts yet, not scored): {', '.join(c.id for c in to_label)}")
+        cases = [c for c in cases if c not in to_label]
+        if not cases:
+            return 0
     corpus_dir = assistant.corpus_dir if assistant else settings.corpus_dir
     target: Target = (
         UrlTarget(args.url, settings.api_key.get_secret_value() if settings.api_key else None)

@@ -19,6 +19,7 @@ from rag.answering.hits import Hit
 from rag.answering.quote_answers import answer_from_statements, asks_about_statements
 from rag.answering.retrieval import HybridRetriever
 from rag.answering.sentence_vectors import SentenceVectors
+from rag.answering.suggestions import suggest_follow_ups
 from rag.components import Components, build_components
 from rag.components.embedding import english_words
 from rag.components.store import (
@@ -330,6 +331,16 @@ class Assistant:
                 timings_ms=clock.done(),
                 **llm_fields,
             )
+        )
+
+    def follow_ups(self, answer: Answer, history: Sequence[Message | dict[str, Any]] = ()) -> list[str]:
+        """Up to 3 questions to ask next about people quoted near the cited passages, each one the
+        quotes index answers (never one this assistant would refuse)."""
+        return suggest_follow_ups(
+            answer,
+            _messages(history),
+            lambda sources: self._statements(None, sources),
+            lambda question: self._from_statements(question, None) is not None,
         )
 
     def _from_statements(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:

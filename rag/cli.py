@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         "--quotes", nargs="?", const="evals/quotes.jsonl", help="score the statement extractor on labelled quotes"
     )
 
+    p = sub.add_parser("feedback", help="ratings of answers in saved conversations; drafts of eval cases")
+    action = p.add_subparsers(dest="action", required=True)
+    q = action.add_parser("list", help="every rating, oldest first")
+    q.add_argument("--json", action="store_true", help="print the ratings with their answers as JSON")
+    q = action.add_parser("export", help="each thumbs-down as a draft eval case (golden format, key_facts to fill)")
+    q.add_argument("--out", type=Path, default=Path("evals/from_feedback.jsonl"), help="JSONL file to write")
+
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
@@ -139,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(settings, as_json=args.json)
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "feedback":
+            return _feedback(settings, args)
         if args.command == "eval":
             from evals.runner import main as run_eval
 
@@ -174,6 +183,31 @@ def _ingest(settings: Settings, as_json: bool) -> int:
         for name in names:
             print(f"{label:8} {name}")
     print(report.summary())
+    return EXIT_OK
+
+
+def _feedback(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.conversations import ConversationStore, StoreUnavailableError
+
+    try:
+        found = ConversationStore(settings.conversations_path).feedback()
+    except StoreUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.action == "export":
+        from evals.feedback import write_drafts
+
+        written = write_drafts(found, args.out)
+        print(f"{written} thumbs-down answers written to {args.out} as draft cases: fill in their key_facts")
+        return EXIT_OK
+    if args.json:
+        print(json.dumps([f.model_dump(mode="json") for f in found], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No feedback yet.")
+    for f in found:
+        note = f" — {f.comment}" if f.comment else ""
+        print(f"{f.created}  {f.rating:4}  {f.conversation_id[:8]}#{f.turn}  {f.question}{note}")
     return EXIT_OK
 
 

@@ -132,6 +132,10 @@ class Answer(BaseModel):
     error: str | None = Field(None, description="The LLM error behind a fallback, without secrets.")
     model: str | None = Field(None, description="The LLM that wrote the answer, in 'llm' mode.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    follow_ups: list[str] = Field(
+        default_factory=list,
+        description="Up to 3 questions about people quoted near the cited passages, each checked to be answerable.",
+    )
 
     def sources_text(self) -> str:
         """The citations as plain text, one ``[n] file — title (date)`` line and its quote each."""

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md/.html articles to index.")
     index_dir: Path = Field(Path(".index"), description="Where the Chroma index and the BM25 index live.")
+    data_dir: Path = Field(
+        Path(".data"),
+        description="Where conversations and feedback live (apart from the index: a re-index keeps them).",
+    )
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "newsdesk-qa",
         description="Where the ONNX export of the embedding model is cached (made once, offline).",
@@ -171,6 +175,11 @@ class Settings(BaseSettings):
     def statements_path(self) -> Path:
         """SQLite file of the quotes index (who said what), derived from the indexed articles."""
         return self.index_dir / "statements.sqlite3"
+
+    @property
+    def conversations_path(self) -> Path:
+        """SQLite file of the saved conversations and their feedback."""
+        return self.data_dir / "conversations.sqlite3"
 
     @property
     def bm25_path(self) -> Path:

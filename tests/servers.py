@@ -81,6 +81,7 @@ def start_rag_server(
         **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_TEST_NETGUARD"},
         "RAG_INDEX_DIR": str(index_dir),
         "RAG_CORPUS_DIR": str(corpus_dir),
+        "RAG_DATA_DIR": str(log_path.parent / "data"),  # conversations of this server, never the checkout's
         **(extra_env or {}),
     }
     url = f"http://127.0.0.1:{port}"

@@ -153,7 +153,7 @@ def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignor
 
 def test_chat_marks_low_confidence_answers() -> None:
     from rag.contract import Answer
-    from ui.chat import render_answer
+    from ui.render import render_answer
 
     def answer(confidence: float | None, abstained: bool = False) -> Answer:
         return Answer(question="q", answer="Text [1].", abstained=abstained, mode="extractive", confidence=confidence)

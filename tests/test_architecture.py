@@ -17,9 +17,9 @@ LAYERS = [
     ("components", ("rag.components",)),
     ("indexing", ("rag.indexing",)),
     ("answering", ("rag.answering",)),
-    ("services", ("rag.assistant", "rag.engine", "rag")),  # "rag" itself: the public API
+    ("services", ("rag.assistant", "rag.engine", "rag.conversations", "rag")),  # "rag" itself: the public API
     ("evals", ("evals",)),
-    ("shells", ("rag.cli", "rag.server", "ui", "rag.__main__")),
+    ("shells", ("rag.cli", "rag.client", "rag.terminal", "rag.server", "ui", "rag.__main__")),
 ]
 
 

@@ -75,6 +75,7 @@ def docs_env(seed_index, server) -> dict[str, str]:  # type: ignore[no-untyped-d
         "RAG_INDEX_DIR": str(seed_index.index_dir),
         "RAG_CORPUS_DIR": str(SEEDS),
         "DOCS_SERVER": server.url,
+        "RAG_SERVER_URL": server.url,  # `rag ask` goes through the running server, as after `make run`
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     }
 

@@ -123,3 +123,41 @@ def test_filter_row_limits_the_articles(page) -> None:  # type: ignore[no-untype
     page.keyboard.press("Enter")
     page.get_by_text("Filter not applied: since must be a date").last.wait_for(timeout=30_000)
     page.locator("#filter-since input, #filter-since textarea").first.fill("")
+
+
+def test_rate_reload_reopen_and_export_a_conversation(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
+    question = "What did Witkoff tell Ushakov?"
+    page.locator("#question textarea").fill(question)
+    page.keyboard.press("Enter")
+    page.locator("#chat .cite-chip").first.wait_for(timeout=60_000)
+    follow_ups = page.locator("#follow-ups button, #follow-ups td, #follow-ups .gallery-item")
+    follow_ups.first.wait_for(timeout=30_000)
+    assert "What did" in page.locator("#follow-ups").inner_text()
+
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    page.get_by_text("marked as wrong").wait_for(timeout=30_000)
+    page.locator("#feedback-comment textarea").fill("It should quote the whole message.")
+    page.locator("#feedback-send").click()
+    page.get_by_text("Comment saved").wait_for(timeout=30_000)
+
+    with page.expect_download() as download:
+        page.locator("#export-md").click()
+    exported = Path(download.value.path()).read_text("utf-8")
+    assert f"## {question}" in exported and "Zelensky is coming to the White House" in exported
+
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    assert page.locator("#chat .cite-chip").count() == 0  # a reload starts a fresh chat...
+    page.get_by_text("Saved conversations").click()
+    page.locator("#conversations input").first.click()
+    page.get_by_role("option", name=question).first.click()
+    page.locator("#open-conversation").click()
+    page.locator("#chat .cite-chip").first.wait_for(timeout=30_000)  # ...and the saved one reopens, cited
+    page.locator("#chat .cite-chip").first.click()
+    page.locator("#sources-panel .src-card.active mark").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-reopened.png"))
+
+    listed = httpx.get(f"{server.url}/api/conversations").json()["conversations"]
+    turns = [t for c in listed for t in httpx.get(f"{server.url}/api/conversations/{c['id']}").json()["items"]]
+    rated = [(t["question"], t["rating"], t["comment"]) for t in turns if t["rating"]]
+    assert rated == [(question, "down", "It should quote the whole message.")]

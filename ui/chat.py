@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import itertools
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import gradio as gr
 
-from rag.contract import Answer, AnswerDelta, ArticleFilter, Citation, Message
+from rag.contract import AnswerDelta, ArticleFilter, Message
+from rag.conversations import ConversationNotFoundError, ConversationStore, StoreUnavailableError
 from rag.indexing.uploads import UploadError
+from ui.conversations import choices, export_files, follow_up_samples, owner_of_request, reopen, save_turn
+from ui.render import CONTEXT_CHARS, passage_card, render_answer
 
 if TYPE_CHECKING:
     from rag.engine import EngineHolder
@@ -23,95 +25,6 @@ EXAMPLES = [
     "Why did Trump cancel the Tomahawk missile package?",
     "What did he say about Zelensky?",
 ]
-CONTEXT_CHARS = 280  # of article text shown around a cited passage
-
-# A click on a [n] chip highlights its card in the sources panel; plain DOM, no round trip.
-HEAD_JS = """
-<script>
-document.addEventListener("click", (event) => {
-  const chip = event.target.closest(".cite-chip");
-  if (!chip) return;
-  document.querySelectorAll(".src-card.active").forEach((c) => c.classList.remove("active"));
-  const card = document.getElementById("src-" + chip.dataset.cite);
-  if (card) { card.classList.add("active"); card.scrollIntoView({block: "nearest", behavior: "smooth"}); }
-});
-</script>
-"""
-
-CSS = """
-.cite-chip { display:inline-block; min-width:1.3em; padding:0 .35em; margin:0 .1em; border-radius:.7em;
-  background:#dbeafe; color:#1e3a8a; font-size:.75em; font-weight:600; text-align:center; cursor:pointer;
-  vertical-align:super; line-height:1.4; }
-.cite-chip:hover { background:#1e3a8a; color:#fff; }
-.abstain { border-left:4px solid #f59e0b; padding:.2em .7em; background:#fffbeb; color:#78350f; }
-.unsupported { font-size:.7em; color:#b91c1c; border:1px solid #fca5a5; border-radius:.5em; padding:0 .3em; }
-.fallback-note { font-size:.8em; color:#92400e; margin-top:.5em; }
-.low-confidence { font-size:.8em; color:#92400e; border:1px dashed #f59e0b; border-radius:.5em; padding:.1em .5em;
-  margin-bottom:.4em; display:inline-block; }
-.src-card { border:1px solid #e5e7eb; border-radius:8px; padding:.6em .8em; margin-bottom:.6em; }
-.src-card.active { border-color:#2563eb; box-shadow:0 0 0 2px #bfdbfe; }
-.src-card .src-head { font-weight:600; }
-.src-card .src-meta { font-size:.8em; color:#6b7280; }
-.src-card .src-text { font-size:.85em; white-space:pre-wrap; margin-top:.4em; }
-.src-card mark { background:#fde68a; padding:0 .1em; }
-.src-group { font-size:.8em; color:#374151; margin:.8em 0 .3em; font-style:italic; }
-.quote-row { border-bottom:1px solid #e5e7eb; padding:.35em 0; }
-.quote-row summary { cursor:pointer; display:grid; grid-template-columns: 11em 1fr 14em 7em; gap:.6em; }
-.quote-row summary .who { font-weight:600; }
-.quote-row .meta { font-size:.8em; color:#6b7280; }
-.quote-row .src-text { font-size:.85em; white-space:pre-wrap; margin:.4em 0 .2em 1em; }
-.quote-row mark { background:#fde68a; padding:0 .1em; }
-"""
-
-
-def theme() -> gr.themes.Base:
-    """The default look with system fonts: no font is fetched from the internet."""
-    system = ["ui-sans-serif", "system-ui", "sans-serif"]
-    return gr.themes.Default(font=system, font_mono=["ui-monospace", "monospace"])
-
-
-def render_answer(answer: Answer, turn: int, low_confidence: float = 0.7) -> str:
-    """The answer as chat HTML: ``[n]`` markers become chips tied to this turn's cards; an answer
-    less confident than ``low_confidence`` says so above it."""
-    if answer.abstained:
-        body = f'<div class="abstain">{html.escape(answer.answer)}</div>'
-    else:
-        body = re.sub(
-            r"\[(\d+)\]",
-            lambda m: (
-                f'<span class="cite-chip" data-cite="{turn}-{m.group(1)}" title="show source">{m.group(1)}</span>'
-            ),
-            html.escape(answer.answer),
-        )
-    body = body.replace(
-        "[unsupported]", '<span class="unsupported" title="the cited passages do not support this">unverified</span>'
-    )
-    if not answer.abstained and answer.confidence is not None and answer.confidence < low_confidence:
-        body = (
-            f'<div class="low-confidence" title="the answerability check is not sure these sentences answer the '
-            f'question">Low confidence ({answer.confidence:.0%}): check the sources</div><div>{body}</div>'
-        )
-    if answer.fallback:
-        why = "its sentences were not supported by the passages" if answer.fallback == "unsupported" else "it failed"
-        detail = f" ({html.escape(answer.error)})" if answer.error else ""
-        body += f'<div class="fallback-note">The LLM answer was replaced by quoted sentences: {why}{detail}.</div>'
-    return body
-
-
-def passage_card(citation: Citation, turn: int, text: str | None) -> str:
-    """A source card: title, date, file and the cited passage highlighted in its context."""
-    if text is not None:
-        before = text[max(0, citation.start - CONTEXT_CHARS) : citation.start]
-        after = text[citation.end : citation.end + CONTEXT_CHARS]
-        passage = f"…{html.escape(before)}<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}…"
-    else:
-        passage = f"<mark>{html.escape(citation.quote)}</mark>"
-    meta = " · ".join(x for x in (citation.date, citation.source, f"chars {citation.start}–{citation.end}") if x)
-    return (
-        f'<div class="src-card" id="src-{turn}-{citation.id}" data-source="{html.escape(citation.source)}">'
-        f'<div class="src-head">[{citation.id}] {html.escape(citation.title or citation.source)}</div>'
-        f'<div class="src-meta">{html.escape(meta)}</div><div class="src-text">{passage}</div></div>'
-    )
 
 
 def quotes_view(engine: EngineHolder, speaker: str | None = None) -> str:
@@ -188,32 +101,39 @@ def sources_table(engine: EngineHolder) -> list[list[Any]]:
         return []
 
 
-def build_ui(engine: EngineHolder) -> gr.Blocks:
-    """The chat page; ``engine`` is the server's, so UI and API answer alike."""
+def build_ui(engine: EngineHolder, store: ConversationStore, owners: dict[str, str] | None = None) -> gr.Blocks:
+    """The chat page; ``engine`` is the server's, so UI and API answer alike; conversations are saved
+    in ``store`` under the owner of the key the user logged in with (``owners``: user name → owner)."""
     turns = itertools.count(1)
+    owners = owners if owners is not None else {}
 
     def respond(
         question: str,
         chat: list[dict[str, Any]],
         history: list[dict[str, str]],
         panel: str,
-        since: str = "",
-        until: str = "",
-        only: list[str] | None = None,
+        since: str,
+        until: str,
+        only: list[str] | None,
+        cid: str | None,
+        turn_map: list[int | None],
+        last: dict[str, Any] | None,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
-            yield gr.skip(), chat, history, panel
+            yield gr.skip(), chat, history, panel, cid, turn_map, last
             return
         try:
             filters = article_filter(since, until, only)
         except ValueError as exc:
             chat = [*chat, {"role": "assistant", "content": f'<div class="abstain">{html.escape(str(exc))}</div>'}]
-            yield gr.skip(), chat, history, panel
+            yield gr.skip(), chat, history, panel, cid, turn_map, last
             return
         turn = next(turns)
         chat = [*chat, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": "…"}]
-        yield "", chat, history, panel
+        turn_map = [*turn_map, None, None]
+        yield "", chat, history, panel, cid, turn_map, last
         try:
             assistant = engine.current()
             written, answer = "", None
@@ -221,21 +141,24 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
                 if isinstance(event, AnswerDelta):
                     written += event.text
                     chat[-1] = {"role": "assistant", "content": html.escape(written)}
-                    yield "", chat, history, panel
+                    yield "", chat, history, panel, cid, turn_map, last
                 else:
                     answer = event.answer
             assert answer is not None, "the stream ended without its final event"
         except Exception as exc:  # a readable message in the chat, never a trace
             chat[-1] = {"role": "assistant", "content": f'<div class="abstain">Sorry: {html.escape(str(exc))}</div>'}
-            yield "", chat, history, panel
+            yield "", chat, history, panel, cid, turn_map, last
             return
-        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn, assistant.settings.low_confidence)}
+        cid, saved, note = save_turn(store, owner_of_request(request, owners), cid, question, answer)
+        shown = render_answer(answer, turn, assistant.settings.low_confidence) + note
+        chat[-1] = {"role": "assistant", "content": shown}
+        turn_map = [*turn_map[:-1], saved]
         history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
         cards = [passage_card(c, turn, _text_of(assistant, c.source)) for c in answer.citations]
         asked = answer.condensed_question or question
         if cards:
             panel = f'<div class="src-group">{html.escape(asked)}</div>' + "".join(cards) + (panel or "")
-        yield "", chat, history, panel
+        yield "", chat, history, panel, cid, turn_map, answer.model_dump()
 
     def upload(paths: list[str] | None) -> tuple[str, list[list[Any]]]:
         if not paths:
@@ -259,6 +182,7 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
         )
         mode = gr.Markdown(elem_id="mode-line")
         history = gr.State([])
+        cid, turn_map, last, rated = gr.State(None), gr.State([]), gr.State(None), gr.State(None)
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(elem_id="chat", height=480, label="Chat", sanitize_html=False)
@@ -272,7 +196,26 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
                     only = gr.Dropdown(
                         choices=[], value=[], multiselect=True, label="Only these articles", elem_id="filter-sources"
                     )
-                clear = gr.Button("New conversation", size="sm")
+                follow_ups = gr.Dataset(
+                    components=[question], samples=[], label="Ask next", elem_id="follow-ups", visible=False
+                )
+                with gr.Row(visible=False) as comment_row:
+                    comment = gr.Textbox(label="What was wrong? (optional)", elem_id="feedback-comment", max_lines=3)
+                    send = gr.Button("Send", elem_id="feedback-send", size="sm")
+                feedback_status = gr.Markdown(elem_id="feedback-status")
+                with gr.Row():
+                    clear = gr.Button("New conversation", size="sm")
+                    export_answer = gr.DownloadButton("Last answer (.md)", size="sm", elem_id="export-answer")
+                    export_md = gr.DownloadButton("Conversation (.md)", size="sm", elem_id="export-md")
+                    export_json = gr.DownloadButton("Conversation (.json)", size="sm", elem_id="export-json")
+                with gr.Accordion("Saved conversations", open=False, elem_id="saved"):
+                    picker = gr.Dropdown(label="Conversation", choices=[], elem_id="conversations")
+                    with gr.Row():
+                        open_saved = gr.Button("Open", size="sm", elem_id="open-conversation")
+                        delete_saved = gr.Button("Delete", size="sm", variant="stop", elem_id="delete-conversation")
+                    with gr.Row():
+                        new_title = gr.Textbox(label="New title", max_lines=1, elem_id="new-title")
+                        rename_saved = gr.Button("Rename", size="sm", elem_id="rename-conversation")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 panel = gr.HTML(elem_id="sources-panel")
@@ -289,25 +232,95 @@ def build_ui(engine: EngineHolder) -> gr.Blocks:
             )
             status = gr.Markdown()
 
-        question.submit(
-            respond,
-            [question, chatbot, history, panel, since, until, only],
-            [question, chatbot, history, panel],
-            api_name="ask",
+        def after(cid: str | None, last: dict[str, Any] | None, history: list[dict[str, str]], request: gr.Request):
+            owner = owner_of_request(request, owners)
+            exports = export_files(store, owner, cid, last)
+            return follow_up_samples(engine, last, history), choices(store, owner), *exports
+
+        def on_like(cid: str | None, turn_map: list[int | None], data: gr.LikeData, request: gr.Request):
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            turn = turn_map[index] if index < len(turn_map) else None
+            if cid is None or turn is None:
+                return None, gr.update(visible=False), "This answer was not saved, so it cannot be rated."
+            rating: Literal["up", "down"] = "up" if data.liked in (True, "Like") else "down"
+            try:
+                store.rate(owner_of_request(request, owners), cid, turn, rating)
+            except (StoreUnavailableError, ConversationNotFoundError) as exc:
+                return None, gr.update(visible=False), f"Not saved: {exc}"
+            said = "Thanks: marked as helpful." if rating == "up" else "Thanks: marked as wrong. Say why below?"
+            return turn, gr.update(visible=rating == "down"), said
+
+        def on_comment(cid: str | None, rated: int | None, text: str, request: gr.Request):
+            if cid is None or rated is None:
+                return gr.update(), "Rate an answer first."
+            try:
+                store.rate(owner_of_request(request, owners), cid, rated, "down", (text or "").strip()[:2000])
+            except (StoreUnavailableError, ConversationNotFoundError) as exc:
+                return gr.update(), f"Not saved: {exc}"
+            return gr.update(visible=False), "Comment saved."
+
+        def on_open(chosen: str | None, request: gr.Request):
+            try:
+                return reopen(store, owner_of_request(request, owners), chosen, engine)
+            except (StoreUnavailableError, ConversationNotFoundError) as exc:
+                raise gr.Error(str(exc)) from exc
+
+        def on_rename(chosen: str | None, title: str, request: gr.Request):
+            owner = owner_of_request(request, owners)
+            if chosen and (title or "").strip():
+                store.rename(owner, chosen, title.strip())
+            return choices(store, owner), ""
+
+        def on_delete(chosen: str | None, current: str | None, request: gr.Request):
+            owner = owner_of_request(request, owners)
+            if chosen:
+                store.delete(owner, chosen)
+            if chosen and chosen == current:  # the open conversation is gone: so is the chat
+                return choices(store, owner), [], [], "", None, [], None
+            return choices(store, owner), *([gr.skip()] * 6)
+
+        chat_io = [question, chatbot, history, panel, since, until, only, cid, turn_map, last]
+        chat_out = [question, chatbot, history, panel, cid, turn_map, last]
+        after_out = [follow_ups, picker, export_answer, export_md, export_json]
+        question.submit(respond, chat_io, chat_out, api_name="ask").then(
+            after, [cid, last, history], after_out, api_visibility="private"
         )
-        clear.click(lambda: ([], [], ""), None, [chatbot, history, panel], api_visibility="private")
+        follow_ups.click(
+            lambda sample: sample[0] if isinstance(sample, list) else sample,
+            follow_ups,
+            question,
+            api_visibility="private",
+        ).then(respond, chat_io, chat_out, api_visibility="private").then(
+            after, [cid, last, history], after_out, api_visibility="private"
+        )
+        chatbot.like(on_like, [cid, turn_map], [rated, comment_row, feedback_status], api_visibility="private")
+        send.click(on_comment, [cid, rated, comment], [comment_row, feedback_status], api_visibility="private")
+        open_saved.click(
+            on_open, picker, [chatbot, history, panel, cid, turn_map, last], api_visibility="private"
+        ).then(after, [cid, last, history], after_out, api_visibility="private")
+        rename_saved.click(on_rename, [picker, new_title], [picker, new_title], api_visibility="private")
+        delete_saved.click(
+            on_delete, [picker, cid], [picker, chatbot, history, panel, cid, turn_map, last], api_visibility="private"
+        )
+        clear.click(
+            lambda: ([], [], "", None, [], None, gr.update(samples=[], visible=False)),
+            None,
+            [chatbot, history, panel, cid, turn_map, last, follow_ups],
+            api_visibility="private",
+        )
         files.upload(upload, files, [status, table], api_visibility="private")
         speaker.submit(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         speaker.change(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         demo.load(
-            lambda: (
+            lambda request: (
                 mode_line(engine),
                 sources_table(engine),
                 quotes_view(engine),
                 gr.update(choices=[row[0] for row in sources_table(engine)]),
+                choices(store, owner_of_request(request, owners)),
             ),
             None,
-            [mode, table, quotes, only],
+            [mode, table, quotes, only, picker],
             api_visibility="private",
         )
     return demo

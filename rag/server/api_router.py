@@ -13,12 +13,14 @@ from sse_starlette import EventSourceResponse
 
 from rag.assistant import Assistant
 from rag.components.store import IndexNotReadyError, IndexUnavailableError
-from rag.contract import Answer, AnswerDelta, StreamEvent
+from rag.contract import AnswerDelta, StreamEvent
 from rag.engine import STARTING, EngineHolder
 from rag.indexing.uploads import UploadError
+from rag.server.conversations_router import owner
 from rag.server.errors import ApiError, error_event
 from rag.server.schemas import (
     AskRequest,
+    AskResponse,
     ErrorBody,
     Health,
     IngestResult,
@@ -80,10 +82,20 @@ def build_api_router() -> APIRouter:
     """The ``/api`` routes (auth is added by the app)."""
     router = APIRouter(prefix="/api", responses=ERRORS)
 
-    @router.post("/ask", response_model=Answer, summary="Answer a question with cited passages")
-    async def ask(body: AskRequest, request: Request) -> Answer:
+    @router.post("/ask", response_model=AskResponse, summary="Answer a question with cited passages")
+    async def ask(body: AskRequest, request: Request) -> AskResponse:
+        """With ``conversation_id`` the saved turns are the history and the turn is saved; the answer
+        also suggests up to 3 follow-ups it can answer."""
         assistant = await current_assistant(request)
-        return await run_in_threadpool(assistant.ask, body.question, body.history, body.top_k, body.article_filter())
+        store, who, history = request.app.state.conversations, owner(request), list(body.history)
+        if body.conversation_id:
+            history = (await run_in_threadpool(store.get, who, body.conversation_id)).history()
+        answer = await run_in_threadpool(assistant.ask, body.question, history, body.top_k, body.article_filter())
+        answer.follow_ups = await run_in_threadpool(assistant.follow_ups, answer, history)
+        if not body.conversation_id:
+            return AskResponse(**answer.model_dump())
+        turn = await run_in_threadpool(store.add_turn, who, body.conversation_id, body.question, answer)
+        return AskResponse(**answer.model_dump(), conversation_id=body.conversation_id, turn=turn)
 
     @router.post(
         "/ask/stream",

@@ -12,9 +12,11 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from rag.conversations import ConversationStore, owner_of
 from rag.engine import EngineHolder
-from rag.server.api_router import build_api_router, build_health_router
-from rag.server.errors import install_error_handlers, key_checker
+from rag.server.api_router import ERRORS, build_api_router, build_health_router
+from rag.server.conversations_router import build_conversations_router
+from rag.server.errors import api_keys, install_error_handlers, key_checker
 from rag.server.openai_router import build_openai_router
 from rag.settings import Settings
 
@@ -38,17 +40,22 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.conversations = conversations = ConversationStore(settings.conversations_path)
     install_error_handlers(app)
     protected = [Depends(key_checker(settings))]
     app.include_router(build_health_router())
     app.include_router(build_api_router(), dependencies=protected)
     app.include_router(build_openai_router(), dependencies=protected)
+    app.include_router(build_conversations_router(ERRORS), dependencies=protected)
     document_limits(app, settings)
 
     if with_ui:
         import gradio as gr
 
-        from ui.chat import CSS, HEAD_JS, build_ui, theme
+        owners: dict[str, str] = {}  # UI user name -> the owner of the key they logged in with
+
+        from ui.chat import build_ui
+        from ui.render import CSS, HEAD_JS, theme
 
         @app.get("/", include_in_schema=False)
         async def root() -> RedirectResponse:
@@ -57,24 +64,32 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
         # gradio 6 takes theme, CSS and head at mount time; no server-side rendering (needs node).
         gr.mount_gradio_app(
             app,
-            build_ui(engine),
+            build_ui(engine, conversations, owners),
             path=UI_PATH,
             theme=theme(),
             css=CSS,
             head=HEAD_JS,
             ssr_mode=False,
-            auth=ui_login(settings),
+            auth=ui_login(settings, owners),
             footer_links=["api"],
         )
     return app
 
 
-def ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
-    """With RAG_API_KEY set the UI asks for it too (any user name, the key as password)."""
-    if settings.api_key is None:
+def ui_login(settings: Settings, owners: dict[str, str]) -> Callable[[str, str], bool] | None:
+    """With RAG_API_KEY set the UI asks for a key too (any user name, a key as password); the user's
+    conversations are then that key's (``owners``: user name → owner, filled at login)."""
+    keys = api_keys(settings)
+    if not keys:
         return None
-    expected = settings.api_key.get_secret_value().encode()
-    return lambda _user, password: hmac.compare_digest(password.encode(), expected)
+
+    def login(user: str, password: str) -> bool:
+        if not any([hmac.compare_digest(password.encode(), key) for key in keys]):
+            return False
+        owners[user] = owner_of(password)
+        return True
+
+    return login
 
 
 def document_limits(app: FastAPI, settings: Settings) -> None:

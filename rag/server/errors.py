@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.assistant import QuestionError
 from rag.components.store import IndexNotReadyError, IndexUnavailableError
+from rag.conversations import ConversationNotFoundError, StoreUnavailableError, owner_of
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("index unavailable: %s", exc)
         return error_json(503, "index_unavailable", str(exc))
 
+    @app.exception_handler(StoreUnavailableError)
+    async def _store(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        log.warning("conversation store unavailable: %s", exc)
+        return error_json(503, "conversations_unavailable", str(exc))
+
+    @app.exception_handler(ConversationNotFoundError)
+    async def _no_conversation(request: Request, exc: ConversationNotFoundError) -> JSONResponse:
+        return error_json(404, "unknown_conversation", f"no conversation {exc.args[0]} for this key")
+
     @app.exception_handler(QuestionError)
     async def _question(request: Request, exc: QuestionError) -> JSONResponse:
         return error_json(413 if exc.code == "question_too_long" else 422, exc.code, str(exc))
@@ -88,16 +98,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_json(500, "internal", "internal error; see the server log")
 
 
+def api_keys(settings: Settings) -> list[bytes]:
+    """The accepted keys: ``RAG_API_KEY`` may list several, comma-separated (each its own owner)."""
+    if settings.api_key is None:
+        return []
+    return [k.strip().encode() for k in settings.api_key.get_secret_value().split(",") if k.strip()]
+
+
 def key_checker(settings: Settings) -> Any:
-    """A dependency that demands ``Authorization: Bearer <RAG_API_KEY>`` when a key is set."""
-    expected = settings.api_key.get_secret_value().encode() if settings.api_key else None
+    """A dependency that demands ``Authorization: Bearer <one of RAG_API_KEY>`` when keys are set;
+    the request's owner (whose conversations it sees) is then that key's."""
+    keys = api_keys(settings)
 
     async def require_key(request: Request) -> None:
-        if expected is None:
-            return
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        # compare_digest: the time taken does not depend on how much of the key was right.
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+        token = token.strip()
+        request.state.owner = owner_of(token if keys else None)
+        if not keys:
+            return
+        # compare_digest against every key: the time taken says nothing about which (or how much) matched.
+        matched = [hmac.compare_digest(token.encode(), key) for key in keys]
+        if scheme.lower() != "bearer" or not any(matched):
             raise ApiError(401, "unauthorized", "missing or wrong API key (Authorization: Bearer <RAG_API_KEY>)")
 
     return require_key

@@ -9,6 +9,7 @@ from openai.types.chat import ChatCompletion as OpenAIChatCompletion
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
+from rag.conversations import ID_PATTERN, MAX_COMMENT_CHARS, MAX_TITLE_CHARS, ConversationSummary
 
 
 class ErrorDetail(BaseModel):
@@ -42,6 +43,45 @@ class AskRequest(Filtered):
     question: str = Field(pattern=NOT_BLANK, description="The question, in plain words.")
     history: list[Message] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages handed to the answerer (default from settings).")
+    conversation_id: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        description="A saved conversation: its turns are the history, and this turn is saved to it.",
+    )
+
+
+class AskResponse(Answer):
+    """The answer contract; with a ``conversation_id``, also where the turn was saved."""
+
+    conversation_id: str | None = Field(None, description="The conversation the turn was saved to.")
+    turn: int | None = Field(None, description="The turn's 0-based index in it (what POST /api/feedback rates).")
+
+
+class NewConversation(BaseModel):
+    """``POST /api/conversations``: an optional title (the first question otherwise)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = Field("", max_length=MAX_TITLE_CHARS)
+
+
+class Rename(BaseModel):
+    """``PATCH /api/conversations/{id}``."""
+
+    title: str = Field(pattern=NOT_BLANK, max_length=MAX_TITLE_CHARS)
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationSummary]
+
+
+class FeedbackRequest(BaseModel):
+    """A thumbs up or down on one answer of a saved conversation, with an optional comment."""
+
+    conversation_id: str = Field(pattern=ID_PATTERN)
+    turn: int = Field(ge=0, description="0-based index of the rated turn.")
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=MAX_COMMENT_CHARS)
 
 
 class SearchRequest(Filtered):
