@@ -68,10 +68,14 @@ def test_the_pages_have_examples_of_each_kind() -> None:
 
 
 @pytest.fixture(scope="module")
-def docs_env(seed_index, server) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The environment of a reader who ran ``make run``: the seed index, a server on 127.0.0.1."""
+def docs_env(seed_index, server, tmp_path_factory) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment of a reader who ran ``make run``: the seed index, a server on 127.0.0.1
+    (what the examples write goes to a temporary folder, never into the checkout)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    scratch = tmp_path_factory.mktemp("docs")
     return env | {
+        "RAG_DATA_DIR": str(scratch / "data"),
+        "DOCS_SCRATCH": str(scratch),
         "RAG_INDEX_DIR": str(seed_index.index_dir),
         "RAG_CORPUS_DIR": str(SEEDS),
         "DOCS_SERVER": server.url,
@@ -82,6 +86,7 @@ def docs_env(seed_index, server) -> dict[str, str]:  # type: ignore[no-untyped-d
 
 def _local(code: str, env: dict[str, str]) -> str:
     """The example with the documented server address replaced by the test server's."""
+    code = code.replace("--out evals/", f"--out {env['DOCS_SCRATCH']}/")
     return re.sub(r"(?:http://)?(?:127\.0\.0\.1|localhost):7860", env["DOCS_SERVER"], code)
 
 
