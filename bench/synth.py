@@ -48,15 +48,15 @@ def article(rng: random.Random, pool: list[str], number: int, sentences: int = 7
     return headline + "\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def write_corpus(out: Path, count: int, seed: int = 7) -> list[Path]:
-    """Write ``count`` articles into ``out`` (created); returns their paths."""
+def write_corpus(out: Path, count: int, seed: int = 7, sentences: int = 70) -> list[Path]:
+    """Write ``count`` articles of ``sentences`` sentences into ``out`` (created); returns their paths."""
     rng = random.Random(seed)
     pool = seed_sentences()
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(count):
         path = out / f"synthetic_{i:05d}.txt"
-        path.write_text(article(rng, pool, i), "utf-8")
+        path.write_text(article(rng, pool, i, sentences), "utf-8")
         paths.append(path)
     return paths
 

@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="index a folder of articles (incremental)")
     p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR or seeds/)")
     p.add_argument("--json", action="store_true", help="print the report (files, chunks, seconds per step) as JSON")
+    p.add_argument(
+        "--workers",
+        choices=["local", "ray"],
+        default="local",
+        help="ray: spread it over a Ray cluster (RAG_RAY_ADDRESS; needs RAG_CHROMA_URL and the distributed extra)",
+    )
 
     p = sub.add_parser("search", help="show the ranked passages for a query")
     p.add_argument("query")
@@ -143,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "dir", None):
             settings = settings.model_copy(update={"corpus_dir": args.dir})
         if args.command == "ingest":
-            return _ingest(settings, as_json=args.json)
+            return _ingest(settings, as_json=args.json, workers=args.workers)
         if args.command == "serve":
             return _serve(settings, args)
         if args.command == "feedback":
@@ -162,13 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _ingest(settings: Settings, as_json: bool) -> int:
+def _ingest(settings: Settings, as_json: bool, workers: str = "local") -> int:
     from rag.components.store import IndexUnavailableError
     from rag.indexing.ingest import IngestBusyError, ingest
 
     try:
-        report = ingest(settings, progress=sys.stderr.isatty())
-    except FileNotFoundError as exc:
+        report = ingest(settings, progress=sys.stderr.isatty(), workers=workers)
+    except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (IngestBusyError, IndexUnavailableError) as exc:

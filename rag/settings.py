@@ -136,6 +136,12 @@ class Settings(BaseSettings):
         0.55, ge=0, le=1, description="Embedding cosine from which a sentence counts as supported by its passage."
     )
 
+    ray_address: str | None = Field(
+        None, description="Ray cluster for `rag ingest --workers ray` (e.g. ray://head:10001); unset = a local one."
+    )
+    ray_num_cpus: int | None = Field(
+        None, ge=1, description="CPUs of the local Ray cluster (unset: all of this machine's); ignored with an address."
+    )
     ingest_lock_timeout_s: float = Field(
         60.0, ge=0, description="How long an ingest waits for another one to finish before failing."
     )

@@ -185,7 +185,9 @@ def test_openapi_schema_types_every_route(server: RunningServer) -> None:
         assert path in paths
     ask = paths["/api/ask"]["post"]
     assert ask["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskRequest")
-    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Answer")
+    assert ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskResponse")
+    answer = schema["components"]["schemas"]["AskResponse"]["properties"]  # the contract, plus where it was saved
+    assert {"answer", "citations", "abstained", "follow_ups", "conversation_id", "turn"} <= set(answer)
     assert ask["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
 
 

@@ -114,7 +114,9 @@ def test_quotes_tab_filters_by_speaker_and_opens_the_passage(page, server: Runni
 
 def test_filter_row_limits_the_articles(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_text("Filter articles (optional)").click()
-    page.locator("#filter-since input, #filter-since textarea").first.fill("2030-01-01")
+    since = page.locator("#filter-since input, #filter-since textarea").first
+    since.fill("2030-01-01")
+    since.press("Tab")  # the value is committed before the question goes
     page.locator("#question textarea").fill("What did Witkoff say?")
     page.keyboard.press("Enter")
     page.get_by_text("No article matches the filter").last.wait_for(timeout=60_000)

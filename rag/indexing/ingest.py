@@ -9,6 +9,7 @@ ingest at a time per index folder, enforced with a file lock.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -76,6 +77,19 @@ class IngestReport:
             + ")"
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (what a Ray task sends back to the driver)."""
+        return dataclasses.asdict(self)
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add another report's files, counts and step times (a Ray task's :meth:`as_dict`) to this one."""
+        for name in ("added", "updated", "skipped", "removed"):
+            getattr(self, name).extend(other[name])
+        self.problems.extend(FileProblem(**p) for p in other["problems"])
+        self.chunks_embedded += other["chunks_embedded"]
+        for phase, secs in other["phases"].items():
+            self.phases[phase] = self.phases.get(phase, 0.0) + secs
+
     @contextmanager
     def timing(self, phase: str) -> Iterator[None]:
         """Add the time the block takes to ``phases[phase]``."""
@@ -140,8 +154,11 @@ def _complete(ids: set[str], version: str) -> bool:
     return {p.index for p in parsed if p} == set(range(count)) and all(p and p.count == count for p in parsed)
 
 
-def ingest(settings: Settings, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
-    """Bring the index in step with ``corpus_dir`` (default: ``settings.corpus_dir``)."""
+def ingest(
+    settings: Settings, corpus_dir: Path | None = None, progress: bool = False, workers: str = "local"
+) -> IngestReport:
+    """Bring the index in step with ``corpus_dir`` (default: ``settings.corpus_dir``); ``workers="ray"``
+    spreads reading, chunking and embedding over a Ray cluster (see :mod:`rag.indexing.distributed`)."""
     from filelock import FileLock, Timeout
 
     corpus_dir = corpus_dir or settings.corpus_dir
@@ -156,7 +173,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: bool = 
         ) from exc
     try:
         with reading_index(settings):  # article read errors are per-file problems; this is the store failing
-            return _ingest_locked(settings, corpus_dir, files, progress)
+            return _ingest_locked(settings, corpus_dir, files, progress, workers)
     finally:
         lock.release()
 
@@ -206,21 +223,42 @@ def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, sentences
     pending.clear()
 
 
-def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], progress: bool) -> IngestReport:
+def _present_ids(collection: Any, sources: list[str] | None = None) -> dict[str, set[str]]:
+    """The chunk ids in the store, by file (only those of ``sources`` when given)."""
+    ids = all_ids(collection) if sources is None else _ids_of(collection, sources)
+    present: dict[str, set[str]] = defaultdict(set)
+    for raw in ids:
+        parsed = ChunkId.parse(raw)
+        present[parsed.source if parsed else ""].add(raw)
+    return present
+
+
+def _ids_of(collection: Any, sources: list[str]) -> list[str]:
+    return list(collection.get(where={"source": {"$in": sources}}, include=[])["ids"]) if sources else []
+
+
+def index_files(
+    settings: Settings,
+    corpus_dir: Path,
+    files: list[Path],
+    report: IngestReport,
+    present: dict[str, set[str]] | None = None,
+    progress: bool = False,
+) -> bool:
+    """Add or update ``files`` in the store (read, chunk, embed, write); whether anything changed.
+
+    ``present``: the ids already stored, by file; found entries are popped, so what is left
+    names files that are gone. Without it (a Ray task), the ids of ``files`` are looked up.
+    """
     from tqdm import tqdm
 
-    started = time.perf_counter()
-    report = IngestReport()
     # Ingest is a batch job: give the embedder every core (1.9x texts/s on 2 cores).
     threads = settings.ingest_threads or os.cpu_count() or 1
     components = build_components(settings.model_copy(update={"threads": threads}))
     stores = components.stores(create=True)
-    collection, vector_store, sentences = stores.chunks, stores.vector_store, stores.sentences
-    present: dict[str, set[str]] = defaultdict(set)
-    for raw in all_ids(collection):
-        parsed = ChunkId.parse(raw)
-        present[parsed.source if parsed else ""].add(raw)
-
+    vector_store, sentences = stores.vector_store, stores.sentences
+    if present is None:
+        present = _present_ids(stores.chunks, [source_name(corpus_dir, p) for p in files])
     fingerprint = pipeline_fingerprint(settings)
     embedding = None
     chunker = None
@@ -260,6 +298,26 @@ def _ingest_locked(settings: Settings, corpus_dir: Path, files: list[Path], prog
     if pending:
         assert embedding is not None
         _flush(pending, embedding, vector_store, sentences, report)
+    return changed
+
+
+def _ingest_locked(
+    settings: Settings, corpus_dir: Path, files: list[Path], progress: bool, workers: str = "local"
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    stores = build_components(settings).stores(create=True)
+    collection, vector_store, sentences = stores.chunks, stores.vector_store, stores.sentences
+    present = _present_ids(collection)
+    if workers == "ray":
+        from rag.indexing.distributed import ingest_on_ray
+
+        ingest_on_ray(settings, corpus_dir, files, report, index_files)
+        for source in {source_name(corpus_dir, p) for p in files}:
+            present.pop(source, None)  # the workers brought these in step
+        changed = bool(report.added or report.updated)
+    else:
+        changed = index_files(settings, corpus_dir, files, report, present, progress)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
     live_sources = {source_name(corpus_dir, p) for p in files}
