@@ -163,3 +163,22 @@ def test_rate_reload_reopen_and_export_a_conversation(page, server: RunningServe
     turns = [t for c in listed for t in httpx.get(f"{server.url}/api/conversations/{c['id']}").json()["items"]]
     rated = [(t["question"], t["rating"], t["comment"]) for t in turns if t["rating"]]
     assert rated == [(question, "down", "It should quote the whole message.")]
+
+
+def test_rename_and_delete_a_saved_conversation(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
+    question = "Why did Trump cancel the Tomahawk missile package?"
+    page.locator("#question textarea").fill(question)
+    page.keyboard.press("Enter")
+    page.locator("#chat .cite-chip").first.wait_for(timeout=60_000)
+    page.get_by_text("Saved conversations").click()
+    page.locator("#conversations input").first.click()
+    page.get_by_role("option", name=question).first.click()
+    page.locator("#new-title textarea, #new-title input").first.fill("Tomahawks")
+    page.locator("#rename-conversation").click()
+    page.locator("#conversations input").first.click()
+    page.get_by_role("option", name="Tomahawks (1)").wait_for(timeout=30_000)
+    page.get_by_role("option", name="Tomahawks (1)").click()
+    page.locator("#delete-conversation").click()
+    page.locator("#chat .cite-chip").first.wait_for(state="detached", timeout=30_000)  # the open one: chat cleared
+    titles = [c["title"] for c in httpx.get(f"{server.url}/api/conversations").json()["conversations"]]
+    assert "Tomahawks" not in titles and question not in titles
