@@ -72,3 +72,14 @@ def server(seed_index: Settings, tmp_path_factory: pytest.TempPathFactory):  # t
     )
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real `chroma run` server on 127.0.0.1 for one test module (client/server mode)."""
+    from servers import start_chroma
+
+    tmp = tmp_path_factory.mktemp("chroma")
+    server = start_chroma(tmp / "data", tmp / "chroma.log")
+    yield server
+    server.stop()

@@ -22,14 +22,6 @@ from rag.indexing.ingest import ingest
 QUESTIONS = ["What did Witkoff say?", "How many people were injured in the drone attack on Kyiv?"]
 
 
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("chroma")
-    server = start_chroma(tmp / "data", tmp / "chroma.log")
-    yield server
-    server.stop()
-
-
 def server_settings(chroma_url: str, index_dir: Path, corpus: Path = SEEDS, **extra: object) -> Settings:
     values = {"chroma_url": chroma_url, "index_dir": index_dir, "corpus_dir": corpus, **extra}
     return Settings(**values)  # type: ignore[arg-type]

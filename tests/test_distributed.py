@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, run_cli
-from servers import RunningServer, start_chroma
+from servers import RunningServer
 
 pytest.importorskip("ray", reason="the distributed extra is not installed (pip install -e '.[distributed]')")
 sys.path.insert(0, str(ROOT))
@@ -18,14 +18,6 @@ from rag.components.store import all_ids, open_collection
 from rag.indexing.ingest import ingest
 
 QUESTIONS = ["Who urged a halt to military operations?", "How many people were injured in the drone attack?"]
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("chroma")
-    server = start_chroma(tmp / "data", tmp / "chroma.log")
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
