@@ -233,15 +233,12 @@ class ConversationStore:
                 (cid, turn, rating, comment[:MAX_COMMENT_CHARS], _now()),
             )
 
-    def feedback(self, rating: str | None = None) -> list[Feedback]:
+    def feedback(self) -> list[Feedback]:
         """Every rating (of any owner: this is the team's view), oldest first, with what it rates."""
         with self._db() as db:
             rows = db.execute(
                 "SELECT f.conversation_id, f.turn, f.rating, f.comment, f.created, c.owner FROM feedback f "
-                "JOIN conversations c ON c.id = f.conversation_id "
-                + ("WHERE f.rating = ? " if rating else "")
-                + "ORDER BY f.created",
-                (rating,) if rating else (),
+                "JOIN conversations c ON c.id = f.conversation_id ORDER BY f.created"
             ).fetchall()
         out = []
         for cid, turn, rated, comment, created, owner in rows:
