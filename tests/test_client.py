@@ -18,9 +18,10 @@ QUESTION = "What did Witkoff tell Ushakov?"
 QUOTE = "Zelensky is coming to the White House on Friday"
 
 
-def test_ask_uses_a_running_server_and_says_so(server: RunningServer) -> None:
-    served = run_cli("-v", "ask", QUESTION, env={"RAG_SERVER_URL": server.url})
-    local = run_cli("ask", "--local", QUESTION, env={"RAG_SERVER_URL": server.url})
+def test_ask_uses_a_running_server_and_says_so(server: RunningServer, seed_index: Settings) -> None:
+    env = {"RAG_SERVER_URL": server.url, "RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_CORPUS_DIR": str(SEEDS)}
+    served = run_cli("-v", "ask", QUESTION, env=env)
+    local = run_cli("ask", "--local", QUESTION, env=env)
     assert served.returncode == 0 and local.returncode == 0, served.stderr
     assert f"answering through the server at {server.url}" in served.stderr
     assert served.stdout == local.stdout and QUOTE in served.stdout
