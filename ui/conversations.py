@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,11 @@ from ui.render import passage_card, render_answer
 if TYPE_CHECKING:
     from rag.engine import EngineHolder
 
-_EXPORTS = Path(tempfile.mkdtemp(prefix="newsdesk-exports-"))
+
+@cache
+def _exports() -> Path:
+    """Where download files are written (a temporary folder, made on the first export)."""
+    return Path(tempfile.mkdtemp(prefix="newsdesk-exports-"))
 
 
 def owner_of_request(request: gr.Request | None, owners: dict[str, str]) -> str:
@@ -86,7 +91,7 @@ def export_files(store: ConversationStore, owner: str, cid: str | None, last: di
     if last is None:
         return gr.update(value=None), gr.update(value=None), gr.update(value=None)
     answer = Answer.model_validate(last)
-    answer_md = _EXPORTS / f"answer-{abs(hash(answer.answer)) % 10**8}.md"
+    answer_md = _exports() / f"answer-{abs(hash(answer.answer)) % 10**8}.md"
     answer_md.write_text(f"# {answer.question}\n\n{answer_markdown(answer)}\n", "utf-8")
     if cid is None:
         return str(answer_md), gr.update(value=None), gr.update(value=None)
@@ -94,7 +99,7 @@ def export_files(store: ConversationStore, owner: str, cid: str | None, last: di
         conversation = store.get(owner, cid)
     except (StoreUnavailableError, ConversationNotFoundError):
         return str(answer_md), gr.update(value=None), gr.update(value=None)
-    md, js = _EXPORTS / f"conversation-{cid[:8]}.md", _EXPORTS / f"conversation-{cid[:8]}.json"
+    md, js = _exports() / f"conversation-{cid[:8]}.md", _exports() / f"conversation-{cid[:8]}.json"
     md.write_text(as_markdown(conversation), "utf-8")
     js.write_text(as_json(conversation), "utf-8")
     return str(answer_md), str(md), str(js)
