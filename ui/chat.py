@@ -311,14 +311,18 @@ def build_ui(engine: EngineHolder, store: ConversationStore, owners: dict[str, s
         files.upload(upload, files, [status, table], api_visibility="private")
         speaker.submit(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         speaker.change(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
-        demo.load(
-            lambda request: (
+
+        def on_load(request: gr.Request) -> tuple[Any, ...]:
+            return (
                 mode_line(engine),
                 sources_table(engine),
                 quotes_view(engine),
                 gr.update(choices=[row[0] for row in sources_table(engine)]),
                 choices(store, owner_of_request(request, owners)),
-            ),
+            )
+
+        demo.load(
+            on_load,
             None,
             [mode, table, quotes, only, picker],
             api_visibility="private",
