@@ -53,7 +53,7 @@ def page(browser, server: RunningServer):  # type: ignore[no-untyped-def]
 def test_ask_stream_and_open_a_citation(page, server: RunningServer) -> None:  # type: ignore[no-untyped-def]
     question = "What did Witkoff say?"
     expected = Answer.model_validate(httpx.post(f"{server.url}/api/ask", json={"question": question}).json())
-    assert "offline extractive" in page.locator("#mode-line").inner_text()
+    page.locator("#mode-line").get_by_text("offline extractive").wait_for(timeout=30_000)  # filled on page load
 
     page.locator("#question textarea").fill(question)
     page.keyboard.press("Enter")
