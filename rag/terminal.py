@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from rag.contract import Answer, ArticleFilter, Message
+from rag.contract import Answer, Message
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -26,13 +26,7 @@ CONTEXT_CHARS = 300  # of the article, each side of a quote shown by /sources
 class ChatBackend(Protocol):
     """What the chat needs: a running server's client, or an in-process Assistant (:class:`LocalBackend`)."""
 
-    def ask(
-        self,
-        question: str,
-        history: Sequence[Message] = (),
-        top_k: int | None = None,
-        filters: ArticleFilter | None = None,
-    ) -> Answer: ...
+    def ask(self, question: str, history: Sequence[Message]) -> Answer: ...
 
     def source_text(self, name: str) -> tuple[str, str]: ...
 
@@ -43,14 +37,8 @@ class LocalBackend:
     def __init__(self, assistant: Assistant):
         self._assistant = assistant
 
-    def ask(
-        self,
-        question: str,
-        history: Sequence[Message] = (),
-        top_k: int | None = None,
-        filters: ArticleFilter | None = None,
-    ) -> Answer:
-        return self._assistant.ask(question, history, top_k, filters)
+    def ask(self, question: str, history: Sequence[Message]) -> Answer:
+        return self._assistant.ask(question, history)
 
     def source_text(self, name: str) -> tuple[str, str]:
         info, text = self._assistant.source_text(name)

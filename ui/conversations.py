@@ -76,8 +76,8 @@ def reopen(
     panel = ""
     for t in conversation.items:
         shown = f"r{cid[:6]}{t.turn}"  # chip ids of reopened turns never clash with live ones
-        chat += [{"role": "user", "content": html.escape(t.question)}, {"role": "assistant", "content": ""}]
-        chat[-1]["content"] = render_answer(t.answer, shown, assistant.settings.low_confidence)
+        rendered = render_answer(t.answer, shown, assistant.settings.low_confidence)
+        chat += [{"role": "user", "content": html.escape(t.question)}, {"role": "assistant", "content": rendered}]
         turn_map += [None, t.turn]
         cards = [passage_card(c, shown, _text(assistant, c.source)) for c in t.answer.citations]
         if cards:

@@ -23,7 +23,7 @@ from typing import Any
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag.components import build_components
+from rag.components import Components, Stores, build_components
 from rag.components.embedding import count_tokens_fn
 from rag.components.store import (
     ChunkId,
@@ -237,28 +237,37 @@ def _ids_of(collection: Any, sources: list[str]) -> list[str]:
     return list(collection.get(where={"source": {"$in": sources}}, include=[])["ids"]) if sources else []
 
 
-def index_files(
-    settings: Settings,
+def _ingest_components(settings: Settings) -> tuple[Components, Stores]:
+    """The parts an ingest writes with: the embedder gets every core (a batch job: 1.9x texts/s on 2 cores)."""
+    threads = settings.ingest_threads or os.cpu_count() or 1
+    components = build_components(settings.model_copy(update={"threads": threads}))
+    return components, components.stores(create=True)
+
+
+def index_files(settings: Settings, corpus_dir: Path, files: list[Path], report: IngestReport) -> bool:
+    """Add or update ``files`` in the store (read, chunk, embed, write); whether anything changed.
+
+    On its own (a Ray task): the ids already stored are looked up for ``files`` only."""
+    components, stores = _ingest_components(settings)
+    present = _present_ids(stores.chunks, [source_name(corpus_dir, p) for p in files])
+    return _index(components, stores, corpus_dir, files, report, present)
+
+
+def _index(
+    components: Components,
+    stores: Stores,
     corpus_dir: Path,
     files: list[Path],
     report: IngestReport,
-    present: dict[str, set[str]] | None = None,
+    present: dict[str, set[str]],
     progress: bool = False,
 ) -> bool:
-    """Add or update ``files`` in the store (read, chunk, embed, write); whether anything changed.
-
-    ``present``: the ids already stored, by file; found entries are popped, so what is left
-    names files that are gone. Without it (a Ray task), the ids of ``files`` are looked up.
-    """
+    """:func:`index_files` with its parts given; ``present`` (the stored ids, by file) loses the
+    entries of the files found, so what is left names files that are gone."""
     from tqdm import tqdm
 
-    # Ingest is a batch job: give the embedder every core (1.9x texts/s on 2 cores).
-    threads = settings.ingest_threads or os.cpu_count() or 1
-    components = build_components(settings.model_copy(update={"threads": threads}))
-    stores = components.stores(create=True)
+    settings = components.settings
     vector_store, sentences = stores.vector_store, stores.sentences
-    if present is None:
-        present = _present_ids(stores.chunks, [source_name(corpus_dir, p) for p in files])
     fingerprint = pipeline_fingerprint(settings)
     embedding = None
     chunker = None
@@ -306,21 +315,21 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    stores = build_components(settings).stores(create=True)
+    components, stores = _ingest_components(settings)
     collection, vector_store, sentences = stores.chunks, stores.vector_store, stores.sentences
     present = _present_ids(collection)
+    live_sources = {source_name(corpus_dir, p) for p in files}
     if workers == "ray":
         from rag.indexing.distributed import ingest_on_ray
 
         ingest_on_ray(settings, corpus_dir, files, report, index_files)
-        for source in {source_name(corpus_dir, p) for p in files}:
+        for source in live_sources:
             present.pop(source, None)  # the workers brought these in step
         changed = bool(report.added or report.updated)
     else:
-        changed = index_files(settings, corpus_dir, files, report, present, progress)
+        changed = _index(components, stores, corpus_dir, files, report, present, progress)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
-    live_sources = {source_name(corpus_dir, p) for p in files}
     for source, ids in present.items():
         vector_store.delete_nodes(sorted(ids))
         if source:
