@@ -1,13 +1,16 @@
 """Fit the answerability model on the golden suite's dev split: ``python -m evals.calibrate``.
 
-For every dev case, the question (a follow-up rewritten by rule, as the extractive
-assistant does) is retrieved and scored; the features of its best-scored sentence,
-labelled answerable or not (``must_refuse``), fit a logistic regression. Then the whole
-decision (which picks, of the top few sentences, the one the model rates highest) runs
-again with those weights, and the threshold is the one that makes the most right
-decisions on dev while refusing at most 5% of the answerable questions. Cases refused before the model is asked
-(an unknown name, nothing similar enough) are left out of the fit. Writes
-``rag/answering/answerability.json``; only the dev split is read, so the test split stays a measurement.
+For every dev case, the question (made standalone, as the assistant does) is retrieved and
+its top candidate sentences are scored. Each candidate is one row: its features, labelled 1
+when the sentence holds one of the case's key facts (0 for every candidate of a question the
+articles do not answer); sentences that lack a required feature are left out, as the model
+rates them 0 anyway. A logistic regression over the rows rates how likely a sentence is to
+answer a question. Then the whole decision (the likeliest candidate leads; the question is
+answered when its probability reaches the threshold) runs again with those weights, and the
+threshold is the one that makes the most right decisions on dev while refusing at most 5% of
+the answerable questions. Cases refused before the model is asked (an unknown name, nothing
+similar enough) are left out. Writes ``rag/answering/answerability.json``; only the dev split
+is read, so the test split stays a measurement.
 """
 
 from __future__ import annotations
@@ -20,35 +23,55 @@ from typing import Any
 
 import numpy as np
 
+from evals.metrics import key_fact_recall
 from evals.runner import load_suite
-from rag.answering.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
-from rag.answering.followups import condense_by_rule
+from rag.answering.answerability import FEATURES, REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
+from rag.answering.sentence_text import raw_text
 
 MAX_FALSE_REFUSALS = 0.05
 
 
-def dev_features(assistant: Any, suite: Path, rerank: int | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Feature rows, labels (1 = answerable) and case ids of the dev cases the model decides."""
-    rows, labels, ids = [], [], []
+def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
+    plans = []
     for case in load_suite(suite):
-        if case.split != "dev":
+        if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
-        query = condense_by_rule(case.question, case.history) or case.question
+        query, _ = assistant.standalone(case.question, case.history)
         hits, _ = assistant.retriever.retrieve(query, assistant.settings.top_k)
-        decision = assistant.answerer.decide(query, hits, assistant.retriever.speller, rerank=rerank).decision
-        if not decision.features:  # refused before the model: unknown name or low similarity
-            continue
-        rows.append([decision.features[f] for f in FEATURES])
-        labels.append(0.0 if case.must_refuse else 1.0)
+        plan = assistant.answerer.decide(query, hits, assistant.retriever.speller)
+        if plan.decision.features:  # else refused before the model: unknown name or low similarity
+            plans.append((case, plan))
+    return plans
+
+
+def sentence_rows(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One row per candidate sentence of each dev case; 1 = the sentence holds a key fact."""
+    rows, labels = [], []
+    for case, plan in _plans(assistant, suite):
+        for c in plan.ranked:
+            if c.features is None or not all(c.features[f] for f in REQUIRED):
+                continue  # the model gives these 0 whatever the weights
+            answers = not case.must_refuse and (key_fact_recall(raw_text(c.hit, c.index), case.key_facts) or 0) > 0
+            rows.append([c.features[f] for f in FEATURES])
+            labels.append(1.0 if answers else 0.0)
+    return np.asarray(rows), np.asarray(labels)
+
+
+def case_decisions(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per dev case: the probability of the sentence that would lead, whether it is answerable, its id."""
+    p, y, ids = [], [], []
+    for case, plan in _plans(assistant, suite):
+        p.append(plan.decision.confidence)
+        y.append(0.0 if case.must_refuse else 1.0)
         ids.append(case.id)
-    return np.asarray(rows), np.asarray(labels), ids
+    return np.asarray(p), np.asarray(y), ids
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
     """The threshold with the most right decisions among those refusing ≤ 5% of answerable cases;
     of equals, the lowest (a test split refused answerable questions more often than dev did)."""
     scored = []
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+    for t in np.round(np.arange(0.02, 0.96, 0.01), 2):
         false_refusals = float(np.mean(p[y == 1] < t)) if (y == 1).any() else 0.0
         if false_refusals <= MAX_FALSE_REFUSALS:
             scored.append((float(np.mean((p >= t) == (y == 1))), float(t)))
@@ -67,13 +90,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     args = parser.parse_args()
     assistant = Assistant(Settings(answerer="extractive"))
-    x, y, ids = dev_features(assistant, args.suite, rerank=1)
-    w, b = fit_logistic(x, y)
+    x, labels = sentence_rows(assistant, args.suite)
+    w, b = fit_logistic(x, labels)
+    print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")
     assistant.answerer.model = AnswerabilityModel(dict(zip(FEATURES, map(float, w))), float(b), 0.0)
-    x, y, ids = dev_features(assistant, args.suite, rerank=None)  # the whole decision, with these weights
-    p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+    p, y, ids = case_decisions(assistant, args.suite)  # the whole decision, with these weights
     threshold = choose_threshold(p, y)
-    for t in np.round(np.arange(0.1, 0.91, 0.05), 2):
+    for t in np.round(np.arange(0.05, 0.91, 0.05), 2):
         print(
             f"  at {t:.2f}: refuses {np.mean(p[y == 0] < t):.2f} of the unanswerable, "
             f"{np.mean(p[y == 1] < t):.2f} of the answerable"
@@ -89,7 +112,12 @@ def main() -> None:
         "weights": {f: round(float(v), 4) for f, v in zip(FEATURES, w)},
         "bias": round(float(b), 4),
         "threshold": threshold,
-        "fitted": {"cases": len(y), "answerable": int(y.sum()), "dev_accuracy": round(float(right.mean()), 4)},
+        "fitted": {
+            "sentences": len(labels),
+            "cases": len(y),
+            "answerable": int(y.sum()),
+            "dev_accuracy": round(float(right.mean()), 4),
+        },
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", "utf-8")

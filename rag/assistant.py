@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from rag.answering.generation import Generator
 from rag.answering.hits import Hit
 from rag.answering.quote_answers import answer_from_statements, asks_about_statements
 from rag.answering.retrieval import HybridRetriever
+from rag.answering.roles import name_roles
 from rag.answering.sentence_vectors import SentenceVectors
 from rag.answering.suggestions import suggest_follow_ups
 from rag.components import Components, build_components
@@ -31,6 +33,7 @@ from rag.components.store import (
     reading_index,
 )
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
+from rag.indexing.speakers import corpus_titles
 from rag.indexing.statement_store import StatementStore, sync_statements
 from rag.indexing.statements import Statement
 from rag.settings import Settings
@@ -144,6 +147,19 @@ class Assistant:
                 self._statements_synced = True
         return self.statements.query(speaker, allowed)
 
+    @cached_property
+    def role_titles(self) -> dict[str, str]:
+        """Title → the person the indexed articles give it ("us president" → "Donald Trump")."""
+        return corpus_titles(t for s in self.sources() if (t := self.texts.get(s.source, s.sha16)))
+
+    def standalone(self, question: str, history: list[Message]) -> tuple[str, str | None]:
+        """The question to search with, and the follow-up rewrite if there was one: pronouns
+        resolved from the conversation, roles ("the Ukrainian leader") named as the articles do."""
+        condensed = (
+            self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
+        )
+        return name_roles(condensed or question, self.role_titles), condensed
+
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
         :class:`rag.components.store.IndexUnavailableError` when it cannot be read."""
@@ -247,10 +263,7 @@ class Assistant:
         filters: ArticleFilter | None = None,
     ) -> Iterator[StreamEvent]:
         clock = Clock()
-        condensed = (
-            self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
-        )
-        query = condensed or question
+        query, condensed = self.standalone(question, history)
         allowed = self.allowed_sources(filters)
         if allowed is not None and not allowed:  # say so: "not covered" would be wrong
             assert filters is not None
@@ -346,16 +359,11 @@ class Assistant:
     def _from_statements(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
         """The answer from the quotes index, with titles, or ``None`` when it has nothing that fits."""
         by_source = {s.source: s for s in self.sources()}
-
-        def read(source: str) -> str | None:
-            indexed = by_source.get(source)
-            return self.texts.get(source, indexed.sha16) if indexed else None
-
         found = answer_from_statements(
             question,
             lambda who: self._statements(who, allowed),
             self.answerer.reader,
-            read,
+            lambda source: self.texts.get(source, by_source[source].sha16) if source in by_source else None,
             self.settings.max_answer_words,
         )
         if found is None:

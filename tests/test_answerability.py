@@ -13,7 +13,15 @@ import re
 import pytest
 from helpers import SEEDS, assert_contract
 
-from rag.answering.answerability import FEATURES, WEIGHTS_PATH, AnswerabilityModel, speaker_matches, type_matches
+from rag.answering.answerability import (
+    FEATURES,
+    REQUIRED,
+    WEIGHTS_PATH,
+    AnswerabilityModel,
+    speaker_matches,
+    type_matches,
+)
+from rag.answering.roles import name_roles
 from rag.answering.question import QuestionType, question_type
 from rag.answering.sentence_text import is_heading
 
@@ -63,6 +71,10 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.person, "He called Yuri Ushakov.", "Who did he call?")
     assert not type_matches(QuestionType.person, "A former official was killed.", "Who was the former official?")
     assert question_type("Who won the race?") is QuestionType.person
+    assert type_matches(QuestionType.person, "Techmet is preparing to bid.", "Who is preparing to bid?")
+    assert type_matches(QuestionType.place, "Trump spoke on Air Force One.", "Where did Trump speak?")
+    assert not type_matches(QuestionType.place, "Trump spoke on the record.", "Where did Trump speak?")
+    assert type_matches(QuestionType.reason, "- Witkoff has no formal role", "Why does the visit raise questions?")
 
 
 def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
@@ -72,6 +84,10 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert speaker_matches("What did Witkoff say?", "“I sense progress,” said Witkoff.")
     assert speaker_matches("What did Zelenskyy say?", "Zelenskyy is trying. He said he hopes to speak with Trump.")
     assert speaker_matches("Why did the talks stall?", "anything: not a question about a speaker")
+    # "Moscow said" is the government speaking: its ministry may be the one quoted.
+    ministry = "The Russian Defense Ministry said the claims were false."
+    assert speaker_matches("What did Moscow say about the claims?", ministry)
+    assert not speaker_matches("What did Zelensky say about the claims?", ministry)
 
 
 def test_model_file_is_calibrated_on_every_feature() -> None:
@@ -83,6 +99,23 @@ def test_model_file_is_calibrated_on_every_feature() -> None:
     weak = dict.fromkeys(FEATURES, 0.0)
     assert model.decide(strong).answerable and not model.decide(weak).answerable
     assert model.decide(weak).reason == "not_addressed"
+    for name in REQUIRED:  # a sentence without what the question asks for never answers it
+        assert model.probability({**strong, name: 0.0}) == 0.0
+    assert data["fitted"]["sentences"] > data["fitted"]["cases"]  # one row per candidate sentence
+
+
+# --- kind 4: paraphrase: a role for a name ----------------------------------------------
+
+
+def test_roles_are_named_as_the_articles_name_them(assistant) -> None:  # type: ignore[no-untyped-def]
+    titles = assistant.role_titles
+    assert titles["ukrainian president"] == "Volodymyr Zelensky" and titles["special envoy"] == "Steve Witkoff"
+    assert name_roles("What did the Kremlin leader demand?", titles) == "What did Vladimir Putin demand?"
+    assert name_roles("What did the French president say?", titles) == "What did the French president say?"
+    answer = assistant.ask("What did the American leader write on social media about Ukraine's troops?")
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained and "Truth Social" in answer.answer
+    assert "Donald Trump" in (answer.search_query or "")
     assert AnswerabilityModel.load(threshold=0.99).threshold == 0.99
 
 

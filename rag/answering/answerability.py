@@ -1,26 +1,33 @@
 """Does any retrieved sentence answer the question? Decided before an answer is written.
 
 Names alone do not make a question answerable: "How old is Witkoff?" names a man the
-articles discuss at length, and asks what they never say. The decision looks at the
-sentence the answerer would quote (with its neighbours) and measures whether it
-addresses the question's *focus*, what is asked about those names:
+articles discuss at length, and asks what they never say. Each of the answerer's top
+candidate sentences is rated on its own: does *this sentence* address the question's
+*focus*, what is asked about those names? Features of a sentence (and of the window of it
+and its neighbours):
 
-- ``sentence_cosine``: MiniLM cosine of the question to that sentence (vectors stored at ingest);
+- ``sentence_cosine`` / ``window_cosine``: MiniLM cosine of the question to the sentence
+  (vectors stored at ingest) / the best of the window;
 - ``focus_cosine``: the same with the question's names taken out ("How old is?"), so a
   sentence that only shares the name scores low;
-- ``focus_coverage``: share (IDF-weighted) of the focus words found, stemmed, in the window;
+- ``focus_coverage`` / ``window_focus_coverage``: share (IDF-weighted) of the focus words
+  found, stemmed, in the sentence / the window;
 - ``name_coverage``: share of the question's names found in the window;
-- ``type_match``: the window holds what the question type wants (a number for "how many",
+- ``type_match``: the sentence holds what the question type wants (a number for "how many",
   a date for "when", a place, a reason, a quotation); a denial ("canceled", "not") also
   answers a "when"/"how many" built on a false premise;
-- ``passage_cosine``: cosine of the question to the whole chunk.
+- ``speaker_match``: for "What did X say", X is the one speaking;
+- ``passage_cosine``: cosine of the question to the whole chunk;
+- ``relative_score``: the sentence's ranking score over the best one's.
 
 A logistic regression over these, fitted on the golden suite's dev split
-(``python -m evals.calibrate``, weights in ``answerability.json``), gives the
-probability that the question is answered; below the threshold chosen on the same
-split, the question is refused as ``not_addressed``. Before any of that, a name the
-corpus never uses (``unknown_name``) or no passage similar enough (``low_similarity``)
-refuses outright. Every answerer, the LLM included, goes through this decision.
+(``python -m evals.calibrate``, weights in ``answerability.json``) with one row per
+candidate sentence (answers = the sentences that hold a key fact), gives the probability
+that a sentence answers the question. The likeliest one leads the answer; below the
+threshold chosen on the same split, the question is refused as ``not_addressed``. Before
+any of that, a name the corpus never uses (``unknown_name``) or no passage similar enough
+(``low_similarity``) refuses outright. Every answerer, the LLM included, goes through this
+decision.
 """
 
 from __future__ import annotations
@@ -34,16 +41,20 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering.question import DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
+from rag.answering.question import BULLET, DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
+from rag.text import stem
 
 FEATURES = (
     "sentence_cosine",
+    "window_cosine",
     "focus_cosine",
     "focus_coverage",
+    "window_focus_coverage",
     "name_coverage",
     "type_match",
     "speaker_match",
     "passage_cosine",
+    "relative_score",
 )
 WEIGHTS_PATH = Path(__file__).with_name("answerability.json")
 _QUANTITY = re.compile(
@@ -58,6 +69,10 @@ _ASKS_MONEY = re.compile(r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|p
 _PERSON = re.compile(
     r"(?<=[a-z,] )[A-Z][a-z]+|\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|"
     r"diplomats?|analysts?|company|aide|reporters?)\b"
+)
+# "On Air Force One", "the village of Milove": places that PLACE (scoring's "in/at Xxx") leaves out.
+_PLACE_MORE = re.compile(
+    r"\b(on|aboard|inside|outside)\s+(the\s+)?[A-Z][a-z]+|\b(city|town|village|region|province) of [A-Z]"
 )
 _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
@@ -78,6 +93,9 @@ _SPEECH_ACT = re.compile(
 )
 # After these, a name is the speaker ("…,” said Witkoff); after "told" it is the one spoken to.
 _INVERTED = re.compile(r"^(said|says|added|wrote|asked)$", re.I)
+_SUBJECT = re.compile(
+    r"^\W*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:is|was|are|were|has|have|had|said|says|told|will|would|did)\b"
+)
 _NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
 
 
@@ -97,11 +115,14 @@ class Window:
     """The sentence an answer would quote, with the sentences around it."""
 
     text: str
-    answer_text: str  # the best sentence alone: what the answer type is checked on
-    stems: frozenset[str]
+    answer_text: str  # the sentence alone: what the answer type is checked on
+    stems: frozenset[str]  # of the whole window
+    answer_stems: frozenset[str]  # of the sentence alone
     sentence_cosine: float
+    window_cosine: float
     focus_cosine: float
     passage_cosine: float
+    relative_score: float  # the sentence's ranking score over the best candidate's
 
 
 def window_features(
@@ -109,19 +130,25 @@ def window_features(
 ) -> dict[str, float]:
     """The features of :data:`FEATURES` for one window."""
     focus_weight = sum(idf.get(t, 1.0) for t in info.focus)
-    covered = sum(idf.get(t, 1.0) for t in info.focus if t in window.stems)
+
+    def coverage(stems: frozenset[str]) -> float:
+        return sum(idf.get(t, 1.0) for t in info.focus if t in stems) / focus_weight if focus_weight else 1.0
+
     phrases = [[stem(w) for w in phrase if len(w) >= 3] for phrase in info.name_phrases]
     phrases = [p for p in phrases if p]
     # A name of several words ("Daily Mail", "Air Force One") is found when most of its words are.
     found = [sum(_has_name(w, window.stems) for w in p) / len(p) >= 0.5 for p in phrases]
     return {
         "sentence_cosine": window.sentence_cosine,
+        "window_cosine": window.window_cosine,
         "focus_cosine": window.focus_cosine,
-        "focus_coverage": covered / focus_weight if focus_weight else 1.0,
+        "focus_coverage": coverage(window.answer_stems),
+        "window_focus_coverage": coverage(window.stems),
         "name_coverage": sum(found) / len(found) if found else 1.0,
         "type_match": float(type_matches(info.kind, window.answer_text, question, stem)),
         "speaker_match": float(speaker_matches(question, window.text, stem)),
         "passage_cosine": window.passage_cosine,
+        "relative_score": window.relative_score,
     }
 
 
@@ -150,16 +177,16 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     if kind is QuestionType.date:
         return bool(DATE.search(text) or _DENIAL.search(text))
     if kind is QuestionType.place:
-        return bool(PLACE.search(text))
-    if kind is QuestionType.reason:
-        return bool(REASON.search(text))
+        return bool(PLACE.search(text) or _PLACE_MORE.search(text))
+    if kind is QuestionType.reason:  # a bullet under "…, because:"; a denial answers a false premise
+        return bool(REASON.search(text) or BULLET.match(text) or _DENIAL.search(text))
     if kind is QuestionType.quote:
-        return bool(_QUOTATION.search(text) or SPEECH.search(text))
+        return bool(_QUOTATION.search(text) or SPEECH.search(text) or _SPEECH_ACT.search(text))
     if kind is QuestionType.person:
         asked = question.lower()
-        return any(
-            m.group(0).lower() not in asked and not _NATIONALITY.search(m.group(0)) for m in _PERSON.finditer(text)
-        )
+        subject = _SUBJECT.match(text)  # "Techmet is preparing…": the name that opens the sentence
+        names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
+        return any(n.lower() not in asked and not _NATIONALITY.search(n) for n in names)
     return True
 
 
@@ -174,6 +201,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         return True
     if re.fullmatch(r"(?:he|she|they|it)", asked.group(1).strip(), re.I):
         return True  # a follow-up not rewritten: nothing to check against
+    if subject <= _METONYMS:
+        return True  # "What did Moscow say": a ministry, a spokesman or the president may speak for it
     for act in _SPEECH_ACT.finditer(text):
         before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
         clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
@@ -192,6 +221,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
 
 
 _ARTICLES = frozenset("the a an his her their its".split())
+# Capitals and seats of government that news copy uses for a government ("Moscow said").
+_METONYMS = frozenset(stem(w) for w in "moscow kremlin washington white house kyiv kiev beijing london paris".split())
 
 
 def _has_name(stem: str, stems: frozenset[str]) -> bool:
@@ -201,8 +232,13 @@ def _has_name(stem: str, stems: frozenset[str]) -> bool:
     )
 
 
+REQUIRED = ("type_match", "speaker_match")  # a sentence without them does not answer, however close
+
+
 class AnswerabilityModel:
-    """Logistic regression over :data:`FEATURES`; the threshold is where it refuses."""
+    """Logistic regression over :data:`FEATURES`; the threshold is where it refuses. A sentence
+    that lacks a :data:`REQUIRED` feature (no number for "how many", someone else speaking for
+    "what did X say") gets probability 0."""
 
     def __init__(self, weights: dict[str, float], bias: float, threshold: float):
         self.weights = weights
@@ -216,7 +252,9 @@ class AnswerabilityModel:
         return cls(dict(data["weights"]), float(data["bias"]), data["threshold"] if threshold is None else threshold)
 
     def probability(self, features: dict[str, float]) -> float:
-        """P(the question is answered by this window)."""
+        """P(the question is answered by this sentence)."""
+        if not all(features.get(name, 1.0) for name in REQUIRED):
+            return 0.0
         z = self.bias + sum(w * features[name] for name, w in self.weights.items())
         return 1.0 / (1.0 + math.exp(-z))
 

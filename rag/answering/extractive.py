@@ -55,10 +55,9 @@ from rag.contract import Citation, date_note, newest_first
 # (tuned on the golden suite's dev split: the sentence's own cosine helped the answerability
 # decision but not the ranking, key facts 0.77 at weight 0 vs 0.72 at 0.4).
 W_LEXICAL, W_NAMES, W_PASSAGE, W_SENTENCE = 0.5, 0.3, 0.3, 0.0
-KEEP_RATIO = 0.85
+KEEP_RATIO = 0.7
 W_RECENT = 0.2  # for "latest"/"most recent" questions only
-RERANK = 4  # candidates put to the answerability model
-GATE_EXTRA = True  # sentences after the lead must pass the answerability model on their own
+RERANK = 12  # candidates put to the answerability model
 
 
 @dataclass
@@ -70,6 +69,7 @@ class Candidate:
     score: float
     stems: frozenset[str]
     confidence: float | None = None  # the answerability model's, for the top few
+    features: dict[str, float] | None = None  # what that was computed from
 
 
 @dataclass
@@ -130,9 +130,9 @@ class ExtractiveAnswerer:
         focus_vector = self._embed_query(focus) if focus != question else None
         decisions = []
         for rank, c in enumerate(ranked[: max(1, rerank or RERANK)]):
-            window = self._window(c, info, focus_vector)
+            window = self._window(c, info, focus_vector, ranked[0].score)
             decision = self.model.decide(window_features(info, window, idf, self.reader.stem_word, question))
-            c.confidence = decision.confidence
+            c.confidence, c.features = decision.confidence, decision.features
             newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
             decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
@@ -210,31 +210,37 @@ class ExtractiveAnswerer:
             return frozenset()
         return frozenset(self.reader.stems(raw_text(hit, index)))
 
-    def _window(self, best: Candidate, info: QuestionInfo, focus_vector: np.ndarray | None) -> Window:
+    def _window(self, c: Candidate, info: QuestionInfo, focus_vector: np.ndarray | None, best: float) -> Window:
         """A sentence with its neighbours, and its similarity to the question and to its focus."""
-        hit = best.hit
-        indexes = [i for i in (best.index - 1, best.index, best.index + 1) if 0 <= i < len(hit.sentences)]
+        hit = c.hit
+        indexes = [i for i in (c.index - 1, c.index, c.index + 1) if 0 <= i < len(hit.sentences)]
         stems = frozenset().union(*(self._stems_at(hit, i) for i in indexes))
-        sentence_cosine = max(hit.sentence_cosine(i) for i in indexes)
-        focus_cosine = sentence_cosine
-        if focus_vector is not None:
-            focus_cosine = max(hit.sentence_cosine(i, focus_vector) for i in indexes)
+        sentence_cosine = hit.sentence_cosine(c.index)
+        window_cosine = max(hit.sentence_cosine(i) for i in indexes)
+        focus_cosine = hit.sentence_cosine(c.index, focus_vector) if focus_vector is not None else sentence_cosine
         text = " ".join(raw_text(hit, i) for i in indexes)
-        return Window(text, raw_text(hit, best.index), stems, sentence_cosine, focus_cosine, hit.dense)
+        return Window(
+            text,
+            raw_text(hit, c.index),
+            stems,
+            c.stems,
+            sentence_cosine,
+            window_cosine,
+            focus_cosine,
+            hit.dense,
+            max(0.0, c.score) / best if best > 0 else 0.0,
+        )
 
     def _select(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The lead sentence, then others that score close to the best and that the answerability
-        model accepts on their own, as long as the answer stays short."""
-        best = max(c.score for c in ranked)
-        chosen: list[Candidate] = ranked[:1]
-        words = len(raw_text(ranked[0].hit, ranked[0].index).split())
-        for c in ranked[1:]:
-            if len(chosen) == self._max:
+        """The lead sentence, then others the answerability model rates nearly as likely to answer
+        (and above its threshold), as long as the answer stays short."""
+        lead = ranked[0]
+        floor = max(self.model.threshold, KEEP_RATIO * (lead.confidence or 0.0))
+        chosen: list[Candidate] = [lead]
+        words = len(raw_text(lead.hit, lead.index).split())
+        for c in sorted(ranked[1:], key=lambda c: c.confidence or 0.0, reverse=True):
+            if len(chosen) == self._max or c.confidence is None or c.confidence < floor:
                 break
-            if c.score < KEEP_RATIO * best:
-                continue
-            if GATE_EXTRA and (c.confidence is None or c.confidence < self.model.threshold):
-                continue
             if any(_jaccard(c.stems, o.stems) > 0.5 for o in chosen):
                 continue
             length = len(raw_text(c.hit, c.index).split())
