@@ -56,9 +56,7 @@ class AssistantTarget:
         started = time.perf_counter()
         answer = self.assistant.ask(case.question, case.history)
         latency = (time.perf_counter() - started) * 1000
-        hits, _ = self.assistant.retriever.retrieve(
-            answer.condensed_question or case.question, self.assistant.settings.top_k
-        )
+        hits, _ = self.assistant.retrieve(answer.condensed_question or case.question, self.assistant.settings.top_k)
         return Reply(answer, [(h.source, h.text) for h in hits], latency)
 
 

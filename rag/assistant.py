@@ -153,12 +153,14 @@ class Assistant:
         return corpus_titles(t for s in self.sources() if (t := self.texts.get(s.source, s.sha16)))
 
     def standalone(self, question: str, history: list[Message]) -> tuple[str, str | None]:
-        """The question to search with, and the follow-up rewrite if there was one: pronouns
-        resolved from the conversation, roles ("the Ukrainian leader") named as the articles do."""
-        condensed = (
-            self.generator.condense(question, history) if self.generator else condense_by_rule(question, history)
-        )
+        """The question as it stands alone (roles followed by the name the articles give them:
+        "the envoy (Steve Witkoff)"), and the follow-up rewrite if there was one."""
+        condensed = (self.generator.condense if self.generator else condense_by_rule)(question, history)
         return name_roles(condensed or question, self.role_titles), condensed
+
+    def retrieve(self, query: str, top_k: int, allowed: set[str] | None = None) -> tuple[list[Hit], str]:
+        """Ranked passages and the query searched, roles named as in :meth:`standalone`."""
+        return self.retriever.retrieve(name_roles(query, self.role_titles), top_k, allowed)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -215,7 +217,7 @@ class Assistant:
     ) -> tuple[list[Hit], str]:
         """Ranked passages for ``query`` (from the articles ``filters`` allows) and the query actually searched."""
         query = self.validate(query)
-        return self.retriever.retrieve(query, top_k or self.settings.top_k, self.allowed_sources(filters))
+        return self.retrieve(query, top_k or self.settings.top_k, self.allowed_sources(filters))
 
     def ask(
         self,
@@ -302,7 +304,7 @@ class Assistant:
                     yield AnswerDelta(text=piece)
                 yield AnswerFinal(answer=answer)
                 return
-        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k, allowed)
+        hits, searched = self.retrieve(query, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
         base = {"question": question, "search_query": searched, "condensed_question": condensed}
         if self.generator is None:

@@ -18,7 +18,9 @@ and its neighbours):
   answers a "when"/"how many" built on a false premise;
 - ``speaker_match``: for "What did X say", X is the one speaking;
 - ``passage_cosine``: cosine of the question to the whole chunk;
-- ``relative_score``: the sentence's ranking score over the best one's.
+- ``relative_score``: the sentence's ranking score over the best one's;
+- ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
+  "What is X's approval *rating*?") is in the window, or the question names none.
 
 A logistic regression over these, fitted on the golden suite's dev split
 (``python -m evals.calibrate``, weights in ``answerability.json``) with one row per
@@ -55,6 +57,7 @@ FEATURES = (
     "speaker_match",
     "passage_cosine",
     "relative_score",
+    "asked_noun",
 )
 WEIGHTS_PATH = Path(__file__).with_name("answerability.json")
 _QUANTITY = re.compile(
@@ -66,9 +69,10 @@ _AGE = re.compile(r"\b(\d{1,3}|\w+ty(?:-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3
 _MONEY = re.compile(r"[$€£]|\b(dollars?|euros?|pounds?|rubles?|hryvnias?)\b", re.I)
 _ASKS_MONEY = re.compile(r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|paid|spend|spent|budget)\b", re.I)
 # A name inside the sentence (not the capital that opens it), or a word for a person or body.
+# A name after "in", "of", "by"… is a place ("controlled by Moscow"), not who did it.
 _PERSON = re.compile(
-    r"(?<=[a-z,] )[A-Z][a-z]+|\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|"
-    r"diplomats?|analysts?|company|aide|reporters?)\b"
+    r"(?<!\b(?:in|at|of|by|on) )(?<!\b(?:near|from|into) )(?<=[a-z,] )[A-Z][a-z]+|"
+    r"\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|diplomats?|analysts?|company|aide|reporters?)\b"
 )
 # "On Air Force One", "the village of Milove": places that PLACE (scoring's "in/at Xxx") leaves out.
 _PLACE_MORE = re.compile(
@@ -91,6 +95,13 @@ _SPEECH_ACT = re.compile(
     r"made it clear|repl\w*|respond\w*)\b",
     re.I,
 )
+# "Which (Ukrainian) village did…", "What fund is…": the noun after which/what, auxiliaries aside.
+_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b"
+_WHICH_NOUN = re.compile(
+    rf"\b(?:[Ww]hich\s+(?:[A-Z][\w-]*\s+)?(?!{_AUX})([a-z]{{3,}})|[Ww]hat\s+(?!{_AUX})([a-z]{{3,}})\s+{_AUX})"
+)
+# "What is Zelensky's position on…", "What is Trump's approval rating?": the noun after the possessive.
+_WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
 # After these, a name is the speaker ("…,” said Witkoff); after "told" it is the one spoken to.
 _INVERTED = re.compile(r"^(said|says|added|wrote|asked)$", re.I)
 _SUBJECT = re.compile(
@@ -149,6 +160,7 @@ def window_features(
         "speaker_match": float(speaker_matches(question, window.text, stem)),
         "passage_cosine": window.passage_cosine,
         "relative_score": window.relative_score,
+        "asked_noun": float(asked_noun_found(question, window.stems, stem)),
     }
 
 
@@ -190,12 +202,28 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     return True
 
 
+def asked_noun(question: str) -> str | None:
+    """The noun naming what the question asks for: "countries" in "Which countries signed…",
+    "rating" in "What is Trump's approval rating?"; ``None`` when it names none."""
+    which = _WHICH_NOUN.search(question)
+    if which:
+        return (which.group(1) or which.group(2)).lower()
+    whose = _WHOSE_NOUN.search(question)
+    return whose.group(1).lower() if whose else None
+
+
+def asked_noun_found(question: str, stems: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``stems`` hold the noun the question asks for (true when it names none)."""
+    noun = asked_noun(question)
+    return noun is None or stem(noun) in stems
+
+
 def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """For "What did X say/tell/write…", whether X (a name or a word of it) is the one speaking in
     ``text``: within a few words of a verb of speech. Other questions: always."""
     asked = _ASKED_SPEAKER.search(question)
-    if not asked:
-        return True
+    if not asked or re.match(r"\W*(?:who|whom)\b", question, re.I):
+        return True  # "Whom did the envoy call?" asks for the other party, not for words
     subject = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", asked.group(1)) if w.lower() not in _ARTICLES}
     if not subject:
         return True

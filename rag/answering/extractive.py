@@ -9,8 +9,9 @@ put to :mod:`rag.answering.answerability`, which refuses when it does not addres
 
 The answer is the best sentence, completed by a neighbour only when it needs one (the
 sentence that says who "he" is, the quotation after "X told Y:", the reason in the next
-sentence of a "why"), then other sentences only when they score close to the best and
-fit in ``max_words``. Headings and bare list headers are never answers on their own.
+sentence of a "why"), then other sentences only when the answerability model rates them
+nearly as likely to answer as the lead (and above its threshold) and they fit in ``max_words``.
+Headings and bare list headers are never answers on their own.
 """
 
 from __future__ import annotations

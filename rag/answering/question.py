@@ -207,6 +207,9 @@ class QuestionReader:
                 phrases.append(phrase)
             phrase, phrase_missing = [], False
 
+        # "the envoy (Steve Witkoff)": a name in brackets is another way of saying what precedes it.
+        # It was searched with; sentences are scored on the question as asked.
+        question = re.sub(r"\s*\([^()]*\)", "", question)
         for i, word in enumerate(WORD.findall(question)):
             bare = re.sub(r"[’']s$", "", word)
             lower = bare.lower()

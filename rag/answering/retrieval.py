@@ -161,7 +161,9 @@ class HybridRetriever:
         searched = self.speller.correct(query)
         if sources is not None and not sources:
             return [], searched
-        vector = self._embedding.get_query_embedding(searched)
+        # Bracketed aliases ("the envoy (Steve Witkoff)", see rag.answering.roles) are words for
+        # BM25; the embedding reads the question as asked, so passages that use the role still rank.
+        vector = self._embedding.get_query_embedding(re.sub(r"\s*\([^()]*\)", "", searched))
         fusion = self._fusion if sources is None else self._filtered(sources)
         with reading_index(self._settings):
             fused = fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]
