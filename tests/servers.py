@@ -86,7 +86,19 @@ def start_rag_server(
     }
     url = f"http://127.0.0.1:{port}"
     process = start_process([sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz")
-    return RunningServer(url, process, log_path)
+    running = RunningServer(url, process, log_path)
+    wait_for_ui(running)
+    return running
+
+
+def wait_for_ui(server: RunningServer, timeout: float = 60) -> None:
+    """Until the chat page is mounted: the server is ready before it (rag.server.deferred_ui)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{server.url}/ui/", timeout=5).status_code != 503:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"the chat page was not mounted after {timeout} s:\n{server.log()}")
 
 
 def chroma_command() -> str:

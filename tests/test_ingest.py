@@ -217,3 +217,33 @@ def test_damaged_bm25_files_are_rebuilt_on_load(corpus_copy: Path, tmp_path: Pat
     lines = corpus.read_text("utf-8").splitlines()
     assert len(lines) == len(index_ids(settings))  # rebuilt whole
     assert {json.loads(line)["node_id"] for line in lines} == set(index_ids(settings))
+
+
+def test_background_writer_keeps_order_overlaps_the_caller_and_raises_write_errors() -> None:
+    import threading
+
+    from rag.indexing.writer import BackgroundWriter
+
+    written: list[int] = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_first() -> None:
+        started.set()
+        assert release.wait(10)
+        written.append(1)
+
+    with BackgroundWriter() as writer:
+        writer.submit(slow_first)
+        assert started.wait(10) and written == []  # the caller goes on while batch 1 is written
+        release.set()
+        writer.submit(lambda: written.append(2))  # waits for batch 1 first
+    assert written == [1, 2]
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), BackgroundWriter() as writer:
+        writer.submit(broken)
+        writer.submit(lambda: written.append(3))  # never runs: the failed write is raised here
+    assert written == [1, 2]

@@ -38,6 +38,7 @@ from rag.indexing.chunking import Chunk, Chunker
 from rag.indexing.corpus import Article, FileProblem, corpus_files, read_article, source_name
 from rag.indexing.sentence_index import delete_sentences, sentence_rows, write_sentences
 from rag.indexing.statement_store import StatementStore, sync_statements
+from rag.indexing.writer import BackgroundWriter
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -197,10 +198,20 @@ class _Pending:
         return [n for n in self.nodes if n.node_id not in self.old_ids]
 
 
-def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, sentences: Any, report: IngestReport) -> None:
-    """Embed and write the pending files' new chunks (their sentences first), then drop their
-    stale ones (new before old: a file is never without chunks)."""
-    missing = [(p.article, n) for p in pending for n in p.missing]
+def _flush(
+    pending: list[_Pending],
+    embedding: Any,
+    vector_store: Any,
+    sentences: Any,
+    report: IngestReport,
+    writer: BackgroundWriter,
+) -> None:
+    """Embed the pending files' new chunks here, then hand their writing to ``writer`` (the
+    sentences first, then the chunks, then the stale ones are dropped: new before old, so a
+    file is never without chunks) and return to chunk and embed the next batch meanwhile."""
+    batch = list(pending)
+    pending.clear()
+    missing = [(p.article, n) for p in batch for n in p.missing]
     if missing:
         sentence_ids, sentence_texts, sentence_metas = sentence_rows([n for _, n in missing])
         chunk_texts = [f"{article.title}\n\n{n.text}" for article, n in missing]
@@ -208,19 +219,23 @@ def _flush(pending: list[_Pending], embedding: Any, vector_store: Any, sentences
             vectors = embedding.get_text_embedding_batch(chunk_texts + sentence_texts)
         for (_, node), vector in zip(missing, vectors):
             node.embedding = vector
-        with report.timing("write"):
-            write_sentences(sentences, sentence_ids, vectors[len(missing) :], sentence_metas)
-            vector_store.add(list[BaseNode](n for _, n in missing))
-        report.chunks_embedded += len(missing)
-    for p in pending:
-        stale = p.old_ids - {n.node_id for n in p.nodes}
-        if stale:
+
+    def write() -> None:
+        if missing:
             with report.timing("write"):
-                vector_store.delete_nodes(sorted(stale))
-                delete_sentences(sentences, p.article.source, keep_version=p.version)
-        (report.updated if p.old_ids else report.added).append(p.article.source)
-        log.info("indexed %s (%d chunks, %d embedded)", p.article.source, len(p.nodes), len(p.missing))
-    pending.clear()
+                write_sentences(sentences, sentence_ids, vectors[len(missing) :], sentence_metas)
+                vector_store.add(list[BaseNode](n for _, n in missing))
+            report.chunks_embedded += len(missing)
+        for p in batch:
+            stale = p.old_ids - {n.node_id for n in p.nodes}
+            if stale:
+                with report.timing("write"):
+                    vector_store.delete_nodes(sorted(stale))
+                    delete_sentences(sentences, p.article.source, keep_version=p.version)
+            (report.updated if p.old_ids else report.added).append(p.article.source)
+            log.info("indexed %s (%d chunks, %d embedded)", p.article.source, len(p.nodes), len(p.missing))
+
+    writer.submit(write)
 
 
 def _present_ids(collection: Any, sources: list[str] | None = None) -> dict[str, set[str]]:
@@ -273,40 +288,41 @@ def _index(
     chunker = None
     changed = False
     pending: list[_Pending] = []
-    for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
-        with report.timing("read"):
-            result = read_article(corpus_dir, path, settings.max_file_bytes)
-        if isinstance(result, FileProblem):
-            report.problems.append(result)
-            log.warning("skipped %s", result)
-            continue
-        article = result
-        old_ids = present.pop(article.source, set())
-        version = _version_key(article.sha256, fingerprint)
-        if _complete(old_ids, version):
-            report.skipped.append(article.source)
-            continue
-        if embedding is None:
-            with report.timing("model"):
-                embedding = components.embedding
-                chunker = Chunker(
-                    count_tokens_fn(embedding, settings),
-                    settings.chunk_size,
-                    settings.chunk_overlap,
-                    settings.embed_max_tokens,
-                )
-        assert chunker is not None
-        with report.timing("chunk"):
-            chunks = chunker.chunk(article)
-            nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
-        pending.append(_Pending(article, nodes, old_ids))
-        # Several files' chunks are embedded together, sorted by length, so batches pad little.
-        if sum(len(p.missing) for p in pending) >= settings.ingest_batch_chunks:
-            _flush(pending, embedding, vector_store, sentences, report)
-        changed = True
-    if pending:
-        assert embedding is not None
-        _flush(pending, embedding, vector_store, sentences, report)
+    with BackgroundWriter() as writer:
+        for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
+            with report.timing("read"):
+                result = read_article(corpus_dir, path, settings.max_file_bytes)
+            if isinstance(result, FileProblem):
+                report.problems.append(result)
+                log.warning("skipped %s", result)
+                continue
+            article = result
+            old_ids = present.pop(article.source, set())
+            version = _version_key(article.sha256, fingerprint)
+            if _complete(old_ids, version):
+                report.skipped.append(article.source)
+                continue
+            if embedding is None:
+                with report.timing("model"):
+                    embedding = components.embedding
+                    chunker = Chunker(
+                        count_tokens_fn(embedding, settings),
+                        settings.chunk_size,
+                        settings.chunk_overlap,
+                        settings.embed_max_tokens,
+                    )
+            assert chunker is not None
+            with report.timing("chunk"):
+                chunks = chunker.chunk(article)
+                nodes = [chunk_node(c, article, ChunkId(article.source, version, c.index, len(chunks))) for c in chunks]
+            pending.append(_Pending(article, nodes, old_ids))
+            # Several files' chunks are embedded together, sorted by length, so batches pad little.
+            if sum(len(p.missing) for p in pending) >= settings.ingest_batch_chunks:
+                _flush(pending, embedding, vector_store, sentences, report, writer)
+            changed = True
+        if pending:
+            assert embedding is not None
+            _flush(pending, embedding, vector_store, sentences, report, writer)
     return changed
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -16,6 +18,7 @@ from rag.conversations import ConversationStore, owner_of
 from rag.engine import EngineHolder
 from rag.server.api_router import ERRORS, build_api_router, build_health_router
 from rag.server.conversations_router import build_conversations_router
+from rag.server.deferred_ui import UIStarting, mount_when_built
 from rag.server.errors import api_keys, install_error_handlers, key_checker
 from rag.server.openai_router import build_openai_router
 from rag.settings import Settings
@@ -25,13 +28,21 @@ UI_PATH = "/ui"
 
 
 def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
-    """Build the app; the index and model load when it starts serving, not here."""
+    """Build the app; the index and model load when it starts serving, not here, and the chat
+    page is built after that (:mod:`rag.server.deferred_ui`)."""
     engine = EngineHolder(settings)
+    starting = UIStarting()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(engine.load)  # /readyz says "starting" until this is done
-        yield
+        async with AsyncExitStack() as stack:
+            if with_ui:
+                build = functools.partial(mount_ui, settings=settings, engine=engine, conversations=conversations)
+                task = asyncio.create_task(mount_when_built(app, UI_PATH, build, stack, starting))
+            yield
+            if with_ui and not task.done():
+                task.cancel()
 
     app = FastAPI(
         title="Newsdesk QA",
@@ -48,32 +59,36 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
     app.include_router(build_openai_router(), dependencies=protected)
     app.include_router(build_conversations_router(ERRORS), dependencies=protected)
     document_limits(app, settings)
-
     if with_ui:
-        import gradio as gr
-
-        owners: dict[str, str] = {}  # UI user name -> the owner of the key they logged in with
-
-        from ui.chat import build_ui
-        from ui.render import CSS, HEAD_JS, theme
 
         @app.get("/", include_in_schema=False)
         async def root() -> RedirectResponse:
             return RedirectResponse(UI_PATH + "/")
 
-        # gradio 6 takes theme, CSS and head at mount time; no server-side rendering (needs node).
-        gr.mount_gradio_app(
-            app,
-            build_ui(engine, conversations, owners),
-            path=UI_PATH,
-            theme=theme(),
-            css=CSS,
-            head=HEAD_JS,
-            ssr_mode=False,
-            auth=ui_login(settings, owners),
-            footer_links=["api"],
-        )
+        app.mount(UI_PATH, starting)
     return app
+
+
+def mount_ui(app: FastAPI, settings: Settings, engine: EngineHolder, conversations: ConversationStore) -> None:
+    """Import Gradio, build the chat page and mount it at :data:`UI_PATH` (slow: in a worker thread)."""
+    import gradio as gr
+
+    from ui.chat import build_ui
+    from ui.render import CSS, HEAD_JS, theme
+
+    owners: dict[str, str] = {}  # UI user name -> the owner of the key they logged in with
+    # gradio 6 takes theme, CSS and head at mount time; no server-side rendering (needs node).
+    gr.mount_gradio_app(
+        app,
+        build_ui(engine, conversations, owners),
+        path=UI_PATH,
+        theme=theme(),
+        css=CSS,
+        head=HEAD_JS,
+        ssr_mode=False,
+        auth=ui_login(settings, owners),
+        footer_links=["api"],
+    )
 
 
 def ui_login(settings: Settings, owners: dict[str, str]) -> Callable[[str, str], bool] | None:
