@@ -3,7 +3,7 @@
 Starts `rag serve` on the seed index (a free port), then times, in the same run:
 the reference (`python -c pass` + `import httpx`), `rag ask` through the server, `rag ask --local`
 (loads the index and the model), and the server's time until /readyz answers 200 and until
-the chat page, built after that, is mounted.
+the chat page, built after that, is mounted (median of ``--starts`` starts).
 
     python bench/client.py [--runs 10]
 """
@@ -34,15 +34,9 @@ def wall(args: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=10)
-    args = parser.parse_args()
-    with __import__("socket").socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def start_server(port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], float, float]:
+    """`rag serve` on ``port``: the process, seconds until /readyz is 200 and until /ui/ is mounted."""
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RAG_SERVER_URL": url}
     start = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "rag", "serve", "--port", str(port)],
@@ -51,25 +45,48 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.02)
+    ready = time.perf_counter() - start
+    while httpx.get(f"{url}/ui/", timeout=5).status_code == 503:  # the page is built after /readyz
+        time.sleep(0.02)
+    return server, ready, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--starts", type=int, default=5, help="server starts timed (median)")
+    args = parser.parse_args()
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RAG_SERVER_URL": f"http://127.0.0.1:{port}"}
+    readies, pages = [], []
+    for _ in range(args.starts):
+        server, ready, page = start_server(port, env)
+        readies.append(ready)
+        pages.append(page)
+        server.terminate()
+        server.wait()
+    server, _, _ = start_server(port, env)
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        ready = time.perf_counter() - start
-        while httpx.get(f"{url}/ui/", timeout=5).status_code == 503:  # the page is built after /readyz
-            time.sleep(0.05)
-        page = time.perf_counter() - start
         reference = wall([sys.executable, "-c", "import httpx"], env, args.runs)
         client = wall([sys.executable, "-m", "rag", "ask", QUESTION], env, args.runs)
         local = wall([sys.executable, "-m", "rag", "ask", "--local", QUESTION], env, max(2, args.runs // 5))
     finally:
         server.terminate()
         server.wait()
-    print(f"server ready (/readyz 200)      {ready:6.2f} s   target <= 4 s")
+    ready, page = statistics.median(readies), statistics.median(pages)
+    print(
+        f"server ready (/readyz 200)      {ready:6.2f} s   median of {args.starts} starts "
+        f"({min(readies):.2f}-{max(readies):.2f}), target <= 4 s"
+    )
     print(f"chat page mounted (/ui/ 200)    {page:6.2f} s")
     print(f"reference: python + import httpx {reference:6.3f} s")
     ratio = client / reference
