@@ -112,9 +112,9 @@ class ExtractiveAnswerer:
         self._embed_query = embed_query
         self.reader = QuestionReader()
 
-    def decide(self, question: str, hits: list[Hit], speller: SpellingCorrector, rerank: int | None = None) -> Plan:
+    def decide(self, question: str, hits: list[Hit], speller: SpellingCorrector) -> Plan:
         """Whether ``hits`` answer ``question`` (every answerer asks this first), and the ranked
-        sentences, led by the one of the top ``rerank`` most likely to address the question."""
+        sentences, led by the one of the top :data:`RERANK` most likely to address the question."""
         info = self.reader.analyse(question, speller)
         if info.missing_names:
             message = f"The articles do not cover this: none of them mentions {', '.join(info.missing_names)}."
@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
         focus = _without_names(question, info)
         focus_vector = self._embed_query(focus) if focus != question else None
         decisions = []
-        for rank, c in enumerate(ranked[: max(1, rerank or RERANK)]):
+        for rank, c in enumerate(ranked[:RERANK]):
             window = self._window(c, info, focus_vector, ranked[0].score)
             decision = self.model.decide(window_features(info, window, idf, self.reader.stem_word, question))
             c.confidence, c.features = decision.confidence, decision.features
