@@ -42,6 +42,8 @@ def test_ready_before_the_page_then_the_page_is_mounted(
         starting = client.get("/ui/")
         assert starting.status_code == 503 and starting.headers["retry-after"] == "1"
         assert starting.json()["error"]["code"] == "ui_starting"
+        browser = client.get("/", headers={"accept": "text/html"})  # follows the redirect to /ui/
+        assert browser.status_code == 503 and 'http-equiv="refresh"' in browser.text  # reloads by itself
         release.set()
         _wait(client, "/ui/", 200)
         assert "gradio" in client.get("/ui/").text.lower()

@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
@@ -37,8 +37,14 @@ class UIStarting:
             body = {"error": {"code": "ui_failed", "message": f"The chat page could not be built: {self.failed}"}}
             await JSONResponse(body, status_code=500)(scope, receive, send)
             return
-        body = {"error": {"code": "ui_starting", "message": "The chat page is starting; retry in a moment."}}
-        await JSONResponse(body, status_code=503, headers={"Retry-After": "1"})(scope, receive, send)
+        message = "The chat page is starting; retry in a moment."
+        headers = {"Retry-After": "1"}
+        if b"text/html" in dict(scope["headers"]).get(b"accept", b""):  # a browser: reload by itself
+            page = f'<!doctype html><meta http-equiv="refresh" content="1"><title>Newsdesk QA</title><p>{message}'
+            await HTMLResponse(page, status_code=503, headers=headers)(scope, receive, send)
+            return
+        body = {"error": {"code": "ui_starting", "message": message}}
+        await JSONResponse(body, status_code=503, headers=headers)(scope, receive, send)
 
 
 async def mount_when_built(
