@@ -37,7 +37,7 @@ def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
         query, _ = assistant.standalone(case.question, case.history)
-        hits, _ = assistant.retrieve(query, assistant.settings.top_k)
+        hits, _ = assistant.retriever.retrieve(query, assistant.settings.top_k)  # roles named
         plan = assistant.answerer.decide(query, hits, assistant.retriever.speller)
         if plan.decision.features:  # else refused before the model: unknown name or low similarity
             plans.append((case, plan))

@@ -304,7 +304,7 @@ class Assistant:
                     yield AnswerDelta(text=piece)
                 yield AnswerFinal(answer=answer)
                 return
-        hits, searched = self.retrieve(query, top_k or self.settings.top_k, allowed)
+        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k, allowed)  # roles named
         clock.mark("retrieve")
         base = {"question": question, "search_query": searched, "condensed_question": condensed}
         if self.generator is None:

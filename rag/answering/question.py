@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from rag.answering.retrieval import SpellingCorrector
+from rag.answering.roles import without_aliases
 from rag.text import STOP_WORDS as STOP
 from rag.text import WORD, stem, stem_words
 
@@ -209,7 +210,7 @@ class QuestionReader:
 
         # "the envoy (Steve Witkoff)": a name in brackets is another way of saying what precedes it.
         # It was searched with; sentences are scored on the question as asked.
-        question = re.sub(r"\s*\([^()]*\)", "", question)
+        question = without_aliases(question)
         for i, word in enumerate(WORD.findall(question)):
             bare = re.sub(r"[’']s$", "", word)
             lower = bare.lower()

@@ -21,6 +21,7 @@ from llama_index.core.schema import BaseNode, QueryBundle, TransformComponent
 
 from rag.answering.english import EnglishWords
 from rag.answering.hits import Hit
+from rag.answering.roles import without_aliases
 from rag.components.lexical import SourceFilteredBM25
 from rag.components.store import reading_index
 from rag.settings import Settings
@@ -175,7 +176,7 @@ class HybridRetriever:
             return [], searched
         # Bracketed aliases ("the envoy (Steve Witkoff)", see rag.answering.roles) are words for
         # BM25; the embedding reads the question as asked, so passages that use the role still rank.
-        vector = self._embedding.get_query_embedding(re.sub(r"\s*\([^()]*\)", "", searched))
+        vector = self._embedding.get_query_embedding(without_aliases(searched))
         fusion = self._fusion if sources is None else self._filtered(sources)
         with reading_index(self._settings):
             fused = fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]

@@ -23,6 +23,7 @@ _ENVOY = re.compile(
     r"\bthe\s+(?:(?:US|U\.S\.|American|president[’']s)\s+)?(?P<role>special envoy|envoy)\b(?![’']?s?\s*\()", re.I
 )
 _NATION = {"american": "us", "u.s.": "us", "us": "us", "kremlin": "russian"}
+_ALIAS = re.compile(r"\s*\([^()]*\)")  # what name_roles adds: " (Steve Witkoff)"
 
 
 def name_roles(question: str, titles: dict[str, str]) -> str:
@@ -38,3 +39,8 @@ def name_roles(question: str, titles: dict[str, str]) -> str:
         return f"{m.group(0)} ({name})" if name else m.group(0)
 
     return _ENVOY.sub(envoy, _NATIONAL_ROLE.sub(national, question))
+
+
+def without_aliases(text: str) -> str:
+    """``text`` without the bracketed names :func:`name_roles` added: the question as asked."""
+    return _ALIAS.sub("", text)
