@@ -172,6 +172,26 @@ def test_openai_client_completion_and_stream(server: RunningServer) -> None:
     assert_cites(final, KYIV[1], KYIV[2])
 
 
+def test_v1_bodies_validate_against_openais_own_models(server: RunningServer) -> None:
+    """The client above parses leniently; the package's models, validated strictly, catch a wrong
+    field type or a missing required field in our own response models."""
+    from openai.types import Model
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    for entry in httpx.get(f"{server.url}/v1/models").json()["data"]:
+        Model.model_validate(entry, strict=True)
+    body = {"model": "newsdesk-qa", "messages": [{"role": "user", "content": WITKOFF[0]}]}
+    completion = ChatCompletion.model_validate(
+        httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=30).json(), strict=True
+    )
+    assert completion.choices[0].message.content and completion.model_extra and "answer" in completion.model_extra
+    with httpx.stream("POST", f"{server.url}/v1/chat/completions", json={**body, "stream": True}, timeout=30) as r:
+        lines = [line.removeprefix("data: ") for line in r.iter_lines() if line.startswith("data: ")]
+    assert lines[-1] == "[DONE]"
+    chunks = [ChatCompletionChunk.model_validate_json(line, strict=True) for line in lines[:-1]]
+    assert chunks[0].choices[0].delta.role == "assistant" and chunks[-1].choices[0].finish_reason == "stop"
+
+
 def test_openai_route_rejects_a_conversation_without_a_question(server: RunningServer) -> None:
     body = {"model": "newsdesk-qa", "messages": [{"role": "assistant", "content": "hi"}]}
     assert_error(httpx.post(f"{server.url}/v1/chat/completions", json=body), 422, "invalid_request")

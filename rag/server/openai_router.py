@@ -8,17 +8,22 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from openai.types import CompletionUsage, Model
-from openai.types.chat import ChatCompletionChunk, ChatCompletionMessage
-from openai.types.chat.chat_completion import Choice
-from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
-from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from sse_starlette import EventSourceResponse
 
 from rag.contract import Answer, AnswerDelta, Message, StreamEvent
 from rag.server.api_router import ERRORS, Event, current_assistant, event_stream, sse
 from rag.server.errors import ApiError, error_event
-from rag.server.schemas import ChatCompletion, ChatCompletionRequest, ModelList
+from rag.server.openai_schemas import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionRequest,
+    Choice,
+    ChoiceDelta,
+    ChunkChoice,
+    Model,
+    ModelList,
+)
 
 MODEL_ID = "newsdesk-qa"
 
@@ -41,11 +46,7 @@ def message_text(answer: Answer) -> str:
 
 def _chunk(completion_id: str, created: int, delta: ChoiceDelta, finish: str | None = None) -> ChatCompletionChunk:
     return ChatCompletionChunk(
-        id=completion_id,
-        object="chat.completion.chunk",
-        created=created,
-        model=MODEL_ID,
-        choices=[ChunkChoice(index=0, delta=delta, finish_reason=finish)],
+        id=completion_id, created=created, model=MODEL_ID, choices=[ChunkChoice(delta=delta, finish_reason=finish)]
     )
 
 
@@ -69,7 +70,7 @@ def openai_stream(events: Iterator[StreamEvent]) -> Iterator[Event]:
                 answer = event.answer
                 tail = message_text(answer)[len(answer.answer) :]
                 last = _chunk(completion_id, created, ChoiceDelta(content=tail), "stop")
-                last.answer = answer.model_dump()  # type: ignore[attr-defined]  # openai's models allow extras
+                last.answer = answer
                 yield _data(last)
     except Exception as exc:
         yield sse(None, error_event(exc))
@@ -82,7 +83,7 @@ def build_openai_router() -> APIRouter:
 
     @router.get("/models", response_model=ModelList, summary="The one model this server offers")
     async def models() -> ModelList:
-        return ModelList(data=[Model(id=MODEL_ID, object="model", created=0, owned_by="newsdesk-qa")])
+        return ModelList(data=[Model(id=MODEL_ID, owned_by="newsdesk-qa")])
 
     @router.post(
         "/chat/completions",
@@ -97,14 +98,11 @@ def build_openai_router() -> APIRouter:
             events = assistant.stream(question, history, None, body.article_filter())
             return event_stream(openai_stream(events))
         answer = await run_in_threadpool(assistant.ask, question, history, None, body.article_filter())
-        message = ChatCompletionMessage(role="assistant", content=message_text(answer))
         return ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
-            object="chat.completion",
             created=int(time.time()),
             model=MODEL_ID,
-            choices=[Choice(index=0, message=message, finish_reason="stop")],
-            usage=CompletionUsage(prompt_tokens=0, completion_tokens=0, total_tokens=0),
+            choices=[Choice(message=ChatCompletionMessage(content=message_text(answer)))],
             answer=answer,
         )
 

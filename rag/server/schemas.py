@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from openai.types import Model
-from openai.types.chat import ChatCompletion as OpenAIChatCompletion
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
@@ -188,45 +186,3 @@ class Readiness(BaseModel):
     model: str | None = Field(None, description="The LLM's name in 'llm' mode.")
     articles: int = 0
     chunks: int = 0
-
-
-# --- OpenAI-compatible bodies: requests read only the fields used; responses are openai's types ---
-
-
-class ChatMessageIn(BaseModel):
-    """A chat message as OpenAI clients send it; content may be text parts."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        """The message's text, with list-of-parts content flattened."""
-        if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type", "text") == "text")
-        return self.content or ""
-
-
-class ChatCompletionRequest(Filtered):
-    """``POST /v1/chat/completions``; sampling parameters are accepted and ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str | None = None
-    messages: list[ChatMessageIn] = Field(min_length=1)
-    stream: bool = False
-
-
-class ChatCompletion(OpenAIChatCompletion):
-    """An OpenAI chat completion (the ``openai`` package's own model) plus ``answer``: the full answer
-    contract with its citations."""
-
-    answer: Answer = Field(description="The whole answer contract (citations with file, offsets and quote).")
-
-
-class ModelList(BaseModel):
-    """``GET /v1/models``: the ``openai`` package's ``Model`` entries in a list."""
-
-    object: Literal["list"] = "list"
-    data: list[Model]
