@@ -15,6 +15,7 @@ from helpers import ROOT, make_settings, run_cli
 
 from rag import Assistant
 from rag.components.store import (
+    SENTENCE_GRAPH,
     ChunkId,
     all_ids,
     bm25_is_current,
@@ -57,6 +58,10 @@ def test_rerun_on_unchanged_folder_embeds_nothing(corpus_copy: Path, tmp_path: P
     assert len(again.skipped) == 5
     assert again.chunks_total == first.chunks_total
     assert_sentences_match_chunks(settings)
+    # Fetched by id only: the sentences get the sparse graph, the searched chunks Chroma's default.
+    sentence_graph = open_sentence_collection(settings).configuration["hnsw"]
+    assert sentence_graph["max_neighbors"] == SENTENCE_GRAPH["max_neighbors"] < 16
+    assert open_collection(settings, create=False).configuration["hnsw"]["max_neighbors"] == 16
 
 
 def test_changed_file_replaces_its_chunks_and_deleted_file_goes(corpus_copy: Path, tmp_path: Path) -> None:
