@@ -26,6 +26,7 @@ from rag.answering.answerability import (
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.answering.sentence_text import is_heading
+from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
 
@@ -66,6 +67,10 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.number, count, "How many drones were launched?", str.lower)
     assert not type_matches(QuestionType.number, "It has been at war since 2022.", "How many soldiers?", str.lower)
     assert type_matches(QuestionType.number, "Thus, Trump canceled the missile package.", "How many missiles?")
+    # a denial answers a false premise only near what is counted; "F-16" is no count of pilots
+    no_pilots = "At an F-16 pilot's funeral, one commander made it clear: without weapons, Ukraine is vulnerable."
+    assert not type_matches(QuestionType.number, no_pilots, "How many F-16 pilots did Russia capture?", stem)
+    assert type_matches(QuestionType.number, "It has not captured any pilots.", "How many F-16 pilots?", stem)
     assert not type_matches(QuestionType.number, "Ukraine holds 10 sites.", "How old is Putin?")
     assert not type_matches(QuestionType.number, "Putin, 73, spoke.", "How old is Putin?")
     assert type_matches(QuestionType.number, "Putin is 73 years old.", "How old is Putin?")
@@ -169,6 +174,15 @@ def test_list_header_brings_its_list(assistant) -> None:  # type: ignore[no-unty
 def test_answers_stay_short(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question)
     assert len(answer.answer.split()) <= assistant.settings.max_answer_words + 10, answer.answer  # + markers
+
+
+def test_overview_question_gathers_what_several_articles_say(assistant) -> None:  # type: ignore[no-untyped-def]
+    # The model rates the second article's sentence far below the lead: a single-fact question
+    # would leave it out (the lead alone says nothing of what happened).
+    answer = assistant.ask("What has Russia done on the battlefield?")
+    assert "Milove" in answer.answer, answer.answer
+    assert len({c.source for c in answer.citations}) >= 2
+    assert len(answer.answer.split()) <= assistant.settings.max_answer_words + 10
 
 
 def test_single_fact_answer_quotes_one_article(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -149,6 +149,7 @@ def window_features(
     phrases = [p for p in phrases if p]
     # A name of several words ("Daily Mail", "Air Force One") is found when most of its words are.
     found = [sum(_has_name(w, window.stems) for w in p) / len(p) >= 0.5 for p in phrases]
+    type_match = type_matches(info.kind, window.answer_text, question, stem)
     return {
         "sentence_cosine": window.sentence_cosine,
         "window_cosine": window.window_cosine,
@@ -156,11 +157,14 @@ def window_features(
         "focus_coverage": coverage(window.answer_stems),
         "window_focus_coverage": coverage(window.stems),
         "name_coverage": sum(found) / len(found) if found else 1.0,
-        "type_match": float(type_matches(info.kind, window.answer_text, question, stem)),
+        "type_match": float(type_match),
         "speaker_match": float(speaker_matches(question, window.text, stem)),
         "passage_cosine": window.passage_cosine,
         "relative_score": window.relative_score,
-        "asked_noun": float(asked_noun_found(question, window.stems, stem)),
+        # "On what date…", "Since what year…": a date is what the noun asks for, not the word "date".
+        "asked_noun": float(
+            asked_noun_found(question, window.stems, stem) or (info.kind is QuestionType.date and type_match)
+        ),
     }
 
 
@@ -170,15 +174,20 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     quotation, or for "who" a name or a role the question does not already hold."""
     if kind is QuestionType.number:
         amounts = DATE.sub(" ", text)  # "Oct. 19" and "2022" are dates, not counts
-        if _DENIAL.search(text):
-            return True  # "the package was canceled" answers "how many missiles were delivered"
+        counted = _COUNTED.search(question)
+        targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP} if counted else set()
+        # "the missile package was canceled" answers "how many missiles were delivered": a denial
+        # near what is counted ("without access to weapons" says nothing of F-16 pilots).
+        for denial in _DENIAL.finditer(text):
+            before = re.findall(r"[\w-]+", text[: denial.start()])[-4:]
+            near = before + re.findall(r"[\w-]+", text[denial.end() :])[:4]
+            if not targets or any(_has_name(t, frozenset(stem(w) for w in near)) for t in targets):
+                return True
         if re.search(r"\bhow old\b", question, re.I):
             return bool(_AGE.search(text))
         if _ASKS_MONEY.search(question):
             return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
-        counted = _COUNTED.search(question)
         if counted:
-            targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP}
             words = re.findall(r"[\w,.-]+", amounts)
             return any(
                 _QUANTITY.fullmatch(w) or w.lower() in ("dozens", "hundreds", "thousands", "several", "multiple")

@@ -121,6 +121,9 @@ REASON = re.compile(
     re.I,
 )
 RECENT = re.compile(r"\b(latest|most recent|newest|last (?:week|month)|this week|recently|lately)\b", re.I)
+# "What has Russia demanded…", "How have officials reacted…", "…according to the articles": an
+# overview, answered by what several articles say rather than by one sentence.
+BROAD = re.compile(r"^\W*(?:what|how)\s+(?:has|have)\b|\b(?:the|these|all) (?:articles|reports|stories)\b", re.I)
 SEQUEL = re.compile(r"\bwhat (?:happened|did \w+(?: \w+)? do)\b.*\b(after|following|next)\b", re.I)
 QUESTION_WORDS = frozenset(
     """
@@ -153,6 +156,7 @@ class QuestionInfo:
     name_phrases: list[list[str]] = field(default_factory=list)  # the names as written, "Daily Mail" as one
     asks_sequel: bool = False  # "what happened after…": the answer follows the sentence that matches
     wants_recent: bool = False  # "latest", "most recent", "last week": newer articles first
+    broad: bool = False  # an overview ("What has X said…?"): the best sentence of each article
     corrected: str = ""  # the question with misspelt words corrected ("Witkof" → "witkoff")
 
 
@@ -238,4 +242,5 @@ class QuestionReader:
         sequel = SEQUEL.search(question) is not None
         recent = RECENT.search(question) is not None
         kind = question_type(question)
-        return QuestionInfo(terms, names, missing, kind, focus, phrases, sequel, recent, corrected)
+        broad = BROAD.search(question) is not None
+        return QuestionInfo(terms, names, missing, kind, focus, phrases, sequel, recent, broad, corrected)
