@@ -18,6 +18,7 @@ from servers import FlakyChatServer
 
 from rag import Answer, Assistant, Settings
 from rag.answering.checking import normalize_citations
+from rag.answering.followups import condense_by_rule
 from rag.answering.prompts import REFUSAL
 from rag.components import build_components
 from rag.components.scripted_llm import ScriptedLLM, passage_number
@@ -208,6 +209,17 @@ def test_follow_up_is_condensed_by_rule_without_an_llm(assistant: Assistant) -> 
     assert answer.condensed_question == "What did Witkoff tell him about Zelensky?"
     assert any("Zelensky is coming to the White House" in c.quote for c in answer.citations)
     assert assistant.ask(WITKOFF_Q, history).condensed_question is None  # already standalone
+
+
+def test_it_means_what_was_asked_about_unless_the_answer_named_a_thing() -> None:
+    def chat(question: str, answer: str) -> list[Message]:
+        return [Message(role="user", content=question), Message(role="assistant", content=answer)]
+
+    # "It" opening the answer is the G7 again, not a name (nor Ukraine, the thing it mentions)
+    g7 = chat("What did the G7 say?", "It reaffirmed its support for Ukraine [1].")
+    assert condense_by_rule("What did it warn Moscow about?", g7) == "What did G7 warn Moscow about?"
+    village = chat("Which village did Russia capture?", "Milove [1].")
+    assert condense_by_rule("Where is it?", village) == "Where is Milove?"
 
 
 def test_persistent_errors_fall_back_with_the_reason(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

@@ -9,9 +9,13 @@ from collections.abc import Sequence
 from rag.contract import Message
 
 _PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its)\b", re.I)
+_PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|its|his|her|their)\b", re.I)
 _POSSESSIVE = frozenset({"his", "her", "hers", "their", "its"})
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
-_NOT_NAMES = frozenset("What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I".split())
+_NOT_NAMES = frozenset(
+    """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
+    It Its He His She Her They Their This That These Those""".split()
+)
 
 
 def needs_condensing(question: str, history: Sequence[Message]) -> bool:
@@ -30,7 +34,15 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     if not needs_condensing(question, history):
         return None
     pronoun = _PRONOUNS.search(question)
-    if pronoun and pronoun.group(0).lower() in ("it", "its") and history[-1].role == "assistant":
+    # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
+    # thing; "it" is still what the user asked about.
+    last = history[-1]
+    if (
+        pronoun
+        and pronoun.group(0).lower() in ("it", "its")
+        and last.role == "assistant"
+        and not _PRONOUN_START.match(last.content)
+    ):
         answered = [n for n in _NAME.findall(history[-1].content) if n.split()[0] not in _NOT_NAMES]
         if answered and len(history[-1].content.split()) <= 12:  # a short answer that names a thing
             thing = answered[0]
