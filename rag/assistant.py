@@ -34,7 +34,6 @@ from rag.components.store import (
     reading_index,
 )
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
-from rag.indexing.speakers import corpus_titles
 from rag.indexing.statement_store import StatementStore, sync_statements
 from rag.indexing.statements import Statement
 from rag.settings import Settings
@@ -135,22 +134,23 @@ class Assistant:
         newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them as
         :meth:`allowed_sources` does for answers."""
         narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
-        return self._statements(speaker, self.allowed_sources(narrow))
+        return self._synced_statements().query(speaker, self.allowed_sources(narrow))
 
-    def _statements(self, speaker: str | None, allowed: set[str] | None) -> list[Statement]:
-        """Statements by ``speaker`` from the articles ``allowed`` (``None``: all), the quotes index
-        first brought in step with the index (it is derived from it: catch up with any ingest)."""
+    def _synced_statements(self) -> StatementStore:
+        """The quotes index, first brought in step with the index (it is derived from it: catch up
+        with any ingest, once per load)."""
         indexed = self.sources()
         with self._sources_lock:
             if not self._statements_synced:
                 sync_statements(self.statements, self.corpus_dir, indexed, self.settings.max_file_bytes)
                 self._statements_synced = True
-        return self.statements.query(speaker, allowed)
+        return self.statements
 
     @cached_property
     def role_titles(self) -> dict[str, str]:
-        """Title → the person the indexed articles give it ("us president" → "Donald Trump")."""
-        return corpus_titles(t for s in self.sources() if (t := self.texts.get(s.source, s.sha16)))
+        """Title → the person the indexed articles give it ("us president" → "Donald Trump"),
+        as the quotes index stored it at ingest."""
+        return self._synced_statements().titles()
 
     def standalone(self, question: str, history: list[Message]) -> tuple[str, str | None]:
         """The question as it stands alone (roles followed by the name the articles give them:
@@ -354,7 +354,7 @@ class Assistant:
         return suggest_follow_ups(
             answer,
             _messages(history),
-            lambda sources: self._statements(None, sources),
+            lambda sources: self._synced_statements().query(None, sources),
             lambda question: self._from_statements(question, None) is not None,
         )
 
@@ -363,7 +363,7 @@ class Assistant:
         by_source = {s.source: s for s in self.sources()}
         found = answer_from_statements(
             question,
-            lambda who: self._statements(who, allowed),
+            lambda who: self._synced_statements().query(who, allowed),
             self.answerer.reader,
             lambda source: self.texts.get(source, by_source[source].sha16) if source in by_source else None,
             self.settings.max_answer_words,

@@ -44,6 +44,8 @@ def test_quotes_follow_the_index_through_changes_and_deletions(corpus_copy: Path
     ingest(settings)
     store = StatementStore(settings.statements_path)
     assert {s.speaker for s in store.query("Witkoff")} == {"Steve Witkoff"}
+    # The titles articles give people ("Putin's top foreign policy aide, Yuri Ushakov") go with them.
+    assert store.titles()["top foreign policy aide"] == "Yuri Ushakov"  # only 002 says so
     article = corpus_copy / "004_7654bc732c946649.txt"
     article.write_text(article.read_text("utf-8") + "\n“We will keep talking,” Witkoff said on Friday.\n", "utf-8")
     (corpus_copy / "002_41624f146f71b989.txt").unlink()
@@ -54,6 +56,8 @@ def test_quotes_follow_the_index_through_changes_and_deletions(corpus_copy: Path
     assert all(article.read_text("utf-8")[s.start : s.end] == s.text for s in witkoff if s.source == article.name)
     indexed = {s.source for s in Assistant(settings).sources()}
     assert set(store.versions()) == indexed  # no orphan article
+    titles = store.titles()
+    assert "top foreign policy aide" not in titles and titles["special envoy"] == "Steve Witkoff"
 
 
 def test_a_store_behind_the_index_catches_up_on_load(corpus_copy: Path, tmp_path: Path) -> None:

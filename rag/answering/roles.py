@@ -6,8 +6,9 @@ name as such an alias).
 
 A question put in general words ("How did the Ukrainian leader describe…") shares no name
 with the sentence that answers it ("Ukrainian President Volodymyr Zelensky said…"). The
-titles come from the articles themselves (:func:`rag.indexing.speakers.corpus_titles`), so a
-role is only named when the corpus gives it a holder.
+titles come from the articles themselves (read at ingest into the quotes index:
+:meth:`rag.indexing.statement_store.StatementStore.titles`), so a role is only named when the
+corpus gives it a holder.
 """
 
 from __future__ import annotations

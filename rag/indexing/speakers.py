@@ -10,8 +10,6 @@ spellings of one name become the most used one.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
 
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?: +[A-Z][\w’'-]*)+")  # on one line
 _TITLED = re.compile(
@@ -167,13 +165,3 @@ def speaker_aliases(speakers: list[str]) -> dict[str, str]:
             if len(matches) == 1:
                 aliases[s] = matches.pop()
     return {k: v for k, v in aliases.items() if k != v}
-
-
-def corpus_titles(texts: Iterable[str]) -> dict[str, str]:
-    """Title → the person the articles most often give it ("us president" → "Donald Trump",
-    "special envoy" → "Steve Witkoff"), from appositions such as "US President Donald Trump"."""
-    votes: dict[str, Counter[str]] = {}
-    for text in texts:
-        for title, name in People(text).titles.items():
-            votes.setdefault(title, Counter())[name] += 1
-    return {title: names.most_common(1)[0][0] for title, names in votes.items()}

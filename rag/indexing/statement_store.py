@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable
 from contextlib import closing
 from pathlib import Path
@@ -22,12 +23,14 @@ from pathlib import Path
 from rag.components.store import IndexedSource
 from rag.contract import newest_first
 from rag.indexing.corpus import FileProblem, read_article
+from rag.indexing.speakers import People
 from rag.indexing.statements import Statement, extract, speaker_aliases
 
 log = logging.getLogger(__name__)
 
 # Bump when the extractor changes what it finds: every article is extracted again.
-EXTRACTOR_VERSION = 2
+# 3: the titles the article gives people ("US President Donald Trump") are stored too.
+EXTRACTOR_VERSION = 3
 _FIELDS = (
     "source",
     "start",
@@ -48,6 +51,8 @@ CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, version TEXT NOT N
 CREATE TABLE IF NOT EXISTS statements ({_COLUMNS},
     PRIMARY KEY (source, start, end, speaker));
 CREATE INDEX IF NOT EXISTS statements_speaker ON statements (speaker);
+CREATE TABLE IF NOT EXISTS titles (source TEXT NOT NULL, title TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (source, title));
 CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY CHECK (id = 0), value INTEGER NOT NULL);
 INSERT OR IGNORE INTO generation VALUES (0, 0);
 """
@@ -79,13 +84,18 @@ class StatementStore:
         with closing(self._connect()) as db:
             return dict(db.execute("SELECT source, version FROM articles").fetchall())
 
-    def replace(self, source: str, version: str, statements: Iterable[Statement]) -> None:
-        """The statements of ``source``, all at once (a crash leaves the old ones or the new ones)."""
+    def replace(
+        self, source: str, version: str, statements: Iterable[Statement], titles: dict[str, str] | None = None
+    ) -> None:
+        """The statements of ``source`` and the titles it gives people (title → name), all at once
+        (a crash leaves the old ones or the new ones)."""
         rows = [tuple(getattr(s, f) for f in _FIELDS) for s in statements]
         with self._lock, closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM statements WHERE source = ?", (source,))
+            db.execute("DELETE FROM titles WHERE source = ?", (source,))
             db.executemany(f"INSERT OR REPLACE INTO statements VALUES ({', '.join('?' * len(_FIELDS))})", rows)
+            db.executemany("INSERT INTO titles VALUES (?, ?, ?)", [(source, t, n) for t, n in (titles or {}).items()])
             db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (source, version))
             db.execute(_BUMP)
             db.execute("COMMIT")
@@ -95,8 +105,8 @@ class StatementStore:
         with self._lock, closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
             for source in sources:
-                db.execute("DELETE FROM statements WHERE source = ?", (source,))
-                db.execute("DELETE FROM articles WHERE source = ?", (source,))
+                for table in ("statements", "titles", "articles"):
+                    db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
             db.execute(_BUMP)
             db.execute("COMMIT")
 
@@ -116,6 +126,16 @@ class StatementStore:
         result = [_renamed(s, aliases) for s in statements]
         self._cached = (generation, result)
         return result
+
+    def titles(self) -> dict[str, str]:
+        """Title → the person the articles most often give it ("us president" → "Donald Trump",
+        "special envoy" → "Steve Witkoff"; of equals, the one of the first article by name)."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT title, name FROM titles ORDER BY source").fetchall()
+        votes: dict[str, Counter[str]] = {}
+        for title, name in rows:
+            votes.setdefault(title, Counter())[name] += 1
+        return {title: names.most_common(1)[0][0] for title, names in votes.items()}
 
     def query(self, speaker: str | None = None, sources: Collection[str] | None = None) -> list[Statement]:
         """Statements by ``speaker`` (every word of it in the name or the words used: "Witkoff",
@@ -157,6 +177,7 @@ def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[Index
             log.warning("statements of %s not indexed: the file changed or vanished since ingest", source)
             store.remove([source])
             continue
-        store.replace(source, version, extract(article))
+        people = People(article.text)
+        store.replace(source, version, extract(article, people), people.titles)
         done += 1
     return done

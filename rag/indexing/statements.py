@@ -72,10 +72,11 @@ _PASSIVE = re.compile(r"\b(?:been|be|being|was|were|is|are|to)\s*$", re.I)
 _FOUND = tuple[int, int, str, str, str, str | None]
 
 
-def extract(article: Article) -> list[Statement]:
-    """Every quotation and reported statement of ``article``, in reading order."""
+def extract(article: Article, people: People | None = None) -> list[Statement]:
+    """Every quotation and reported statement of ``article``, in reading order (``people``: the
+    article's :class:`People`, when the caller has them already)."""
     text = article.text
-    people = People(text)
+    people = people or People(text)
     out: list[Statement] = []
     list_speaker: tuple[str, str] | None = None  # "Trump argued:" → its items are statements
     header_start = 0
