@@ -43,8 +43,8 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         and last.role == "assistant"
         and not _PRONOUN_START.match(last.content)
     ):
-        answered = [n for n in _NAME.findall(history[-1].content) if n.split()[0] not in _NOT_NAMES]
-        if answered and len(history[-1].content.split()) <= 12:  # a short answer that names a thing
+        answered = [n for n in _NAME.findall(last.content) if n.split()[0] not in _NOT_NAMES]
+        if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
             thing = answered[0]
             return _PRONOUNS.sub(lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1)
     name, asked = None, None

@@ -156,7 +156,7 @@ class QuestionInfo:
     name_phrases: list[list[str]] = field(default_factory=list)  # the names as written, "Daily Mail" as one
     asks_sequel: bool = False  # "what happened after…": the answer follows the sentence that matches
     wants_recent: bool = False  # "latest", "most recent", "last week": newer articles first
-    broad: bool = False  # an overview ("What has X said…?"): the best sentence of each article
+    broad: bool = False  # an overview ("What has X said…?"): several sentences, from several articles
     corrected: str = ""  # the question with misspelt words corrected ("Witkof" → "witkoff")
 
 

@@ -1,4 +1,5 @@
-"""The quotes index: every statement of the indexed articles, in SQLite beside the index.
+"""The quotes index: every statement of the indexed articles, and the titles they give people
+("US President Donald Trump": the roles a question may name), in SQLite beside the index.
 
 Like the BM25 index, it is derived, not a second source of truth: each indexed article's
 statements are stored with the article's version (file hash + extractor version), and
