@@ -179,9 +179,11 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         # "the missile package was canceled" answers "how many missiles were delivered": a denial
         # near what is counted ("without access to weapons" says nothing of F-16 pilots).
         for denial in _DENIAL.finditer(text):
+            if not targets:
+                return True
             before = re.findall(r"[\w-]+", text[: denial.start()])[-4:]
-            near = before + re.findall(r"[\w-]+", text[denial.end() :])[:4]
-            if not targets or any(_has_name(t, frozenset(stem(w) for w in near)) for t in targets):
+            near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[denial.end() :])[:4])
+            if any(_has_name(t, near) for t in targets):
                 return True
         if re.search(r"\bhow old\b", question, re.I):
             return bool(_AGE.search(text))
