@@ -36,9 +36,9 @@ def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
     for case in load_suite(suite):
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
-        query, _ = assistant.standalone(case.question, case.history)
-        hits, _ = assistant.retriever.retrieve(query, assistant.settings.top_k)  # roles named
-        plan = assistant.answerer.decide(query, hits, assistant.retriever.speller)
+        read = assistant.read(case.question, case.history)  # the stages of Assistant.ask, up to decide
+        hits = assistant.retriever.retrieve(read.searched, assistant.settings.top_k)
+        plan = assistant.decider.decide(read, hits)
         if plan.decision.features:  # else refused before the model: unknown name or low similarity
             plans.append((case, plan))
     return plans
@@ -93,7 +93,7 @@ def main() -> None:
     x, labels = sentence_rows(assistant, args.suite)
     w, b = fit_logistic(x, labels)
     print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")
-    assistant.answerer.model = AnswerabilityModel(dict(zip(FEATURES, map(float, w))), float(b), 0.0)
+    assistant.decider.model = AnswerabilityModel(dict(zip(FEATURES, map(float, w))), float(b), 0.0)
     p, y, ids = case_decisions(assistant, args.suite)  # the whole decision, with these weights
     threshold = choose_threshold(p, y)
     for t in np.round(np.arange(0.05, 0.91, 0.05), 2):

@@ -14,14 +14,17 @@ import numpy as np
 
 from rag.answering.answerability import AnswerabilityModel
 from rag.answering.citations import OriginalTexts
+from rag.answering.decision import Decider, Plan
+from rag.answering.english import EnglishWords
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followups import condense_by_rule
 from rag.answering.generation import Generator
 from rag.answering.hits import Hit
+from rag.answering.question import QuestionReader, ReadQuestion
 from rag.answering.quote_answers import answer_from_statements, asks_about_statements
 from rag.answering.retrieval import HybridRetriever
-from rag.answering.roles import name_roles
 from rag.answering.sentence_vectors import SentenceVectors
+from rag.answering.spelling import SpellingCorrector
 from rag.answering.suggestions import suggest_follow_ups
 from rag.components import Components, build_components
 from rag.components.embedding import english_words
@@ -73,28 +76,22 @@ class Assistant:
             self.embedding = embedder.result()
         embed_texts = self._embed_texts
         self.retriever = HybridRetriever(
-            settings,
-            self.embedding,
-            collection,
-            vector_store,
-            bm25,
-            vocabulary,
-            english_words(self.embedding),
-            SentenceVectors(sentence_collection, embed_texts),
+            settings, self.embedding, collection, vector_store, bm25, SentenceVectors(sentence_collection, embed_texts)
         )
         self.corpus_dir = indexed_corpus_dir(settings)
         self.texts = OriginalTexts(self.corpus_dir)
-        self.answerer = ExtractiveAnswerer(
-            self.texts,
-            settings.abstain_threshold,
-            settings.max_answer_sentences,
-            AnswerabilityModel.load(threshold=settings.answerable_threshold),
-            lambda text: embed_texts([text])[0],
-            settings.max_answer_words,
-        )
         self.generator: Generator | None = None
         if parts.llm is not None:
             self.generator = Generator(parts.llm, settings, self.embedding, self.texts)
+        # The stages of a question, in order (see ask): read, route, retrieve, decide, compose, check.
+        speller = SpellingCorrector(vocabulary, english_words(self.embedding), english=EnglishWords())
+        condense = self.generator.condense if self.generator else condense_by_rule
+        self.reader = QuestionReader(speller, lambda: self.role_titles, condense)
+        model = AnswerabilityModel.load(threshold=settings.answerable_threshold)
+        self.decider = Decider(model, settings.abstain_threshold, lambda text: embed_texts([text])[0])
+        self.answerer = ExtractiveAnswerer(
+            self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
+        )
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
         self.statements = StatementStore(settings.statements_path)
@@ -152,15 +149,15 @@ class Assistant:
         as the quotes index stored it at ingest."""
         return self._synced_statements().titles()
 
-    def standalone(self, question: str, history: list[Message]) -> tuple[str, str | None]:
-        """The question as it stands alone (roles followed by the name the articles give them:
-        "the envoy (Steve Witkoff)"), and the follow-up rewrite if there was one."""
-        condensed = (self.generator.condense if self.generator else condense_by_rule)(question, history)
-        return name_roles(condensed or question, self.role_titles), condensed
+    def read(self, question: str, history: Sequence[Message | dict[str, Any]] = ()) -> ReadQuestion:
+        """The read stage: the question made standalone, roles named ("the envoy (Steve Witkoff)"),
+        spelling corrected, what it asks found."""
+        return self.reader.read(question, _messages(history))
 
     def retrieve(self, query: str, top_k: int, allowed: set[str] | None = None) -> tuple[list[Hit], str]:
-        """Ranked passages and the query searched, roles named as in :meth:`standalone`."""
-        return self.retriever.retrieve(name_roles(query, self.role_titles), top_k, allowed)
+        """Ranked passages and the query searched (``query`` read as :meth:`read` does)."""
+        searched = self.read(query).searched
+        return self.retriever.retrieve(searched, top_k, allowed), searched
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -264,56 +261,32 @@ class Assistant:
         streaming: bool,
         filters: ArticleFilter | None = None,
     ) -> Iterator[StreamEvent]:
+        """One question through the stages: read, route, retrieve, decide, compose, check."""
         clock = Clock()
-        query, condensed = self.standalone(question, history)
+        read = self.reader.read(question, history)
+        base = {"question": question, "search_query": read.searched, "condensed_question": read.condensed}
         allowed = self.allowed_sources(filters)
         if allowed is not None and not allowed:  # say so: "not covered" would be wrong
             assert filters is not None
             message = f"No article matches the filter ({filters.describe()}): nothing to answer from."
-            yield AnswerFinal(
-                answer=Answer(
-                    question=question,
-                    answer=message,
-                    abstained=True,
-                    refusal_reason="filtered_out",
-                    confidence=0.0,
-                    mode=self.mode,
-                    search_query=query,
-                    condensed_question=condensed,
-                    timings_ms=clock.done(),
-                )
-            )
+            refused = {"abstained": True, "refusal_reason": "filtered_out", "confidence": 0.0}
+            yield AnswerFinal(answer=Answer(answer=message, mode=self.mode, timings_ms=clock.done(), **refused, **base))
             return
-        if asks_about_statements(query):
-            corrected = self.retriever.speller.correct(query)
-            quoted = self._from_statements(corrected, allowed)
+        if asks_about_statements(read.standalone):  # route: "What did X say?" goes to the quotes index
+            quoted = self._from_statements(read.searched, allowed)
             if quoted is not None:
                 clock.mark("quotes")
-                answer = Answer(
-                    question=question,
-                    answer=quoted[0],
-                    abstained=False,
-                    mode="extractive",
-                    citations=quoted[1],
-                    confidence=1.0,
-                    search_query=corrected,
-                    condensed_question=condensed,
-                    timings_ms=clock.done(),
-                )
-                for piece in _word_pieces(answer.answer):
-                    yield AnswerDelta(text=piece)
-                yield AnswerFinal(answer=answer)
+                fields = {"mode": "extractive", "confidence": 1.0, "timings_ms": clock.done()}
+                answer = Answer(answer=quoted[0], abstained=False, citations=quoted[1], **fields, **base)
+                yield from _streamed(answer)
                 return
-        hits, searched = self.retriever.retrieve(query, top_k or self.settings.top_k, allowed)  # roles named
+        hits = self.retriever.retrieve(read.searched, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
-        base = {"question": question, "search_query": searched, "condensed_question": condensed}
+        plan = self.decider.decide(read, hits)
         if self.generator is None:
-            answer = self._extractive(query, hits, base, clock)
-            for piece in _word_pieces(answer.answer):  # one protocol for every answerer
-                yield AnswerDelta(text=piece)
-            yield AnswerFinal(answer=answer)
+            yield from _streamed(self._extractive(plan, base, clock))
             return
-        decision = self.answerer.decide(query, hits, self.retriever.speller).decision
+        decision = plan.decision
         llm_fields = {**base, "mode": "llm", "model": self.generator.model_name, "confidence": decision.confidence}
         if not decision.answerable:  # the LLM is not asked what the articles cannot answer
             refusal = Answer(
@@ -325,9 +298,9 @@ class Assistant:
             )
             yield AnswerFinal(answer=refusal)
             return
-        outcome = yield from self.generator.generate(query, hits, streaming, clock)
+        outcome = yield from self.generator.generate(read.standalone, hits, streaming, clock)  # compose, check
         if outcome.fallback:
-            answer = self._extractive(query, hits, base, clock)
+            answer = self._extractive(plan, base, clock)
             update: dict[str, Any] = {"fallback": outcome.fallback, "error": outcome.error}
             update["model"] = self.generator.model_name
             if outcome.checked is not None:  # why the model's answer was rejected, sentence by sentence
@@ -364,7 +337,6 @@ class Assistant:
         found = answer_from_statements(
             question,
             lambda who: self._synced_statements().query(who, allowed),
-            self.answerer.reader,
             lambda source: self.texts.get(source, by_source[source].sha16) if source in by_source else None,
             self.settings.max_answer_words,
         )
@@ -373,8 +345,8 @@ class Assistant:
         text, citations = found
         return text, [c.model_copy(update={"title": by_source[c.source].title}) for c in citations]
 
-    def _extractive(self, query: str, hits: list[Hit], base: dict[str, Any], clock: Clock) -> Answer:
-        result = self.answerer.answer(query, hits, self.retriever.speller)
+    def _extractive(self, plan: Plan, base: dict[str, Any], clock: Clock) -> Answer:
+        result = self.answerer.compose(plan)
         decision = result.decision
         return Answer(
             answer=result.answer,
@@ -390,6 +362,13 @@ class Assistant:
 
 def _messages(history: Sequence[Message | dict[str, Any]]) -> list[Message]:
     return [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+
+
+def _streamed(answer: Answer) -> Iterator[StreamEvent]:
+    """A whole answer as the stream protocol of every answerer: its text in pieces, then the answer."""
+    for piece in _word_pieces(answer.answer):
+        yield AnswerDelta(text=piece)
+    yield AnswerFinal(answer=answer)
 
 
 def _word_pieces(text: str, words: int = 4) -> Iterator[str]:

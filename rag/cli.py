@@ -75,7 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, default=0, help="only the first N cases")
     p.add_argument(
-        "--split", choices=["dev", "test", "all"], default="all", help="cases of one split (thresholds gate 'test')"
+        "--split",
+        choices=["dev", "test", "test2", "all"],
+        default="all",
+        help="cases of one split (thresholds gate 'test')",
     )
     p.add_argument("--fast", action="store_true", help="the CI subset: two cases of every category (fast thresholds)")
     p.add_argument(

@@ -44,7 +44,7 @@ def test_unaddressed_question_about_known_names_is_refused_with_its_reason(assis
     assert answer.abstained, answer.answer
     assert answer.refusal_reason == "not_addressed"
     assert answer.citations == []
-    assert answer.confidence is not None and answer.confidence < assistant.answerer.model.threshold
+    assert answer.confidence is not None and answer.confidence < assistant.decider.model.threshold
 
 
 def test_refusal_reasons_name_unknown_names_and_dissimilar_questions(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_answers_carry_a_calibrated_confidence(assistant) -> None:  # type: igno
     answer = assistant.ask("Which company is bidding on Ukraine's lithium?")
     assert_contract(answer, SEEDS)
     assert not answer.abstained and answer.refusal_reason is None
-    assert answer.confidence is not None and assistant.answerer.model.threshold <= answer.confidence <= 1
+    assert answer.confidence is not None and assistant.decider.model.threshold <= answer.confidence <= 1
 
 
 def test_answer_type_checks() -> None:

@@ -152,7 +152,7 @@ def test_html_and_markdown_articles_are_cited_verbatim(tmp_path: Path) -> None:
 
 
 def test_spelling_is_corrected_only_for_words_nobody_knows(assistant) -> None:  # type: ignore[no-untyped-def]
-    from rag.answering.retrieval import SpellingCorrector
+    from rag.answering.spelling import SpellingCorrector
     from rag.components.embedding import english_words
 
     words = english_words(assistant.embedding)

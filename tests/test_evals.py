@@ -4,6 +4,7 @@ reports, and the CI subset of the golden suite against its measured thresholds."
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test"), case.id
+        assert case.split in ("dev", "test", "test2"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The issue's categories, each with enough cases, in both splits.
@@ -143,8 +144,13 @@ def test_suites_are_well_formed_and_split() -> None:
     for category in ["single_fact", "quote", "number_date", "out_of_corpus", "false_premise", *minimum]:
         cases = [c for c in golden if c.category == category]
         assert len(cases) >= minimum.get(category, 1), category
-        assert {c.split for c in cases} == {"dev", "test"}, category
+        assert {c.split for c in cases} >= {"dev", "test"}, category
     assert all(c.history for c in golden if c.category == "follow_up")
+    # test2: written from the articles before anything ran on them (issue 26), never tuned on.
+    test2 = Counter(c.category for c in golden if c.split == "test2")
+    assert sum(test2.values()) >= 40, test2
+    assert test2["paraphrase"] >= 15 and test2["unanswerable_known"] >= 10, test2
+    assert test2["follow_up"] >= 5 and test2["quote"] >= 5, test2
 
 
 def test_fast_subset_is_stratified_and_fixed() -> None:

@@ -162,7 +162,7 @@ def test_unaddressed_question_about_known_names_never_reaches_the_llm(
     """The answerability decision gates the LLM too: Techmet is named in the articles, never quoted."""
     answer = llm_assistant.ask("What did Techmet say about the war?")
     assert answer.abstained and answer.refusal_reason == "not_addressed" and llm.prompts == []
-    assert answer.confidence is not None and answer.confidence < llm_assistant.answerer.model.threshold
+    assert answer.confidence is not None and answer.confidence < llm_assistant.decider.model.threshold
 
 
 def test_stream_yields_the_model_text_then_the_checked_answer(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

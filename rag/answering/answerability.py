@@ -43,7 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering.question import BULLET, DATE, PLACE, REASON, SPEECH, STOP, QuestionInfo, QuestionType
+from rag.answering.question import QuestionInfo, QuestionType
+from rag.language import BULLET, DATE, PLACE, REASON, SPEECH
+from rag.text import STOP_WORDS as STOP
 from rag.text import stem
 
 FEATURES = (

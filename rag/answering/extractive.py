@@ -1,89 +1,30 @@
-"""The offline answerer: decides whether the articles answer, then quotes the sentences that do.
+"""The compose stage, offline: the answer quoted from the sentences the decision ranked.
 
-Sentences of the retrieved chunks are scored against the question: weighted word
-overlap (stemmed, IDF over the candidates), the names the question asks about, a
-bonus when a sentence holds what the question type asks for (a number for "how
-many", a date for "when", a quotation by the person asked about), the chunk's dense
-similarity and the sentence's own (its vector is stored at ingest). The best one is
-put to :mod:`rag.answering.answerability`, which refuses when it does not address what is asked.
-
-The answer is the best sentence, completed by a neighbour only when it needs one (the
+The answer is the lead sentence, completed by a neighbour only when it needs one (the
 sentence that says who "he" is, the quotation after "X told Y:", the reason in the next
 sentence of a "why"), then other sentences only when the answerability model rates them
 nearly as likely to answer as the lead (and above its threshold) and they fit in ``max_words``.
-Headings and bare list headers are never answers on their own.
+Each quoted span becomes a citation read from the original file (:func:`rag.answering.citations.cite`).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from rag.answering.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
+from rag.answering.answerability import NOT_ADDRESSED, Decision
 from rag.answering.citations import OriginalTexts, cite
-from rag.answering.hits import Hit
-from rag.answering.question import (
-    BULLET,
-    CONSEQUENCE_START,
-    DATE,
-    NUMBER,
-    PLACE,
-    PRONOUN_START,
-    QUOTE_MARK,
-    REASON,
-    QuestionInfo,
-    QuestionReader,
-    QuestionType,
-)
-from rag.answering.retrieval import SpellingCorrector
-from rag.answering.sentence_text import (
-    continues_quote,
-    is_full_sentence,
-    is_heading,
-    marked_display,
-    quote_bonus,
-    raw_text,
-    sentence_text,
-)
+from rag.answering.decision import Candidate, Plan
+from rag.answering.question import QuestionInfo, QuestionType
+from rag.answering.sentence_text import continues_quote, is_full_sentence, marked_display, raw_text, sentence_text
 from rag.contract import Citation, date_note, newest_first
+from rag.language import BULLET, CONSEQUENCE_START, PRONOUN_START, QUOTE_MARK, REASON
 
-# Weights of the sentence score, and how close to the best another sentence must score to join it
-# (tuned on the golden suite's dev split: the sentence's own cosine helped the answerability
-# decision but not the ranking, key facts 0.77 at weight 0 vs 0.72 at 0.4).
-W_LEXICAL, W_NAMES, W_PASSAGE, W_SENTENCE = 0.5, 0.3, 0.3, 0.0
+# How close to the lead another sentence must be rated to join it.
 KEEP_RATIO = 0.7
 # Overview questions ("What has X said…?") are answered by several sentences, which the model rates
 # far below the lead (dev: 0.08-0.19 against 0.5-0.7). Measured on dev: 0.2 answers 2 more of them,
 # 0.0-0.1 the same ones in longer answers; putting each article's best first lost a paraphrase case.
 BROAD_RATIO = 0.2
-W_RECENT = 0.2  # for "latest"/"most recent" questions only
-RERANK = 12  # candidates put to the answerability model
-
-
-@dataclass
-class Candidate:
-    """A sentence of a hit, scored."""
-
-    hit: Hit
-    index: int
-    score: float
-    stems: frozenset[str]
-    confidence: float | None = None  # the answerability model's, for the top few
-    features: dict[str, float] | None = None  # what that was computed from
-
-
-@dataclass
-class Plan:
-    """The decision on a question, its ranked sentences (the lead first) and how it was read."""
-
-    decision: Decision
-    ranked: list[Candidate]
-    info: QuestionInfo
 
 
 @dataclass
@@ -97,144 +38,21 @@ class ExtractiveResult:
 
 
 class ExtractiveAnswerer:
-    """Builds short cited answers from retrieved chunks; no model, no network."""
+    """Composes short cited answers from a decision's ranked sentences; no model, no network."""
 
-    def __init__(
-        self,
-        originals: OriginalTexts,
-        abstain_threshold: float,
-        max_sentences: int,
-        model: AnswerabilityModel,
-        embed_query: Callable[[str], np.ndarray],
-        max_words: int = 100,
-    ):
+    def __init__(self, originals: OriginalTexts, max_sentences: int, answer_threshold: float, max_words: int = 100):
         self._originals = originals
-        self._threshold = abstain_threshold
         self._max = max_sentences
         self._max_words = max_words
-        self.model = model
-        self._embed_query = embed_query
-        self.reader = QuestionReader()
+        self._answer_threshold = answer_threshold
 
-    def decide(self, question: str, hits: list[Hit], speller: SpellingCorrector) -> Plan:
-        """Whether ``hits`` answer ``question`` (every answerer asks this first), and the ranked
-        sentences, led by the one of the top :data:`RERANK` most likely to address the question."""
-        info = self.reader.analyse(question, speller)
-        if info.missing_names:
-            message = f"The articles do not cover this: none of them mentions {', '.join(info.missing_names)}."
-            return Plan(Decision(False, 0.0, "unknown_name", message), [], info)
-        if not hits or max(h.dense for h in hits) < self._threshold:
-            return Plan(Decision(False, 0.0, "low_similarity", "The articles do not cover this question."), [], info)
-        ranked, idf, recency = self._score(info, hits)
-        if not ranked or ranked[0].score <= 0:
-            return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
-        # The best-scored sentence is often next to the one that answers: of the top few, the one
-        # most likely to address the question leads the answer.
-        question = info.corrected  # "What did Witkof say?" asks about Witkoff
-        focus = _without_names(question, info)
-        focus_vector = self._embed_query(focus) if focus != question else None
-        decisions = []
-        for rank, c in enumerate(ranked[:RERANK]):
-            window = self._window(c, info, focus_vector, ranked[0].score)
-            decision = self.model.decide(window_features(info, window, idf, self.reader.stem_word, question))
-            c.confidence, c.features = decision.confidence, decision.features
-            newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
-            decisions.append((decision.confidence + newer, -rank, decision, c))
-        _, _, decision, lead = max(decisions, key=lambda d: d[:2])
-        ranked.remove(lead)
-        return Plan(decision, [lead, *ranked], info)
-
-    def answer(self, question: str, hits: list[Hit], speller: SpellingCorrector) -> ExtractiveResult:
-        """Answer from ``hits``, or refuse with the reason."""
-        plan = self.decide(question, hits, speller)
+    def compose(self, plan: Plan) -> ExtractiveResult:
+        """The answer to the decided question, or the refusal with its reason."""
         if not plan.decision.answerable:
             return _refusal(plan.decision)
         result = self._compose(self._select(plan.ranked, plan.info), plan.info)
         result.decision = plan.decision
         return result
-
-    def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
-        by_key: dict[tuple[str, int], Candidate] = {}
-        for hit in hits:
-            for i, sentence in enumerate(hit.sentences):
-                key = (hit.source, sentence.start)
-                if key in by_key:  # the same sentence in two overlapping chunks: keep the one with
-                    if i > by_key[key].index:  # more before it ("Thus, …" needs its reason)
-                        by_key[key] = Candidate(hit, i, 0.0, by_key[key].stems)
-                    continue
-                text = hit.text[sentence.chunk_start : sentence.chunk_end]
-                if len(text.split()) < 4 or is_heading(text):
-                    continue  # headlines and fragments answer nothing on their own
-                if not (is_full_sentence(text) or BULLET.match(text) or text.rstrip().endswith(":")):
-                    continue
-                by_key[key] = Candidate(hit, i, 0.0, frozenset(self.reader.stems(text)))
-        pool = list(by_key.values())
-        if not pool:
-            return [], {}, {}
-        df = Counter(s for c in pool for s in c.stems)
-        idf = {t: math.log(1 + len(pool) / (1 + df.get(t, 0))) for t in set(info.terms)}
-        total = sum(idf.values()) or 1.0
-        name_stems = [self.reader.stem_word(n) for n in info.names]
-        chunk_stems: dict[str, frozenset[str]] = {}
-        # "What is the latest…": the newest article's sentences first (undated ones last).
-        dates = sorted({h.date for h in hits if h.date}, reverse=True)
-        recency = {d: 1 - i / max(1, len(dates)) for i, d in enumerate(dates)} if info.wants_recent else {}
-        for c in pool:
-            text = raw_text(c.hit, c.index)
-            lexical = sum(w for t, w in idf.items() if t in c.stems) / total
-            context = self._stems_at(c.hit, c.index - 1)
-            if c.hit.chunk_id not in chunk_stems:  # once per chunk, not once per sentence
-                chunk_stems[c.hit.chunk_id] = frozenset(self.reader.stems(c.hit.text))
-            names = _name_score(name_stems, c.stems | context, chunk_stems[c.hit.chunk_id])
-            bonus = 0.0
-            if (
-                (info.kind is QuestionType.number and NUMBER.search(text))
-                or (info.kind is QuestionType.date and DATE.search(text))
-                or (info.kind is QuestionType.place and PLACE.search(text))
-                or (info.kind is QuestionType.reason and REASON.search(text))
-            ):
-                bonus = 0.25
-            elif info.kind is QuestionType.quote:
-                bonus = quote_bonus(text, info.names)
-            bonus *= min(1.0, lexical / 0.4)  # a number is only an answer in a relevant sentence
-            penalty = 0.2 if text.rstrip().endswith(":") else 0.0
-            c.score = (
-                W_LEXICAL * lexical
-                + W_NAMES * names
-                + bonus
-                + W_PASSAGE * c.hit.dense
-                + W_SENTENCE * c.hit.sentence_cosine(c.index)
-                + W_RECENT * recency.get(c.hit.date or "", 0.0)
-                - penalty
-            )
-        pool.sort(key=lambda c: c.score, reverse=True)
-        return pool, idf, recency
-
-    def _stems_at(self, hit: Hit, index: int) -> frozenset[str]:
-        if not 0 <= index < len(hit.sentences):
-            return frozenset()
-        return frozenset(self.reader.stems(raw_text(hit, index)))
-
-    def _window(self, c: Candidate, info: QuestionInfo, focus_vector: np.ndarray | None, best: float) -> Window:
-        """A sentence with its neighbours, and its similarity to the question and to its focus."""
-        hit = c.hit
-        indexes = [i for i in (c.index - 1, c.index, c.index + 1) if 0 <= i < len(hit.sentences)]
-        stems = frozenset().union(*(self._stems_at(hit, i) for i in indexes))
-        sentence_cosine = hit.sentence_cosine(c.index)
-        window_cosine = max(hit.sentence_cosine(i) for i in indexes)
-        focus_cosine = hit.sentence_cosine(c.index, focus_vector) if focus_vector is not None else sentence_cosine
-        text = " ".join(raw_text(hit, i) for i in indexes)
-        return Window(
-            text,
-            raw_text(hit, c.index),
-            stems,
-            c.stems,
-            sentence_cosine,
-            window_cosine,
-            focus_cosine,
-            hit.dense,
-            max(0.0, c.score) / best if best > 0 else 0.0,
-        )
 
     def _select(self, ranked: list[Candidate], info: QuestionInfo) -> list[Candidate]:
         """The lead sentence, then others the answerability model rates nearly as likely to answer
@@ -242,7 +60,7 @@ class ExtractiveAnswerer:
         those the model rates at least :data:`BROAD_RATIO` of the lead."""
         lead = ranked[0]
         ratio = BROAD_RATIO if info.broad else KEEP_RATIO
-        floor = max(self.model.threshold, ratio * (lead.confidence or 0.0))
+        floor = max(self._answer_threshold, ratio * (lead.confidence or 0.0))
         others = [c for c in ranked[1:] if c.confidence is not None and c.confidence >= floor]
         others.sort(key=lambda c: c.confidence or 0.0, reverse=True)
         chosen: list[Candidate] = [lead]
@@ -341,25 +159,8 @@ class ExtractiveAnswerer:
         return ExtractiveResult(" ".join(parts), citations, False)
 
 
-def _without_names(question: str, info: QuestionInfo) -> str:
-    """The question with the names it asks about taken out: what it asks about them."""
-    words = [w for n in info.names for w in n.split()]
-    if not words:
-        return question
-    pattern = r"\b(" + "|".join(re.escape(w) for w in words) + r")(?:[’']s)?\b"
-    return " ".join(re.sub(pattern, " ", question, flags=re.I).split())
-
-
 def _refusal(decision: Decision) -> ExtractiveResult:
     return ExtractiveResult(decision.message or NOT_ADDRESSED, [], True, decision)
-
-
-def _name_score(name_stems: list[str], sentence: frozenset[str], chunk: frozenset[str]) -> float:
-    """Share of the asked-about names in the sentence (or the one before it); half credit
-    for a name that is only elsewhere in the chunk (the paragraph is about them)."""
-    if not name_stems:
-        return 0.0
-    return sum(1.0 if n in sentence else 0.5 if n in chunk else 0.0 for n in name_stems) / len(name_stems)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

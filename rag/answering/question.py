@@ -1,111 +1,26 @@
-"""What a question asks: its content words, the names in it, the kind of answer it wants.
+"""The read stage: a question read once, before anything else looks at it.
 
-Shared by the extractive answerer and the answerability decision, so both read a
-question the same way.
+A follow-up is made standalone, roles are named ("the envoy (Steve Witkoff)"), spelling is
+corrected (the only place it is), and what the question asks is found: its content words,
+the names in it, the kind of answer it wants. The result, :class:`ReadQuestion`, is what every
+later stage (route, retrieve, decide, compose) takes; none of them re-reads the question.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from rag.answering.retrieval import SpellingCorrector
-from rag.answering.roles import without_aliases
+from rag.answering.followups import condense_by_rule
+from rag.answering.roles import name_roles, without_aliases
+from rag.answering.spelling import SpellingCorrector
+from rag.contract import Message
+from rag.language import CALENDAR, IRREGULAR, MONTH_ABBREVIATIONS
 from rag.text import STOP_WORDS as STOP
 from rag.text import WORD, stem, stem_words
 
-# "It" is left out: in news prose it is mostly "It has been revealed that ...".
-PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
-BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
-NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
-    r"millions?|billions?|several|multiple|"
-    r"an? (hour|minute|day|week|month|year)|hours|minutes|days|weeks|months|years)\b",
-    re.I,
-)
-DATE = re.compile(
-    r"\b(\d{4}-\d{2}-\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)|"
-    r"this (week|month|year)|(19|20)\d{2})\b",
-    re.I,
-)
-PLACE = re.compile(r"\b(in|at|near|to|from)\s+(the\s+)?[A-Z][a-z]+")
-# Irregular past forms the stemmer leaves apart from their verb ("met" answers "meet").
-IRREGULAR = {
-    w: base
-    for base, forms in {
-        "meet": "met",
-        "say": "said",
-        "tell": "told",
-        "speak": "spoke spoken",
-        "take": "took taken",
-        "go": "went gone",
-        "come": "came",
-        "win": "won",
-        "lose": "lost",
-        "fall": "fell fallen",
-        "rise": "rose risen",
-        "send": "sent",
-        "hold": "held",
-        "make": "made",
-        "begin": "began begun",
-        "lead": "led",
-        "leave": "left",
-        "think": "thought",
-        "bring": "brought",
-        "buy": "bought",
-        "fight": "fought",
-        "write": "wrote written",
-        "give": "gave given",
-        "see": "saw seen",
-        "know": "knew known",
-        "fly": "flew flown",
-        "strike": "struck",
-        "seek": "sought",
-        "find": "found",
-        "get": "got gotten",
-        "break": "broke broken",
-        "choose": "chose chosen",
-        "draw": "drew drawn",
-        "drive": "drove driven",
-        "grow": "grew grown",
-        "pay": "paid",
-        "build": "built",
-        "keep": "kept",
-        "shoot": "shot",
-        "sell": "sold",
-        "spend": "spent",
-        "stand": "stood",
-        "teach": "taught",
-        "catch": "caught",
-    }.items()
-    for w in forms.split()
-}
-MONTH_ABBREVIATIONS = {
-    "jan": "january",
-    "feb": "february",
-    "mar": "march",
-    "apr": "april",
-    "jun": "june",
-    "jul": "july",
-    "aug": "august",
-    "sep": "september",
-    "sept": "september",
-    "oct": "october",
-    "nov": "november",
-    "dec": "december",
-}
-QUOTE_MARK = re.compile(r"[“”\"‘’]")
-SPEECH_VERBS = r"(said|says|told|tells|wrote|writes|added|argued|warned|claimed|stated|admitted|recalled|urged)"
-SPEECH = re.compile(rf"\b{SPEECH_VERBS}\b", re.I)
-CONSEQUENCE_START = re.compile(r"^\W*(thus|therefore|so|as a result|consequently|hence)\b", re.I)
-CALENDAR = frozenset(
-    """
-    january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday
-    """.split()
-)
 # Words that frame a question rather than say what it is about ("what happened", "how did X react").
 FRAME_STEMS = frozenset(
     stem_words(
@@ -114,11 +29,6 @@ FRAME_STEMS = frozenset(
         called do know exactly role kind way date day time year month week place city country number
         """.split()
     )
-)
-REASON = re.compile(
-    r"\b(because|due to|so that|in order to|aimed at|intended|meant to|as a result|reasons?|since|after|"
-    r"following|would (?:lead|allow|only)|thus|therefore|to (?:avoid|prevent|stop|set up|divert|test|signal))\b",
-    re.I,
 )
 RECENT = re.compile(r"\b(latest|most recent|newest|last (?:week|month)|this week|recently|lately)\b", re.I)
 # "What has Russia demanded…", "How have officials reacted…", "…according to the articles": an
@@ -180,23 +90,53 @@ def question_type(question: str) -> QuestionType:
     return next((kind for pattern, kind in _TYPES if pattern.search(q)), QuestionType.other)
 
 
+def content_stems(text: str) -> list[str]:
+    """Stemmed content words of ``text`` (stop words out, "Aug." read as "August", "met" as "meet")."""
+    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
+    words = [IRREGULAR.get(w, w) for w in words]
+    return stem_words([w for w in words if w not in STOP and len(w) > 1])
+
+
+@dataclass(frozen=True)
+class ReadQuestion:
+    """A question as the read stage leaves it for every later stage."""
+
+    asked: str  # as the user typed it
+    condensed: str | None  # the follow-up made standalone, when it was one
+    standalone: str  # the condensed (or asked) question with roles named: "the envoy (Steve Witkoff)"
+    searched: str  # ``standalone`` with its spelling corrected: what is routed, searched and answered
+    info: QuestionInfo  # what it asks: names, terms, focus, kind
+
+
 class QuestionReader:
-    """Turns a question into :class:`QuestionInfo` (stemmed terms, names, kind)."""
+    """Reads a question once (:meth:`read`) into a :class:`ReadQuestion`.
 
-    def stem_word(self, word: str) -> str:
-        """The stem of one word."""
-        return stem(word)
+    ``titles`` gives the people the articles name by a role; ``condense`` makes a follow-up
+    standalone (the LLM's rewrite, checked, or the rule).
+    """
 
-    def stems(self, text: str) -> list[str]:
-        """Stemmed content words of ``text`` (stop words out, "Aug." read as "August")."""
-        words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
-        words = [w[:-2] if w.endswith("'s") else w for w in words]
-        words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
-        words = [IRREGULAR.get(w, w) for w in words]
-        return stem_words([w for w in words if w not in STOP and len(w) > 1])
+    def __init__(
+        self,
+        speller: SpellingCorrector,
+        titles: Callable[[], dict[str, str]] = dict,
+        condense: Callable[[str, list[Message]], str | None] = condense_by_rule,
+    ):
+        self.speller = speller
+        self._titles = titles
+        self._condense = condense
 
-    def analyse(self, question: str, speller: SpellingCorrector) -> QuestionInfo:
-        """Content terms, names and type of a question."""
+    def read(self, question: str, history: Sequence[Message] = ()) -> ReadQuestion:
+        """The question made standalone, its roles named, its spelling corrected, and analysed."""
+        condensed = self._condense(question, list(history)) if history else None
+        standalone = name_roles(condensed or question, self._titles())
+        searched = self.speller.correct(standalone)
+        return ReadQuestion(question, condensed, standalone, searched, self._analyse(standalone, searched))
+
+    def _analyse(self, question: str, corrected: str) -> QuestionInfo:
+        """Content terms, names and type of ``question`` (``corrected``: its corrected spelling)."""
+        speller = self.speller
         names: list[str] = []
         missing: list[str] = []
         phrase: list[str] = []  # consecutive capitalised words: "World Cup" is one name
@@ -235,9 +175,9 @@ class QuestionReader:
             else:
                 phrase_missing = True
         close_phrase()
-        corrected = speller.correct(question)
-        terms = self.stems(corrected)
-        name_stems = {self.stem_word(part) for n in names for part in n.split()}
+        corrected = without_aliases(corrected)
+        terms = content_stems(corrected)
+        name_stems = {stem(part) for n in names for part in n.split()}
         focus = [t for t in dict.fromkeys(terms) if t not in name_stems and t not in FRAME_STEMS]
         sequel = SEQUEL.search(question) is not None
         recent = RECENT.search(question) is not None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from rag.answering.citations import cite
-from rag.answering.question import QuestionReader
+from rag.answering.question import content_stems
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
 
@@ -36,7 +36,6 @@ def asks_about_statements(question: str) -> bool:
 def answer_from_statements(
     question: str,
     statements: Callable[[str | None], list[Statement]],
-    reader: QuestionReader,
     read: Callable[[str], str | None],
     max_words: int,
 ) -> tuple[str, list[Citation]] | None:
@@ -48,7 +47,7 @@ def answer_from_statements(
 
     def sentence(s: Statement) -> set[str]:  # the statement with its attribution
         text = read(s.source)
-        return set(reader.stems(text[s.context_start : s.context_end] if text else s.text))
+        return set(content_stems(text[s.context_start : s.context_end] if text else s.text))
 
     what_did = _WHAT_DID.match(question)
     if what_did:
@@ -60,7 +59,7 @@ def answer_from_statements(
         if verb not in ("say", "said", "tell", "told"):  # "What did Trump admit…": what he admitted
             found = [s for s in found if s.verb.lower().startswith(verb[:4])]
         if what_did.group("about"):  # the statements that cover most of what it is about, best first
-            about = set(reader.stems(what_did.group("about")))
+            about = set(content_stems(what_did.group("about")))
             scored = [(len(about & sentence(s)) / max(1, len(about)), s) for s in found]
             best = max((score for score, _ in scored), default=0.0)
             found = [s for score, s in scored if score >= 0.5 and score == best]
@@ -68,7 +67,7 @@ def answer_from_statements(
         who_said = _WHO_SAID.match(question)
         if not who_said:
             return None
-        wanted = set(reader.stems(who_said.group("what")))
+        wanted = set(content_stems(who_said.group("what")))
         scored = [(len(wanted & sentence(s)) / max(1, len(wanted)), s) for s in statements(None)]
         best = max((score for score, _ in scored), default=0.0)
         found = [s for score, s in scored if score >= max(0.6, best)] if best >= 0.6 else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.hits import Hit
-from rag.answering.question import BULLET, QUOTE_MARK, SPEECH, SPEECH_VERBS
+from rag.language import BULLET, QUOTE_MARK, SPEECH, SPEECH_VERBS
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z’'-]{2,}")
 
