@@ -69,6 +69,6 @@ eval: ingest
 clean:
 	rm -rf .index .pytest_cache tests/artifacts
 
-# Refit the answerability model (rag/answering/answerability.json) on the golden dev split; then `make eval`.
+# Refit the answerability model (rag/components/answerability.json) on the golden dev split; then `make eval`.
 calibrate: ingest
 	$(PY) -m evals.calibrate

@@ -9,7 +9,7 @@ answer a question. Then the whole decision (the likeliest candidate leads; the q
 answered when its probability reaches the threshold) runs again with those weights, and the
 threshold is the one that makes the most right decisions on dev while refusing at most 5% of
 the answerable questions. Cases refused before the model is asked (an unknown name, nothing
-similar enough) are left out. Writes ``rag/answering/answerability.json``; only the dev split
+similar enough) are left out. Writes ``rag/components/answerability.json``; only the dev split
 is read, so the test split stays a measurement.
 """
 
@@ -25,8 +25,9 @@ import numpy as np
 
 from evals.metrics import key_fact_recall
 from evals.runner import load_suite
-from rag.answering.answerability import FEATURES, REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
+from rag.answering.answerability import FEATURES
 from rag.answering.sentence_text import raw_text
+from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
 
 MAX_FALSE_REFUSALS = 0.05
 
@@ -52,7 +53,7 @@ def sentence_rows(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray]:
             if c.features is None or not all(c.features[f] for f in REQUIRED):
                 continue  # the model gives these 0 whatever the weights
             answers = not case.must_refuse and (key_fact_recall(raw_text(c.hit, c.index), case.key_facts) or 0) > 0
-            rows.append([c.features[f] for f in FEATURES])
+            rows.append([c.features.get(f, 0.0) for f in FEATURES])
             labels.append(1.0 if answers else 0.0)
     return np.asarray(rows), np.asarray(labels)
 

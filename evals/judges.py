@@ -10,7 +10,7 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
-from rag.answering.judge import HeuristicJudge, Judge, Verdict
+from rag.answering.judge import HeuristicJudge, Judge, Verdict, word_overlap
 
 VERDICT_PROMPT = """Passages:
 {passages}
@@ -38,6 +38,10 @@ class LlmJudge:
         reply = self.client.complete([ChatMessage(role=MessageRole.USER, content=prompt)]).strip().lower()
         supported = reply.startswith("yes")
         return Verdict(supported, float(supported), None if supported else f"judge said: {reply[:60]}")
+
+    def similarity(self, claim: str, sentences: list[str]) -> list[float]:
+        """Word overlap (no embedder here; the model is asked for verdicts only)."""
+        return word_overlap(claim, sentences)
 
     def claims(self, answer: str) -> list[str]:
         """Claims extracted by the model (its sentences when it returns none)."""

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from rag.answering.answerability import AnswerabilityModel
 from rag.answering.citations import OriginalTexts
 from rag.answering.decision import Decider, Plan
 from rag.answering.english import EnglishWords
@@ -37,7 +36,7 @@ from rag.components.store import (
     reading_index,
 )
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
-from rag.indexing.statement_store import StatementStore, sync_statements
+from rag.indexing.statement_store import StatementStore
 from rag.indexing.statements import Statement
 from rag.settings import Settings
 from rag.timing import Clock
@@ -87,15 +86,14 @@ class Assistant:
         speller = SpellingCorrector(vocabulary, english_words(self.embedding), english=EnglishWords())
         condense = self.generator.condense if self.generator else condense_by_rule
         self.reader = QuestionReader(speller, lambda: self.role_titles, condense)
-        model = AnswerabilityModel.load(threshold=settings.answerable_threshold)
-        self.decider = Decider(model, settings.abstain_threshold, lambda text: embed_texts([text])[0])
+        model = parts.answerability
+        self.decider = Decider(model, settings.abstain_threshold, lambda text: embed_texts([text])[0], parts.reader)
         self.answerer = ExtractiveAnswerer(
             self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
         )
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
-        self.statements = StatementStore(settings.statements_path)
-        self._statements_synced = False
+        self.statements = StatementStore(settings.statements_path)  # read only: see rag.engine.load_assistant
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (rows), by the index's embedding model."""
@@ -131,23 +129,13 @@ class Assistant:
         newest article first; ``sources``, ``since`` and ``until`` (YYYY-MM-DD) narrow them as
         :meth:`allowed_sources` does for answers."""
         narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
-        return self._synced_statements().query(speaker, self.allowed_sources(narrow))
-
-    def _synced_statements(self) -> StatementStore:
-        """The quotes index, first brought in step with the index (it is derived from it: catch up
-        with any ingest, once per load)."""
-        indexed = self.sources()
-        with self._sources_lock:
-            if not self._statements_synced:
-                sync_statements(self.statements, self.corpus_dir, indexed, self.settings.max_file_bytes)
-                self._statements_synced = True
-        return self.statements
+        return self.statements.query(speaker, self.allowed_sources(narrow))
 
     @cached_property
     def role_titles(self) -> dict[str, str]:
         """Title → the person the indexed articles give it ("us president" → "Donald Trump"),
         as the quotes index stored it at ingest."""
-        return self._synced_statements().titles()
+        return self.statements.titles()
 
     def read(self, question: str, history: Sequence[Message | dict[str, Any]] = ()) -> ReadQuestion:
         """The read stage: the question made standalone, roles named ("the envoy (Steve Witkoff)"),
@@ -327,7 +315,7 @@ class Assistant:
         return suggest_follow_ups(
             answer,
             _messages(history),
-            lambda sources: self._synced_statements().query(None, sources),
+            lambda sources: self.statements.query(None, sources),
             lambda question: self._from_statements(question, None) is not None,
         )
 
@@ -336,7 +324,7 @@ class Assistant:
         by_source = {s.source: s for s in self.sources()}
         found = answer_from_statements(
             question,
-            lambda who: self._synced_statements().query(who, allowed),
+            lambda who: self.statements.query(who, allowed),
             lambda source: self.texts.get(source, by_source[source].sha16) if source in by_source else None,
             self.settings.max_answer_words,
         )

@@ -267,11 +267,12 @@ def _ask_server(settings: Settings, args: argparse.Namespace) -> int | None:
 def _query(settings: Settings, args: argparse.Namespace) -> int:
     """``search``, ``ask``, ``quotes`` and ``chat`` in this process: load the index once, report a
     missing index or a bad question."""
-    from rag.assistant import Assistant, QuestionError
+    from rag.assistant import QuestionError
     from rag.components.store import IndexNotReadyError, IndexUnavailableError
+    from rag.engine import load_assistant
 
     try:
-        assistant = Assistant(settings)
+        assistant = load_assistant(settings)
         if args.command == "search":
             hits, searched = assistant.search(args.query, args.k, _article_filter(args))
             _print_hits(args.query, hits, searched)

@@ -16,6 +16,7 @@ from rag.components.store import (
     indexed_corpus_dir,
 )
 from rag.indexing.ingest import IngestReport, ingest
+from rag.indexing.statement_store import sync_statements
 from rag.indexing.uploads import UploadError, check_upload, save_upload
 from rag.settings import Settings
 
@@ -25,6 +26,15 @@ STARTING = "starting"
 log = logging.getLogger(__name__)
 
 
+def load_assistant(settings: Settings) -> Assistant:
+    """An :class:`Assistant` over the index, with the quotes index (derived from it, like BM25)
+    first brought in step: an ingest killed between its Chroma writes and the quotes index, or
+    another writer of a shared Chroma, left it behind. Answering never writes; loading may."""
+    assistant = Assistant(settings)
+    sync_statements(assistant.statements, assistant.corpus_dir, assistant.sources(), settings.max_file_bytes)
+    return assistant
+
+
 class EngineHolder:
     """Holds the current :class:`Assistant` for every request.
 
@@ -32,7 +42,7 @@ class EngineHolder:
     and swaps the reference, so a request in flight finishes on the one it started with.
     """
 
-    def __init__(self, settings: Settings, factory: Callable[[Settings], Assistant] = Assistant):
+    def __init__(self, settings: Settings, factory: Callable[[Settings], Assistant] = load_assistant):
         self.settings = settings
         self._factory = factory
         self._assistant: Assistant | None = None

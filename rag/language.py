@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+# A sentence that needs the one before it to say who or what it is about (PRONOUN_START).
 # "It" is left out: in news prose it is mostly "It has been revealed that ...".
 PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
@@ -105,3 +106,76 @@ REASON = re.compile(
     r"following|would (?:lead|allow|only)|thus|therefore|to (?:avoid|prevent|stop|set up|divert|test|signal))\b",
     re.I,
 )
+
+
+# --- Verbs of saying ---------------------------------------------------------------------------
+# Not one list: each user reads a different text for a different mistake to avoid, and merging
+# them changes what matches (measured by `rag eval` and `rag eval --quotes` whenever one changes).
+
+# An article sentence that attributes words (answer scoring's quote bonus, "X said he sees
+# progress." completed by the quotation after it): the common past and present forms only, since
+# a rarer verb there is more often not about speech ("noted", "called").
+# (SPEECH_VERBS and SPEECH above.)
+
+# A question that asks for someone's words ("What did X say / call / describe…?"): the question
+# type "quote". Bare forms and past forms, as questions use them.
+QUESTION_SPEECH_VERBS = r"say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn"
+
+# "What did X <verb>…?" / "Who <verb>…?" answered from the quotes index: only verbs whose object is
+# what was said (not "describe", "call": those ask about a description, which the index does not hold).
+ROUTED_SPEECH_VERBS = (
+    r"say|said|tell|told|write|wrote|claim|claimed|warn|warned|argue|argued|urge|urged|announce|announced|"
+    r"admit|admitted|suggest|suggested|stress|stressed"
+)
+
+# "What did <X> say / tell / reply…": the infinitives after which X must be the one speaking in the
+# answer sentence (the answerability feature speaker_match), "think" included ("What does X think").
+ASKED_SPEAKER_VERBS = (
+    r"say|tell|write|claim|call|warn|admit|urge|suggest|argue|describe|"
+    r"indicate|announce|stress|insist|reply|respond|think"
+)
+
+# Any form of a verb of saying in an article sentence, for finding the speaker near it
+# (speaker_match, type_match for "quote"): the widest pattern, stems with \w*, multiword acts.
+SPEECH_ACT = re.compile(
+    r"\b(sa(?:y|ys|id)|tell|tells|told|wr(?:ite|ites|ote|iting)|add(?:ed|s)?|argu\w*|warn\w*|claim\w*|stat(?:ed|es)|"
+    r"admit\w*|recall\w*|urg\w*|called|calling|calls? (?:for|on)|suggest\w*|indicat\w*|dismiss\w*|"
+    r"characteri[sz]\w*|describ\w*|announc\w*|stress\w*|insist\w*|reiterat\w*|not(?:ed|es)|pointed out|"
+    r"went on|prais\w*|accus\w*|"
+    r"made it clear|repl\w*|respond\w*)\b",
+    re.I,
+)
+# After these (inverted: "…,” said Witkoff) the name that follows is the speaker; after "told" it
+# is the one spoken to.
+INVERTED_SPEECH = re.compile(r"^(said|says|added|wrote|asked)$", re.I)
+
+# The judge's: who a claim or a passage says spoke ("Trump said", "…,” said Witkoff), to catch an
+# answer that gives the words to the wrong person. Past forms a report uses, "asked" and
+# "defended" included (an answer may say "Trump defended Witkoff, saying…").
+CHECKED_SPEECH_VERBS = (
+    r"(?:said|says|say|told|tells|wrote|writes|added|argued|warned|claimed|claiming|stated|admitted|recalled|"
+    r"urged|called|described|characteri[sz]ed|dismissed|insisted|suggested|noted|announced|reiterated|stressed|"
+    r"accused|praised|defended|asked)"
+)
+
+# The quotes index's (rag.indexing.statements): every verb that introduces a statement, multiword
+# ones ("made it clear", "issued a statement") and all tenses, since missing one loses a statement.
+ATTRIBUTION_VERBS = (
+    "said|says|say|told|tells|tell|warned|warns|warn|argued|argues|argue|claimed|claims|claim|stated|states|"
+    "insisted|insists|suggested|suggests|indicated|indicates|noted|notes|reiterated|reiterates|reiterate|"
+    "maintained|maintains|maintain|revealed|reveals|announced|announces|stressed|stresses|stress|repeated|"
+    "urged|urges|urge|accused|accuses|praised|praises|cited|cites|characterized|characterised|wrote|writes|"
+    "admitted|admits|added|adds|pointed out|caution|cautions|cautioned|reported|report|called on|calls on|"
+    "called|calls|made it clear|went on|continue to report|continue to claim|continues to claim|issued a statement"
+)
+# ", claiming that…": a participle that attributes what follows to the clause's subject.
+ATTRIBUTION_PARTICIPLES = "claiming|writing|warning|saying|noting|emphasizing|emphasising|arguing|adding|insisting"
+
+# --- Pronouns ----------------------------------------------------------------------------------
+# A follow-up that refers back ("What did he say?"): every personal pronoun, "it" included.
+FOLLOW_UP_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its)\b", re.I)
+# An answer that opens with a pronoun names no new thing ("It reaffirmed…"): "it" is still what was asked.
+OPENING_PRONOUN = re.compile(r"^\W*(?:he|she|it|they|its|his|her|their)\b", re.I)
+POSSESSIVE_PRONOUNS = frozenset({"his", "her", "hers", "their", "its"})
+# A speaker the quotes index must resolve to someone named before ("he said", "the group said").
+SPEAKER_PRONOUN = re.compile(r"^(he|she|they|it|the group|his team)$", re.I)

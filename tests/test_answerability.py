@@ -13,19 +13,11 @@ import re
 import pytest
 from helpers import SEEDS, assert_contract
 
-from rag.answering.answerability import (
-    FEATURES,
-    REQUIRED,
-    WEIGHTS_PATH,
-    AnswerabilityModel,
-    asked_noun,
-    asked_noun_found,
-    speaker_matches,
-    type_matches,
-)
+from rag.answering.answerability import FEATURES, asked_noun, asked_noun_found, speaker_matches, type_matches
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.answering.sentence_text import is_heading
+from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------

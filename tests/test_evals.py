@@ -16,7 +16,7 @@ from evals.report import markdown, regressions
 from evals.runner import aggregate, below_thresholds, fast_subset, load_suite, load_thresholds, run_suite, score_case
 from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, UrlTarget
 from rag import Settings
-from rag.answering.judge import HeuristicJudge, Verdict
+from rag.answering.judge import HeuristicJudge, Verdict, word_overlap
 from rag.contract import Answer, Citation
 
 GOLDEN = ROOT / "evals" / "golden.jsonl"
@@ -30,6 +30,9 @@ class WordsJudge:
         words = set(" ".join(passages).lower().split())
         ok = bool(passages) and set(claim.lower().split()) <= words
         return Verdict(ok, float(ok))
+
+    def similarity(self, claim: str, sentences: list[str]) -> list[float]:
+        return word_overlap(claim, sentences)
 
 
 # --- metrics on hand-made inputs -------------------------------------------------------

@@ -11,6 +11,7 @@ from helpers import SEEDS, assert_contract, make_settings, run_cli
 from servers import RunningServer
 
 from rag import Assistant
+from rag.engine import load_assistant
 from rag.indexing.ingest import ingest
 from rag.indexing.statement_store import StatementStore
 
@@ -68,7 +69,8 @@ def test_a_store_behind_the_index_catches_up_on_load(corpus_copy: Path, tmp_path
         db.execute("DELETE FROM statements")
         db.execute("DELETE FROM articles")
     assert StatementStore(settings.statements_path).query() == []
-    assert {s.speaker for s in Assistant(settings).quotes("Zelensky")} == {"Volodymyr Zelensky"}
+    assert Assistant(settings).quotes("Zelensky") == []  # answering never writes the index
+    assert {s.speaker for s in load_assistant(settings).quotes("Zelensky")} == {"Volodymyr Zelensky"}
 
 
 def test_cli_lists_quotes_and_refuses_bad_dates(seed_index) -> None:  # type: ignore[no-untyped-def]
@@ -168,3 +170,25 @@ def test_answer_from_several_articles_puts_the_newest_first_with_dates(tmp_path:
     assert set(sources) == {"older.txt", "newer.txt"}, answer.answer
     assert sources.index("newer.txt") < sources.index("older.txt")
     assert answer.answer.index("(2 Mar 2025)") < answer.answer.index("(10 Jan 2025)")
+
+
+def test_ingest_reads_each_file_once(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The quotes index is extracted from the same read as the chunks, not by a second read."""
+    import rag.indexing.corpus
+    import rag.indexing.ingest
+    import rag.indexing.statement_store
+
+    reads: list[str] = []
+    original = rag.indexing.corpus.read_article
+
+    def counted(corpus_dir, path, max_bytes):  # type: ignore[no-untyped-def]
+        reads.append(path.name)
+        return original(corpus_dir, path, max_bytes)
+
+    monkeypatch.setattr(rag.indexing.ingest, "read_article", counted)
+    monkeypatch.setattr(rag.indexing.statement_store, "read_article", counted)
+    settings = make_settings(corpus_copy, tmp_path / "index")
+    report = ingest(settings)
+    assert len(report.added) == 5
+    assert sorted(reads) == sorted(p.name for p in corpus_copy.iterdir())  # each once
+    assert len(StatementStore(settings.statements_path).versions()) == 5

@@ -19,11 +19,14 @@ and its neighbours):
 - ``speaker_match``: for "What did X say", X is the one speaking;
 - ``passage_cosine``: cosine of the question to the whole chunk;
 - ``relative_score``: the sentence's ranking score over the best one's;
+- ``reader``: the trained answer reader's probability that this sentence answers the question
+  (:mod:`rag.components.reader`; added by the decide stage, not computed here);
 - ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
   "What is X's approval *rating*?") is in the window, or the question names none.
 
 A logistic regression over these, fitted on the golden suite's dev split
-(``python -m evals.calibrate``, weights in ``answerability.json``) with one row per
+(``python -m evals.calibrate``, weights in ``rag/components/answerability.json``, the model in
+:mod:`rag.components.answerability_model`) with one row per
 candidate sentence (answers = the sentences that hold a key fact), gives the probability
 that a sentence answers the question. The likeliest one leads the answer; below the
 threshold chosen on the same split, the question is refused as ``not_addressed``. Before
@@ -34,17 +37,12 @@ decision.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
+from dataclasses import dataclass
 
 from rag.answering.question import QuestionInfo, QuestionType
-from rag.language import BULLET, DATE, PLACE, REASON, SPEECH
+from rag.language import ASKED_SPEAKER_VERBS, BULLET, DATE, INVERTED_SPEECH, PLACE, REASON, SPEECH, SPEECH_ACT
 from rag.text import STOP_WORDS as STOP
 from rag.text import stem
 
@@ -60,8 +58,8 @@ FEATURES = (
     "passage_cosine",
     "relative_score",
     "asked_noun",
+    "reader",
 )
-WEIGHTS_PATH = Path(__file__).with_name("answerability.json")
 _QUANTITY = re.compile(
     r"(?<![\d,.])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|several|multiple|an? (?:hour|minute|day|week|month|year))\b",
@@ -84,19 +82,7 @@ _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
-_ASKED_SPEAKER = re.compile(
-    r"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:say|tell|write|claim|call|warn|admit|urge|suggest|argue|describe|"
-    r"indicate|announce|stress|insist|reply|respond|think)\b",
-    re.I,
-)
-_SPEECH_ACT = re.compile(
-    r"\b(sa(?:y|ys|id)|tell|tells|told|wr(?:ite|ites|ote|iting)|add(?:ed|s)?|argu\w*|warn\w*|claim\w*|stat(?:ed|es)|"
-    r"admit\w*|recall\w*|urg\w*|called|calling|calls? (?:for|on)|suggest\w*|indicat\w*|dismiss\w*|"
-    r"characteri[sz]\w*|describ\w*|announc\w*|stress\w*|insist\w*|reiterat\w*|not(?:ed|es)|pointed out|"
-    r"went on|prais\w*|accus\w*|"
-    r"made it clear|repl\w*|respond\w*)\b",
-    re.I,
-)
+_ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
 # "Which (Ukrainian) village did…", "What fund is…": the noun after which/what, auxiliaries aside.
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b"
 _WHICH_NOUN = re.compile(
@@ -104,23 +90,10 @@ _WHICH_NOUN = re.compile(
 )
 # "What is Zelensky's position on…", "What is Trump's approval rating?": the noun after the possessive.
 _WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
-# After these, a name is the speaker ("…,” said Witkoff); after "told" it is the one spoken to.
-_INVERTED = re.compile(r"^(said|says|added|wrote|asked)$", re.I)
 _SUBJECT = re.compile(
     r"^\W*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:is|was|are|were|has|have|had|said|says|told|will|would|did)\b"
 )
 _NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether to answer, how sure, and on refusal why (``refusal_reason``) and what to say."""
-
-    answerable: bool
-    confidence: float
-    reason: str | None = None  # "unknown_name" | "low_similarity" | "not_addressed"
-    message: str | None = None
-    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -206,7 +179,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     if kind is QuestionType.reason:  # a bullet under "…, because:"; a denial answers a false premise
         return bool(REASON.search(text) or BULLET.match(text) or _DENIAL.search(text))
     if kind is QuestionType.quote:
-        return bool(_QUOTATION.search(text) or SPEECH.search(text) or _SPEECH_ACT.search(text))
+        return bool(_QUOTATION.search(text) or SPEECH.search(text) or SPEECH_ACT.search(text))
     if kind is QuestionType.person:
         asked = question.lower()
         subject = _SUBJECT.match(text)  # "Techmet is preparing…": the name that opens the sentence
@@ -244,14 +217,14 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         return True  # a follow-up not rewritten: nothing to check against
     if subject <= _METONYMS:
         return True  # "What did Moscow say": a ministry, a spokesman or the president may speak for it
-    for act in _SPEECH_ACT.finditer(text):
+    for act in SPEECH_ACT.finditer(text):
         before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
         clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
         near = [w for w in clause[-4:] if w not in ('"', "”")]
         if act.group(0).lower().endswith("ing"):  # ", writing that…": the speaker is the clause's subject
             sentence = re.split(r"[.!?]\s", text[: act.start()])[-1]
             near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
-        if _INVERTED.match(act.group(0)):
+        if INVERTED_SPEECH.match(act.group(0)):
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
         if subject & {stem(w) for w in near}:
             return True
@@ -271,56 +244,3 @@ def _has_name(stem: str, stems: frozenset[str]) -> bool:
     return stem in stems or (
         len(stem) >= 5 and any(s.startswith(stem) or stem.startswith(s) for s in stems if len(s) >= 5)
     )
-
-
-REQUIRED = ("type_match", "speaker_match")  # a sentence without them does not answer, however close
-
-
-class AnswerabilityModel:
-    """Logistic regression over :data:`FEATURES`; the threshold is where it refuses. A sentence
-    that lacks a :data:`REQUIRED` feature (no number for "how many", someone else speaking for
-    "what did X say") gets probability 0."""
-
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float):
-        self.weights = weights
-        self.bias = bias
-        self.threshold = threshold
-
-    @classmethod
-    def load(cls, path: Path = WEIGHTS_PATH, threshold: float | None = None) -> AnswerabilityModel:
-        """The calibrated model; ``threshold`` overrides the calibrated one."""
-        data = json.loads(path.read_text("utf-8"))
-        return cls(dict(data["weights"]), float(data["bias"]), data["threshold"] if threshold is None else threshold)
-
-    def probability(self, features: dict[str, float]) -> float:
-        """P(the question is answered by this sentence)."""
-        if not all(features.get(name, 1.0) for name in REQUIRED):
-            return 0.0
-        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-z))
-
-    def decide(self, features: dict[str, float]) -> Decision:
-        """Answer when the probability reaches the threshold, else refuse as ``not_addressed``."""
-        p = round(self.probability(features), 4)
-        if p >= self.threshold:
-            return Decision(True, p, features=features)
-        return Decision(False, p, "not_addressed", NOT_ADDRESSED, features)
-
-
-NOT_ADDRESSED = "The articles do not answer this: they mention what you ask about, but not this."
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000) -> tuple[np.ndarray, float]:
-    """Weights and bias of an L2-regularised logistic regression (projected gradient descent;
-    small data). Weights are kept non-negative: every feature is built so that more of it means
-    more likely answered, and on ~80 cases correlated features otherwise take opposite signs."""
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    rate = 0.5
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        grad_w = x.T @ (p - y) / len(y) + l2 * w / len(y)
-        grad_b = float(np.mean(p - y))
-        w = np.maximum(w - rate * grad_w, 0.0)
-        b -= rate * grad_b
-    return w, b

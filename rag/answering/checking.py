@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rag.answering.citations import OriginalTexts, cite
 from rag.answering.hits import Hit
-from rag.answering.judge import HeuristicJudge, Judge, Verdict, content_words
+from rag.answering.judge import Judge, Verdict, content_words
 from rag.answering.prompts import REFUSAL
 from rag.contract import Citation, Claim
 from rag.text import sentences as split_sentences
@@ -119,7 +119,7 @@ class AnswerChecker:
         words = content_words(claim)
         if words & content_words(question):
             return True
-        if len(words) >= 3 and isinstance(self._judge, HeuristicJudge):  # a lone token says nothing
+        if len(words) >= 3:  # a lone token says nothing
             return self._judge.similarity(question, [claim])[0] >= ON_TOPIC_SIMILARITY
         return False
 
@@ -129,11 +129,7 @@ class AnswerChecker:
         if original is None or not hit.sentences:
             return None
         texts = [hit.text[s.chunk_start : s.chunk_end] for s in hit.sentences]
-        if isinstance(self._judge, HeuristicJudge):
-            scores = self._judge.similarity(claim, texts)
-        else:
-            words = set(claim.lower().split())
-            scores = [len(words & set(t.lower().split())) / (len(words) or 1) for t in texts]
+        scores = self._judge.similarity(claim, texts)
         best = max(range(len(texts)), key=lambda i: scores[i])
         s = hit.sentences[best]
         return cite(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from rag.language import CHECKED_SPEECH_VERBS
 from rag.text import stem as text_stem
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:[’'][a-z]+)?|\d+(?:[.,]\d+)*|[.,;:!?—–()“”\"]")
@@ -48,16 +49,11 @@ _OPPOSITES: dict[str, frozenset[str]] = {
     "arm": frozenset({"disarm"}),
     "captur": frozenset({"lost", "lose", "liber"}),
 }
-_SPEECH = (
-    r"(?:said|says|say|told|tells|wrote|writes|added|argued|warned|claimed|claiming|stated|admitted|recalled|"
-    r"urged|called|described|characteri[sz]ed|dismissed|insisted|suggested|noted|announced|reiterated|stressed|"
-    r"accused|praised|defended|asked)"
-)
 _NAMED_SPEAKER = re.compile(
-    rf"\b([A-Z][\w’'-]+)(?:[’']s)?(?:\s+(?:has|had|have|also|then|himself|herself|later|again|reportedly))?\s+{_SPEECH}\b"
+    rf"\b([A-Z][\w’'-]+)(?:[’']s)?(?:\s+(?:has|had|have|also|then|himself|herself|later|again|reportedly))?\s+{CHECKED_SPEECH_VERBS}\b"
 )
-_INVERTED_SPEAKER = re.compile(rf"[,”\"]\s*{_SPEECH}\s+([A-Z][\w’'-]+)\s*[.,]")
-_PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they|it)\s+(?:also\s+|later\s+|then\s+)?{_SPEECH}\b", re.I)
+_INVERTED_SPEAKER = re.compile(rf"[,”\"]\s*{CHECKED_SPEECH_VERBS}\s+([A-Z][\w’'-]+)\s*[.,]")
+_PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they|it)\s+(?:also\s+|later\s+|then\s+)?{CHECKED_SPEECH_VERBS}\b", re.I)
 _NOT_SPEAKERS = frozenset("The This That It He She They We I And But Also Then".split())
 
 

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering.answerability import NOT_ADDRESSED, AnswerabilityModel, Decision, Window, window_features
+from rag.answering.answerability import Window, window_features
 from rag.answering.hits import Hit
 from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion, content_stems
 from rag.answering.sentence_text import is_full_sentence, is_heading, quote_bonus, raw_text
+from rag.components.answerability_model import NOT_ADDRESSED, AnswerabilityModel, Decision
+from rag.components.reader import AnswerReader
 from rag.language import BULLET, DATE, NUMBER, PLACE, REASON
 from rag.text import stem
 
@@ -61,10 +63,17 @@ class Plan:
 class Decider:
     """Rates the candidate sentences of a question's hits and decides whether to answer."""
 
-    def __init__(self, model: AnswerabilityModel, abstain_threshold: float, embed_query: Callable[[str], np.ndarray]):
+    def __init__(
+        self,
+        model: AnswerabilityModel,
+        abstain_threshold: float,
+        embed_query: Callable[[str], np.ndarray],
+        reader: AnswerReader | None = None,
+    ):
         self.model = model
         self._threshold = abstain_threshold
         self._embed_query = embed_query
+        self._reader = reader
 
     def decide(self, question: ReadQuestion, hits: list[Hit]) -> Plan:
         """Whether ``hits`` answer ``question`` (every answerer asks this first), and the ranked
@@ -84,15 +93,27 @@ class Decider:
         focus = _without_names(corrected, info)
         focus_vector = self._embed_query(focus) if focus != corrected else None
         decisions = []
-        for rank, c in enumerate(ranked[:RERANK]):
+        top = ranked[:RERANK]
+        read = self._read(info.kind.value, corrected, top)
+        for rank, c in enumerate(top):
             window = self._window(c, info, focus_vector, ranked[0].score)
-            decision = self.model.decide(window_features(info, window, idf, stem, corrected))
+            features = window_features(info, window, idf, stem, corrected)
+            if read is not None:
+                features["reader"] = float(read[rank])
+            decision = self.model.decide(features)
             c.confidence, c.features = decision.confidence, decision.features
             newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
             decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info)
+
+    def _read(self, kind: str, question: str, candidates: list[Candidate]) -> np.ndarray | None:
+        """The reader's probability, for each candidate, that it is the sentence that answers (one batch)."""
+        if self._reader is None or not candidates:
+            return None
+        scores = self._reader.scores(kind, question, [raw_text(c.hit, c.index) for c in candidates])
+        return 1.0 / (1.0 + np.exp(-scores))
 
     def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
         by_key: dict[tuple[str, int], Candidate] = {}

@@ -7,10 +7,8 @@ import re
 from collections.abc import Sequence
 
 from rag.contract import Message
+from rag.language import FOLLOW_UP_PRONOUNS, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
 
-_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its)\b", re.I)
-_PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|its|his|her|their)\b", re.I)
-_POSSESSIVE = frozenset({"his", "her", "hers", "their", "its"})
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
 _NOT_NAMES = frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
@@ -21,7 +19,7 @@ _NOT_NAMES = frozenset(
 def needs_condensing(question: str, history: Sequence[Message]) -> bool:
     """A follow-up refers back (a pronoun, or "what about ...") and there is a conversation."""
     return bool(history) and bool(
-        _PRONOUNS.search(question) or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
+        FOLLOW_UP_PRONOUNS.search(question) or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
     )
 
 
@@ -33,7 +31,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     """
     if not needs_condensing(question, history):
         return None
-    pronoun = _PRONOUNS.search(question)
+    pronoun = FOLLOW_UP_PRONOUNS.search(question)
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
     # thing; "it" is still what the user asked about.
     last = history[-1]
@@ -41,12 +39,14 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         pronoun
         and pronoun.group(0).lower() in ("it", "its")
         and last.role == "assistant"
-        and not _PRONOUN_START.match(last.content)
+        and not OPENING_PRONOUN.match(last.content)
     ):
         answered = [n for n in _NAME.findall(last.content) if n.split()[0] not in _NOT_NAMES]
         if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
             thing = answered[0]
-            return _PRONOUNS.sub(lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1)
+            return FOLLOW_UP_PRONOUNS.sub(
+                lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1
+            )
     name, asked = None, None
     for message in reversed(history):
         if message.role != "user":
@@ -62,6 +62,6 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         return asked.replace(name, about.group(1), 1)
 
     def swap(m: re.Match[str]) -> str:
-        return f"{name}'s" if m.group(0).lower() in _POSSESSIVE else name
+        return f"{name}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else name
 
-    return _PRONOUNS.sub(swap, question, count=1)
+    return FOLLOW_UP_PRONOUNS.sub(swap, question, count=1)

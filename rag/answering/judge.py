@@ -44,9 +44,19 @@ class Verdict:
 
 
 class Judge(Protocol):
-    """Anything that decides whether ``passages`` support ``claim``."""
+    """Anything that decides whether ``passages`` support ``claim``, and rates how close a claim
+    is to each sentence (the checker uses it to cite the closest sentence and to see whether an
+    answer is on topic)."""
 
     def judge(self, claim: str, passages: list[str]) -> Verdict: ...
+
+    def similarity(self, claim: str, sentences: list[str]) -> list[float]: ...
+
+
+def word_overlap(claim: str, sentences: list[str]) -> list[float]:
+    """Share of ``claim``'s words found in each sentence: a similarity for judges without an embedder."""
+    words = set(claim.lower().split())
+    return [len(words & set(s.lower().split())) / (len(words) or 1) for s in sentences]
 
 
 def content_words(text: str) -> set[str]:

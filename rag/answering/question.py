@@ -17,7 +17,7 @@ from rag.answering.followups import condense_by_rule
 from rag.answering.roles import name_roles, without_aliases
 from rag.answering.spelling import SpellingCorrector
 from rag.contract import Message
-from rag.language import CALENDAR, IRREGULAR, MONTH_ABBREVIATIONS
+from rag.language import CALENDAR, IRREGULAR, MONTH_ABBREVIATIONS, QUESTION_SPEECH_VERBS
 from rag.text import STOP_WORDS as STOP
 from rag.text import WORD, stem, stem_words
 
@@ -78,7 +78,7 @@ _TYPES = [
     (re.compile(r"\bwhy\b|\bfor what reason\b"), QuestionType.reason),
     (re.compile(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b"), QuestionType.person),
     (
-        re.compile(r"\b(say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn)\b"),
+        re.compile(rf"\b({QUESTION_SPEECH_VERBS})\b"),
         QuestionType.quote,
     ),
 ]

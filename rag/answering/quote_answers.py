@@ -15,17 +15,14 @@ from rag.answering.citations import cite
 from rag.answering.question import content_stems
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
+from rag.language import ROUTED_SPEECH_VERBS
 
-_SAY = (
-    r"say|said|tell|told|write|wrote|claim|claimed|warn|warned|argue|argued|urge|urged|announce|announced|"
-    r"admit|admitted|suggest|suggested|stress|stressed"
-)
 _WHAT_DID = re.compile(
-    rf"^\s*(?:and\s+)?what\s+(?:did|has|have|does|do)\s+(?P<who>.+?)\s+(?P<verb>{_SAY})"
+    rf"^\s*(?:and\s+)?what\s+(?:did|has|have|does|do)\s+(?P<who>.+?)\s+(?P<verb>{ROUTED_SPEECH_VERBS})"
     rf"(?:\s+(?P<to>(?!about\b)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*))?(?:\s+(?:about|on|regarding)\s+(?P<about>.+?))?\s*\??\s*$",
     re.I,
 )
-_WHO_SAID = re.compile(rf"^\s*who\s+(?:{_SAY}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
+_WHO_SAID = re.compile(rf"^\s*who\s+(?:{ROUTED_SPEECH_VERBS}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
 
 
 def asks_about_statements(question: str) -> bool:

@@ -1,7 +1,8 @@
 """The replaceable parts, each built from settings in exactly one place: :func:`build_components`.
 
 The embedder, the Chroma collections (chunks and sentences) with LlamaIndex's vector store
-over them, and the LLM (OpenAI-compatible, or the scripted one for demos and tests).
+over them, the LLM (OpenAI-compatible, or the scripted one for demos and tests), and the
+models the decide stage rates candidate sentences with (the answerability model, the reader).
 Each part is built on first use and imported only then, so a caller that needs only the
 embedder (ingest, evals) never loads an LLM client, and the other way round.
 """
@@ -17,6 +18,9 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.llms import LLM
+
+    from rag.components.answerability_model import AnswerabilityModel
+    from rag.components.reader import AnswerReader
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,20 @@ class Components:
         from rag.components.llm import build_llm
 
         return build_llm(self.settings)
+
+    @cached_property
+    def answerability(self) -> AnswerabilityModel:
+        """The calibrated answerability model (``RAG_ANSWERABLE_THRESHOLD`` overrides its threshold)."""
+        from rag.components.answerability_model import AnswerabilityModel
+
+        return AnswerabilityModel.load(threshold=self.settings.answerable_threshold)
+
+    @cached_property
+    def reader(self) -> AnswerReader | None:
+        """The trained answer reader, or ``None`` when its model file is not installed."""
+        from rag.components.reader import AnswerReader
+
+        return AnswerReader() if AnswerReader.available() else None
 
     def stores(self, create: bool) -> Stores:
         """The index's collections; ``create=False`` raises :class:`rag.components.store.IndexNotReadyError`

@@ -37,7 +37,7 @@ from rag.components.store import (
 from rag.indexing.chunking import Chunk, Chunker
 from rag.indexing.corpus import Article, FileProblem, corpus_files, read_article, source_name
 from rag.indexing.sentence_index import delete_sentences, sentence_rows, write_sentences
-from rag.indexing.statement_store import StatementStore, sync_statements
+from rag.indexing.statement_store import StatementStore, store_statements, sync_statements, version_of
 from rag.indexing.writer import BackgroundWriter
 from rag.settings import Settings
 
@@ -265,7 +265,7 @@ def index_files(settings: Settings, corpus_dir: Path, files: list[Path], report:
     On its own (a Ray task): the ids already stored are looked up for ``files`` only."""
     components, stores = _ingest_components(settings)
     present = _present_ids(stores.chunks, [source_name(corpus_dir, p) for p in files])
-    return _index(components, stores, corpus_dir, files, report, present)
+    return _index(components, stores, corpus_dir, files, report, present)  # statements: synced by the caller
 
 
 def _index(
@@ -276,9 +276,11 @@ def _index(
     report: IngestReport,
     present: dict[str, set[str]],
     progress: bool = False,
+    statements: StatementStore | None = None,
 ) -> bool:
     """:func:`index_files` with its parts given; ``present`` (the stored ids, by file) loses the
-    entries of the files found, so what is left names files that are gone."""
+    entries of the files found, so what is left names files that are gone. With ``statements``,
+    the quotes index is written from the same read of each file, once its chunks are stored."""
     from tqdm import tqdm
 
     settings = components.settings
@@ -288,6 +290,8 @@ def _index(
     chunker = None
     changed = False
     pending: list[_Pending] = []
+    stated = statements.versions() if statements is not None else {}
+    to_state: list[Article] = []  # articles whose statements are missing or out of date
     with BackgroundWriter() as writer:
         for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
             with report.timing("read"):
@@ -297,6 +301,8 @@ def _index(
                 log.warning("skipped %s", result)
                 continue
             article = result
+            if statements is not None and stated.get(article.source) != version_of(article.sha256[:16]):
+                to_state.append(article)
             old_ids = present.pop(article.source, set())
             version = _version_key(article.sha256, fingerprint)
             if _complete(old_ids, version):
@@ -323,6 +329,10 @@ def _index(
         if pending:
             assert embedding is not None
             _flush(pending, embedding, vector_store, sentences, report, writer)
+    if statements is not None:
+        with report.timing("statements"):
+            for article in to_state:
+                store_statements(statements, article)
     return changed
 
 
@@ -333,6 +343,7 @@ def _ingest_locked(
     report = IngestReport()
     components, stores = _ingest_components(settings)
     collection, vector_store, sentences = stores.chunks, stores.vector_store, stores.sentences
+    quotes = StatementStore(settings.statements_path)
     present = _present_ids(collection)
     live_sources = {source_name(corpus_dir, p) for p in files}
     if workers == "ray":
@@ -343,7 +354,7 @@ def _ingest_locked(
             present.pop(source, None)  # the workers brought these in step
         changed = bool(report.added or report.updated)
     else:
-        changed = _index(components, stores, corpus_dir, files, report, present, progress)
+        changed = _index(components, stores, corpus_dir, files, report, present, progress, quotes)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
     for source, ids in present.items():
@@ -363,12 +374,9 @@ def _ingest_locked(
         import shutil
 
         shutil.rmtree(settings.bm25_path, ignore_errors=True)
-    with report.timing("statements"):  # the quotes index follows what Chroma now holds
-        sync_statements(
-            StatementStore(settings.statements_path),
-            corpus_dir,
-            indexed_sources(collection, final_ids) if final_ids else [],
-            settings.max_file_bytes,
+    with report.timing("statements"):  # the quotes index follows what Chroma now holds (re-reads no file
+        sync_statements(  # _index stored, only those Ray workers indexed or an earlier run left behind)
+            quotes, corpus_dir, indexed_sources(collection, final_ids) if final_ids else [], settings.max_file_bytes
         )
     record_corpus_dir(settings, corpus_dir)
     report.seconds = time.perf_counter() - started

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from rag.language import SPEAKER_PRONOUN
+
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?: +[A-Z][\w’'-]*)+")  # on one line
 _TITLED = re.compile(
     r"\b(?P<title>(?:(?:US|U\.S\.|Russian|Ukrainian|American|French|German|British)\s+)?"
@@ -24,7 +26,6 @@ _TRAILING = re.compile(
     r"continues to|only)|,)+\s*$",
     re.I,
 )
-PRONOUN = re.compile(r"^(he|she|they|it|the group|his team)$", re.I)
 _STOP_VERBS = frozenset(
     "spoke defended addressed dismissed responded traveled travelled issued met highlighted pushed recalled "
     "expressed sent held is was are were has have had did will would can could may might continue continues "
@@ -86,7 +87,7 @@ class People:
         """The canonical speaker for the words used ("he", "The Russian president", "Witkoff")."""
         words = words.strip(" ,")
         low = words.lower()
-        if PRONOUN.match(words):
+        if SPEAKER_PRONOUN.match(words):
             found = self.last_person if low in ("he", "she", "his team") else self.last_org
             return found or words
         title = re.sub(r"^(the|a)\s+", "", low).replace("u.s.", "us")

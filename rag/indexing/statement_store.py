@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rag.components.store import IndexedSource
 from rag.contract import newest_first
-from rag.indexing.corpus import FileProblem, read_article
+from rag.indexing.corpus import Article, FileProblem, read_article
 from rag.indexing.speakers import People
 from rag.indexing.statements import Statement, extract, speaker_aliases
 
@@ -60,9 +60,9 @@ INSERT OR IGNORE INTO generation VALUES (0, 0);
 _BUMP = "UPDATE generation SET value = value + 1 WHERE id = 0"
 
 
-def version_of(source: IndexedSource) -> str:
-    """What the store records for an article: its file hash and the extractor's version."""
-    return f"{source.sha16}:{EXTRACTOR_VERSION}"
+def version_of(sha16: str) -> str:
+    """What the store records for an article: its file hash (16 hex digits) and the extractor's version."""
+    return f"{sha16}:{EXTRACTOR_VERSION}"
 
 
 class StatementStore:
@@ -170,15 +170,19 @@ def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[Index
     store.remove(sorted(set(have) - set(wanted)))
     done = 0
     for source, meta in sorted(wanted.items()):
-        version = version_of(meta)
-        if have.get(source) == version:
+        if have.get(source) == version_of(meta.sha16):
             continue
         article = read_article(corpus_dir, corpus_dir / source, max_bytes)
         if isinstance(article, FileProblem) or not article.sha256.startswith(meta.sha16):
             log.warning("statements of %s not indexed: the file changed or vanished since ingest", source)
             store.remove([source])
             continue
-        people = People(article.text)
-        store.replace(source, version, extract(article, people), people.titles)
+        store_statements(store, article)
         done += 1
     return done
+
+
+def store_statements(store: StatementStore, article: Article) -> None:
+    """Extract the statements and titles of an article already read, and store them."""
+    people = People(article.text)
+    store.replace(article.source, version_of(article.sha256[:16]), extract(article, people), people.titles)

@@ -21,22 +21,13 @@ import re
 from dataclasses import asdict, dataclass
 
 from rag.indexing.corpus import Article
-from rag.indexing.speakers import PRONOUN, People, speaker_aliases, subject_of
+from rag.indexing.speakers import People, speaker_aliases, subject_of
+from rag.language import ATTRIBUTION_PARTICIPLES, ATTRIBUTION_VERBS, BULLET, SPEAKER_PRONOUN
 from rag.text import sentence_spans
 
-VERBS = (
-    "said|says|say|told|tells|tell|warned|warns|warn|argued|argues|argue|claimed|claims|claim|stated|states|"
-    "insisted|insists|suggested|suggests|indicated|indicates|noted|notes|reiterated|reiterates|reiterate|"
-    "maintained|maintains|maintain|revealed|reveals|announced|announces|stressed|stresses|stress|repeated|"
-    "urged|urges|urge|accused|accuses|praised|praises|cited|cites|characterized|characterised|wrote|writes|"
-    "admitted|admits|added|adds|pointed out|caution|cautions|cautioned|reported|report|called on|calls on|"
-    "called|calls|made it clear|went on|continue to report|continue to claim|continues to claim|issued a statement"
-)
-PARTICIPLES = "claiming|writing|warning|saying|noting|emphasizing|emphasising|arguing|adding|insisting"
-_VERB = re.compile(rf"\b({VERBS})\b")
-_PARTICIPLE = re.compile(rf",\s+({PARTICIPLES})\b( that)?\s*")
+_VERB = re.compile(rf"\b({ATTRIBUTION_VERBS})\b")
+_PARTICIPLE = re.compile(rf",\s+({ATTRIBUTION_PARTICIPLES})\b( that)?\s*")
 _QUOTE = re.compile(r"[“‘\"]([^“”\"]+?)[”\"]")
-_BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -86,10 +77,10 @@ def extract(article: Article, people: People | None = None) -> list[Statement]:
         sentence = text[s_start:s_end]
         found: list[_FOUND] = []
         context = article.cleaned.to_original(s_start, s_end)
-        if list_speaker and _BULLET.match(sentence):
+        if list_speaker and BULLET.match(sentence):
             context = (header_start, context[1])
-            body = _BULLET.sub("", sentence).rstrip(" .;")
-            offset = s_start + len(sentence) - len(_BULLET.sub("", sentence))
+            body = BULLET.sub("", sentence).rstrip(" .;")
+            offset = s_start + len(sentence) - len(BULLET.sub("", sentence))
             found.append((offset, offset + len(body), list_speaker[0], "reported", list_speaker[1], None))
         else:
             list_speaker = _list_header(sentence)
@@ -107,7 +98,7 @@ def extract(article: Article, people: People | None = None) -> list[Statement]:
                 continue  # a partial quotation or clause inside a statement by the same speaker
             o_start, o_end = article.cleaned.to_original(start, end)
             to = people.resolve(addressee, track=False) if addressee else None
-            quoted_from = previous[0] if PRONOUN.match(words.strip(" ,")) and previous[1] else context[0]
+            quoted_from = previous[0] if SPEAKER_PRONOUN.match(words.strip(" ,")) and previous[1] else context[0]
             out.append(
                 Statement(
                     article.source,
@@ -140,11 +131,11 @@ def _list_header(sentence: str) -> tuple[str, str] | None:
     tail = sentence.rstrip()
     if not tail.endswith(":"):
         return None
-    m = re.search(rf"\b({VERBS}|{PARTICIPLES})(?:\s+that)?\s*:$", tail)
+    m = re.search(rf"\b({ATTRIBUTION_VERBS}|{ATTRIBUTION_PARTICIPLES})(?:\s+that)?\s*:$", tail)
     if not m:
         return None
     before = tail[: m.start()]
-    if m.group(1) in PARTICIPLES.split("|"):  # "Several European diplomats pushed back…, noting:"
+    if m.group(1) in ATTRIBUTION_PARTICIPLES.split("|"):  # "Several European diplomats pushed back…, noting:"
         before = before.rsplit(",", 1)[0]
     return subject_of(before), m.group(1)
 
@@ -176,7 +167,7 @@ def _reported(sentence: str, offset: int) -> list[_FOUND]:
             continue  # "It has been revealed that…", "which is to say"
         # "that" close to its verb ("told the forum on Wednesday that"), not a later clause's
         that = re.match(r"^(?:\s*\S+){0,8}?\s+that\b\s*", after) if verb not in _OBJECT_FIRST else None
-        if that and re.search(rf"[,;]\s|\b({VERBS})\b", after[: that.end() - 5]):
+        if that and re.search(rf"[,;]\s|\b({ATTRIBUTION_VERBS})\b", after[: that.end() - 5]):
             that = None
         if verb in _THAT_ONLY and not that and not re.match(r"^\s+credit\b", after):
             continue  # "strikes have claimed dozens of lives"
@@ -196,7 +187,8 @@ def _reported(sentence: str, offset: int) -> list[_FOUND]:
         if subject:
             out.append((offset + start, offset + end, subject, "reported", verb, addressee))
             second = re.search(
-                rf",\s+(?:while|whereas|but|and)?\s*([A-Z][^,]*?)\s+({VERBS})\s+(?:that\s+)?", sentence[start:end]
+                rf",\s+(?:while|whereas|but|and)?\s*([A-Z][^,]*?)\s+({ATTRIBUTION_VERBS})\s+(?:that\s+)?",
+                sentence[start:end],
             )
             if second:  # "While X argues that A, Y maintain that B."
                 cut = start + second.start()
@@ -212,10 +204,10 @@ def _reported(sentence: str, offset: int) -> list[_FOUND]:
     nested = re.search(r",\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)+),\s+(said|says)\b[^.]*?\bthat\s+", sentence)
     if nested and out:
         out.append((offset + nested.end(), offset + end, nested.group(1), "reported", nested.group(2), None))
-    inverted = re.match(rf"^(.+?),\s+((?:[A-Za-z]+\s+){{0,3}}?[a-z]+)\s+({VERBS})\.?$", body)
+    inverted = re.match(rf"^(.+?),\s+((?:[A-Za-z]+\s+){{0,3}}?[a-z]+)\s+({ATTRIBUTION_VERBS})\.?$", body)
     if inverted and not out and not _QUOTE.search(body):
         out.append((offset, offset + inverted.end(1), inverted.group(2), "reported", inverted.group(3), None))
-    pointed = re.match(rf"^As\s+(.+?)\s+({VERBS}),\s+", body)
+    pointed = re.match(rf"^As\s+(.+?)\s+({ATTRIBUTION_VERBS}),\s+", body)
     if pointed:
         out = [(offset + pointed.end(), offset + end, pointed.group(1), "reported", pointed.group(2), None)]
     return out
@@ -231,10 +223,10 @@ def _direct(
             continue
         after, before = sentence[q.end() :], sentence[: q.start()]
         name = r"((?:[a-z]+\s+){0,2}[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|he|she|they|the\s+[a-z]+(?:\s+[a-z]+)?)"
-        post = re.match(rf"^\s*,?\s*{name}\s+({VERBS})(?:\s+([A-Z][\w’'-]+))?", after)
-        inverted = re.match(rf"^\s*,?\s*({VERBS})\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
-        pre = re.search(rf"^(.*?)\s+({VERBS})(?:\s+(?:on|in|at|to)\s+[\w\s]{{1,30}}?)?\s*[,:]\s*$", before)
-        called = re.search(rf"^(.*?)\s+({VERBS})\b[^“”]*$", before)
+        post = re.match(rf"^\s*,?\s*{name}\s+({ATTRIBUTION_VERBS})(?:\s+([A-Z][\w’'-]+))?", after)
+        inverted = re.match(rf"^\s*,?\s*({ATTRIBUTION_VERBS})\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
+        pre = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})(?:\s+(?:on|in|at|to)\s+[\w\s]{{1,30}}?)?\s*[,:]\s*$", before)
+        called = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})\b[^“”]*$", before)
         speaker = verb = addressee = None
         if post:
             speaker, verb, addressee = (

@@ -1,0 +1,276 @@
+"""Train the answer reader the decide stage ships: ``python -m evals.train_reader`` (``make train-reader``).
+
+The reader rates how well one sentence answers one question. It is all-MiniLM-L6-v2 (the
+embedder the package already ships, Apache-2.0) with a one-number head, fine-tuned on SQuAD 2.0
+(``../shared/data/squad2/``, CC BY-SA 4.0) in the setting the decide stage puts it in: a question
+against the sentences of a passage, one of which (or none) answers it.
+
+Training is listwise: each question's sentences compete in one softmax together with a learned
+"no answer" score, so the reader learns to choose among near neighbours (the sentence of a
+SQuAD 2.0 unanswerable question's ``plausible_answers`` is kept as a hard negative) and to say
+when none answers. The question is prefixed with the kind of answer it asks for (who, when, how
+many…, as :func:`rag.answering.question.question_type` reads it). Three of the 16 articles are
+held out; the script prints the held-out figures, then exports the model to ONNX (int8) at
+:data:`rag.components.reader.READER_PATH`, the score being the sentence's logit minus the no-answer
+logit. Seeded: the same data and seed give the same model. docs/reader-model.md is its card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answering.question import question_type
+from rag.components.reader import MAX_TOKENS, READER_PATH, reader_input
+from rag.text import sentence_spans
+
+SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad2" / "squad2-dev-half.json"
+HELD_OUT_ARTICLES = 3  # the last three articles of the file
+MAX_SENTENCES = 8  # per question: the answer, the hard negative and others drawn at random
+
+
+@dataclass
+class Group:
+    """One question and the sentences of its paragraph; ``answers``: indexes of those holding the answer."""
+
+    question: str
+    sentences: list[str]
+    answers: list[int]
+    hard: int | None = None  # the sentence of a plausible (wrong) answer
+
+
+def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group]]:
+    """Training and held-out groups, split by article."""
+    articles = json.loads(path.read_text("utf-8"))["data"]
+    split: tuple[list[Group], list[Group]] = ([], [])
+    for n, article in enumerate(articles):
+        held_out = n >= len(articles) - HELD_OUT_ARTICLES
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            spans = sentence_spans(context)
+
+            def holding(answers: list[dict[str, Any]], spans: list[tuple[int, int]] = spans) -> list[int]:
+                starts = {a["answer_start"] for a in answers}
+                return sorted({i for i, (s, e) in enumerate(spans) for a in starts if s <= a < e})
+
+            for qa in paragraph["qas"]:
+                answers = [] if qa["is_impossible"] else holding(qa["answers"])
+                if not qa["is_impossible"] and not answers:
+                    continue
+                plausible = holding(qa.get("plausible_answers", [])) if qa["is_impossible"] else []
+                group = Group(
+                    qa["question"], [context[s:e] for s, e in spans], answers, plausible[0] if plausible else None
+                )
+                split[held_out].append(_capped(group, rng))
+    return split
+
+
+def _capped(group: Group, rng: random.Random) -> Group:
+    """At most :data:`MAX_SENTENCES` sentences: the answers and the hard negative always kept."""
+    keep = set(group.answers) | ({group.hard} if group.hard is not None else set())
+    others = [i for i in range(len(group.sentences)) if i not in keep]
+    rng.shuffle(others)
+    chosen = sorted(keep | set(others[: max(0, MAX_SENTENCES - len(keep))]))
+    index = {old: new for new, old in enumerate(chosen)}
+    return Group(
+        group.question,
+        [group.sentences[i] for i in chosen],
+        [index[i] for i in group.answers],
+        index[group.hard] if group.hard is not None else None,
+    )
+
+
+class Reader:
+    """MiniLM with mean pooling and a linear head; ``null`` is the no-answer logit."""
+
+    def __init__(self, base: Path) -> None:
+        import torch
+        from transformers import AutoModel
+
+        self.torch = torch
+        self.encoder = AutoModel.from_pretrained(str(base), attn_implementation="eager")
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+        self.null = torch.nn.Parameter(torch.zeros(1))
+
+    def parameters(self) -> list[Any]:
+        return [*self.encoder.parameters(), *self.head.parameters(), self.null]
+
+    def logits(self, batch: dict[str, Any]) -> Any:
+        hidden = self.encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(pooled).squeeze(-1)
+
+
+def encode(tokenizer: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Padded tensors for (question, sentence) pairs."""
+    import torch
+
+    encodings = tokenizer.encode_batch(pairs)
+    width = max(len(e.ids) for e in encodings)
+    ids = torch.zeros(len(encodings), width, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    types = torch.zeros_like(ids)
+    for row, e in enumerate(encodings):
+        n = len(e.ids)
+        ids[row, :n] = torch.tensor(e.ids)
+        mask[row, :n] = 1
+        types[row, :n] = torch.tensor(e.type_ids)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def group_loss(reader: Reader, logits: Any, groups: list[Group]) -> Any:
+    """Listwise: each group's sentences and the no-answer score in one softmax."""
+    torch = reader.torch
+    losses = []
+    offset = 0
+    for g in groups:
+        scores = torch.cat([reader.null, logits[offset : offset + len(g.sentences)]])
+        offset += len(g.sentences)
+        log_p = torch.log_softmax(scores, 0)
+        targets = [i + 1 for i in g.answers] or [0]
+        losses.append(-torch.logsumexp(log_p[targets], 0))
+    return torch.stack(losses).mean()
+
+
+def batches(groups: list[Group], pairs_per_batch: int) -> list[list[Group]]:
+    out: list[list[Group]] = [[]]
+    for g in groups:
+        if out[-1] and sum(len(x.sentences) for x in out[-1]) + len(g.sentences) > pairs_per_batch:
+            out.append([])
+        out[-1].append(g)
+    return [b for b in out if b]
+
+
+def pairs_of(groups: list[Group]) -> list[tuple[str, str]]:
+    return [reader_input(question_type(g.question).value, g.question, s) for g in groups for s in g.sentences]
+
+
+def evaluate(reader: Reader, tokenizer: Any, groups: list[Group]) -> dict[str, float]:
+    """Top-sentence accuracy on answerable questions, answerability accuracy on all."""
+    torch = reader.torch
+    top, answerable_right, n_answerable = 0, 0, 0
+    with torch.no_grad():
+        for batch in batches(groups, 64):
+            logits = reader.logits(encode(tokenizer, pairs_of(batch))) - reader.null
+            offset = 0
+            for g in batch:
+                scores = logits[offset : offset + len(g.sentences)].numpy()
+                offset += len(g.sentences)
+                answered = bool(scores.max() > 0)
+                answerable_right += answered == bool(g.answers)
+                if g.answers:
+                    n_answerable += 1
+                    top += int(int(scores.argmax()) in g.answers)
+    return {
+        "top_sentence_accuracy": round(top / max(1, n_answerable), 4),
+        "answerability_accuracy": round(answerable_right / max(1, len(groups)), 4),
+        "questions": len(groups),
+    }
+
+
+def export(reader: Reader, target: Path) -> None:
+    """ONNX (logit minus the no-answer logit), quantized to int8."""
+    import os
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Scored(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.head, self.null = reader.encoder, reader.head, reader.null
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            batch = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+            hidden = self.encoder(**batch).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(pooled).squeeze(-1) - self.null
+
+    fp32 = target.with_suffix(".fp32.onnx")
+    dummy = torch.ones(2, 8, dtype=torch.long)
+    axes = {0: "batch", 1: "seq"}
+    with torch.no_grad():
+        torch.onnx.export(
+            Scored().eval(),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(fp32),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["score"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "score": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    os.remove(fp32)
+
+
+def main() -> None:
+    """Train, print the held-out figures, write the ONNX model."""
+    import torch
+
+    from rag.components.embedding import bundled_model_dir, load_tokenizer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--pairs-per-batch", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=READER_PATH)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    rng = random.Random(args.seed)
+    train, held_out = load_groups(args.squad, rng)
+    digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
+    print(f"SQuAD 2.0 file sha256 {digest}")
+    print(f"train: {len(train)} questions, {sum(len(g.sentences) for g in train)} pairs; held out: {len(held_out)}")
+    tokenizer = load_tokenizer(MAX_TOKENS)
+    reader = Reader(bundled_model_dir())
+    reader.encoder.train()
+    steps_per_epoch = len(batches(train, args.pairs_per_batch))
+    total = steps_per_epoch * args.epochs
+    optimizer = torch.optim.AdamW(reader.parameters(), lr=args.lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, step / max(1, total // 10)) * max(0.0, (total - step) / total)
+    )
+    started, step = time.perf_counter(), 0
+    for epoch in range(args.epochs):
+        rng.shuffle(train)
+        for batch in batches(train, args.pairs_per_batch):
+            loss = group_loss(reader, reader.logits(encode(tokenizer, pairs_of(batch))), batch)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            if step % 50 == 0:
+                minutes = (time.perf_counter() - started) / 60
+                print(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} ({minutes:.1f} min)", flush=True)
+    reader.encoder.eval()
+    figures = evaluate(reader, tokenizer, held_out)
+    print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(figures)}")
+    print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
+    export(reader, args.out)
+    size = args.out.stat().st_size / 2**20
+    print(f"wrote {args.out} ({size:.1f} MiB); sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]}")
+    if math.isnan(reader.null.item()):
+        raise SystemExit("training diverged")
+
+
+if __name__ == "__main__":
+    main()
