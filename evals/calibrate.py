@@ -26,7 +26,7 @@ import numpy as np
 from evals.metrics import key_fact_recall
 from evals.runner import load_suite
 from rag.answering.answerability import FEATURES
-from rag.answering.sentence_text import raw_text
+from rag.answering.hit_sentences import raw_text
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
 
 MAX_FALSE_REFUSALS = 0.05

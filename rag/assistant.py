@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 
 from rag.answering.citations import OriginalTexts
+from rag.answering.condensing import condense_by_rule
 from rag.answering.decision import Decider, Plan
 from rag.answering.english import EnglishWords
 from rag.answering.extractive import ExtractiveAnswerer
-from rag.answering.followups import condense_by_rule
 from rag.answering.generation import Generator
 from rag.answering.hits import Hit
 from rag.answering.question import QuestionReader, ReadQuestion
-from rag.answering.quote_answers import answer_from_statements, asks_about_statements
+from rag.answering.quote_answers import ShownStatement, answer_from_statements, asks_about_statements, shown_statement
 from rag.answering.retrieval import HybridRetriever
 from rag.answering.sentence_vectors import SentenceVectors
 from rag.answering.spelling import SpellingCorrector
@@ -130,6 +130,15 @@ class Assistant:
         :meth:`allowed_sources` does for answers."""
         narrow = ArticleFilter.model_validate({"since": since, "until": until, "sources": list(sources)})
         return self.statements.query(speaker, self.allowed_sources(narrow))
+
+    def shown(self, statement: Statement) -> ShownStatement:
+        """How to show a statement: a quotation's own words, or reported speech as its sentence says it."""
+        return shown_statement(statement, self.article_text(statement.source))
+
+    def article_text(self, source: str) -> str | None:
+        """The original text of an indexed article (``None`` if it changed since it was indexed)."""
+        by_source = {s.source: s for s in self.sources()}
+        return self.texts.get(source, by_source[source].sha16) if source in by_source else None
 
     @cached_property
     def role_titles(self) -> dict[str, str]:

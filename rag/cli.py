@@ -15,6 +15,7 @@ from rag.offline import apply_offline_env
 
 if TYPE_CHECKING:
     from rag.answering.hits import Hit
+    from rag.answering.quote_answers import ShownStatement
     from rag.contract import Answer, ArticleFilter
     from rag.indexing.statements import Statement
     from rag.settings import Settings
@@ -282,7 +283,8 @@ def _query(settings: Settings, args: argparse.Namespace) -> int:
             return run_chat(LocalBackend(assistant), settings.low_confidence)
         elif args.command == "quotes":
             _article_filter(args)  # a reversed date range is refused here, with the options' names
-            _print_quotes(assistant.quotes(args.speaker, args.source, args.since, args.until), args.json)
+            found = assistant.quotes(args.speaker, args.source, args.since, args.until)
+            _print_quotes(found, [assistant.shown(s) for s in found], args.json)
         else:
             answer = assistant.ask(args.question, top_k=args.k, filters=_article_filter(args))
             _print_answer(answer, args.json, settings.low_confidence)
@@ -308,15 +310,19 @@ def _print_hits(query: str, hits: list[Hit], searched: str) -> None:
         print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
 
 
-def _print_quotes(found: list[Statement], as_json: bool) -> None:
+def _print_quotes(found: list[Statement], shown: list[ShownStatement], as_json: bool) -> None:
+    """Each statement: a quotation in quotation marks, reported speech as its sentence, marked."""
     if as_json:
-        print(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=2))
+        rows = [{**s.as_dict(), "display": view.line()} for s, view in zip(found, shown)]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not found:
         print("No statements found.")
-    for s in found:
+    for s, view in zip(found, shown):
         to = f" to {s.addressee}" if s.addressee else ""
-        print(f"{s.date or 'undated':10}  {s.speaker} ({s.verb}{to}): “{' '.join(s.text.split())}”")
+        how = f"{s.verb}{to}" if view.direct else f"reported, {s.verb}{to}"
+        words = f"“{view.words}”" if view.direct else view.words
+        print(f"{s.date or 'undated':10}  {view.who} ({how}): {words}")
         print(f"{'':10}  {s.source} ({s.start}-{s.end})")
 
 

@@ -14,9 +14,9 @@ import pytest
 from helpers import SEEDS, assert_contract
 
 from rag.answering.answerability import FEATURES, asked_noun, asked_noun_found, speaker_matches, type_matches
+from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
-from rag.answering.sentence_text import is_heading
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.text import stem
 

@@ -9,8 +9,8 @@ import pytest
 from helpers import SEEDS
 
 from rag.indexing.corpus import FileProblem, load_corpus, read_article
-from rag.indexing.html_text import clean_html
-from rag.indexing.textmap import MappedText
+from rag.indexing.html_cleaning import clean_html
+from rag.indexing.mapped_text import MappedText
 
 
 def test_seed_titles_and_dates() -> None:

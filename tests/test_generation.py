@@ -18,7 +18,7 @@ from servers import FlakyChatServer
 
 from rag import Answer, Assistant, Settings
 from rag.answering.checking import normalize_citations
-from rag.answering.followups import condense_by_rule
+from rag.answering.condensing import condense_by_rule
 from rag.answering.prompts import REFUSAL
 from rag.components import build_components
 from rag.components.scripted_llm import ScriptedLLM, passage_number

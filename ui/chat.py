@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import gradio as gr
 
+from rag.answering.quote_answers import shown_statement
 from rag.contract import AnswerDelta, ArticleFilter, Message
 from rag.conversations import ConversationNotFoundError, ConversationStore, StoreUnavailableError
 from rag.indexing.uploads import UploadError
@@ -50,10 +51,16 @@ def quotes_view(engine: EngineHolder, speaker: str | None = None) -> str:
         after = text[s.end : s.context_end + CONTEXT_CHARS]
         passage = f"…{html.escape(before)}<mark>{html.escape(s.text)}</mark>{html.escape(after)}…"
         to = f" → {html.escape(s.addressee)}" if s.addressee else ""
+        view = shown_statement(s, text)
+        words = (
+            f'<span class="what direct">“{html.escape(view.words)}”</span>'
+            if view.direct  # only the speaker's own words go in quotation marks
+            else f'<span class="what reported"><span class="tag">reported</span> {html.escape(view.words)}</span>'
+        )
         rows.append(
-            f'<details class="quote-row" data-source="{html.escape(s.source)}">'
-            f'<summary><span class="who">{html.escape(s.speaker)}{to}</span>'
-            f'<span class="what">“{html.escape(" ".join(s.text.split()))}”</span>'
+            f'<details class="quote-row" data-source="{html.escape(s.source)}" data-kind="{s.kind}">'
+            f'<summary><span class="who">{html.escape(view.who)}{to}</span>'
+            f"{words}"
             f'<span class="meta">{html.escape(titles.get(s.source) or s.source)}</span>'
             f'<span class="meta">{html.escape(s.date or "undated")}</span></summary>'
             f'<div class="src-text">{passage}</div>'

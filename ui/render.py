@@ -47,6 +47,9 @@ CSS = """
 .quote-row .meta { font-size:.8em; color:#6b7280; }
 .quote-row .src-text { font-size:.85em; white-space:pre-wrap; margin:.4em 0 .2em 1em; }
 .quote-row mark { background:#fde68a; padding:0 .1em; }
+.quote-row .reported { color:#374151; }
+.quote-row .reported .tag { font-size:.75em; text-transform:uppercase; color:#6b7280;
+  border:1px solid #d1d5db; border-radius:3px; padding:0 .3em; }
 """
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rag.answering.citations import OriginalTexts, cite
 from rag.answering.decision import Candidate, Plan
+from rag.answering.hit_sentences import continues_quote, is_full_sentence, marked_display, raw_text, sentence_text
 from rag.answering.question import QuestionInfo, QuestionType
-from rag.answering.sentence_text import continues_quote, is_full_sentence, marked_display, raw_text, sentence_text
 from rag.components.answerability_model import NOT_ADDRESSED, Decision
 from rag.contract import Citation, date_note, newest_first
 from rag.language import BULLET, CONSEQUENCE_START, PRONOUN_START, QUOTE_MARK, REASON

@@ -12,7 +12,7 @@ from llama_index.core.llms import LLM
 
 from rag.answering.checking import AnswerChecker, CheckedAnswer
 from rag.answering.citations import OriginalTexts
-from rag.answering.followups import condense_by_rule, needs_condensing
+from rag.answering.condensing import condense_by_rule, needs_condensing
 from rag.answering.hits import Hit
 from rag.answering.judge import HeuristicJudge
 from rag.answering.prompts import build_messages, condense_messages

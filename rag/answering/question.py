@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from rag.answering.followups import condense_by_rule
+from rag.answering.condensing import condense_by_rule
 from rag.answering.roles import name_roles, without_aliases
 from rag.answering.spelling import SpellingCorrector
 from rag.contract import Message

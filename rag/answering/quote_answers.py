@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rag.answering.citations import cite
 from rag.answering.question import content_stems
@@ -23,6 +24,30 @@ _WHAT_DID = re.compile(
     re.I,
 )
 _WHO_SAID = re.compile(rf"^\s*who\s+(?:{ROUTED_SPEECH_VERBS}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class ShownStatement:
+    """A statement as every shell shows it (CLI, Quotes tab, API, answers)."""
+
+    who: str  # "Vladimir Putin, as relayed by Donald Trump"
+    words: str  # a quotation's own words, or for reported speech the sentence that reports it
+    direct: bool  # only a direct quotation goes in quotation marks
+
+    def line(self) -> str:
+        """One line of text: “…” for the speaker's own words, "(reported)" and the sentence otherwise."""
+        return f"{self.who}: “{self.words}”" if self.direct else f"{self.who} (reported): {self.words}"
+
+
+def shown_statement(s: Statement, text: str | None) -> ShownStatement:
+    """What to show of ``s``: a direct quotation's words, to be put in quotation marks; reported
+    speech as the sentence says it (verb and all, so a fragment reads), never in quotation marks;
+    a statement relayed by someone else says by whom. ``text``: the article's original text."""
+    who = f"{s.speaker}, as relayed by {s.via}" if s.via else s.speaker
+    if s.kind == "direct":
+        return ShownStatement(who, " ".join(s.text.split()), True)
+    sentence = text[s.context_start : s.context_end] if text else s.text
+    return ShownStatement(who, " ".join(sentence.split()), False)
 
 
 def asks_about_statements(question: str) -> bool:
@@ -68,6 +93,8 @@ def answer_from_statements(
         scored = [(len(wanted & sentence(s)) / max(1, len(wanted)), s) for s in statements(None)]
         best = max((score for score, _ in scored), default=0.0)
         found = [s for score, s in scored if score >= max(0.6, best)] if best >= 0.6 else []
+    # The speaker's own words first, then what others report they said (newest article first in each).
+    found.sort(key=lambda s: s.via is not None)
     return _compose(found, read, max_words) if found else None
 
 
@@ -77,6 +104,7 @@ def _compose(
     parts: list[str] = []
     citations: list[Citation] = []
     seen: set[str] = set()
+    left_out = 0
     for s in found:  # newest article first, reading order within one
         key = " ".join(s.text.lower().split())
         if key in seen:
@@ -95,10 +123,15 @@ def _compose(
             start += 1
         shown = " ".join(text[start:end].split())
         piece = _with_marker(shown, len(citations) + 1, date_note(s.date))
+        if s.via:  # "Putin, as relayed by Trump": the sentence is Trump's account
+            piece = f"As relayed by {s.via}: {piece}"
         if parts and len(" ".join([*parts, piece]).split()) > max_words:
+            left_out += 1
             continue
         parts.append(piece)
         citations.append(cite(text, s.source, start, end, id=len(citations) + 1, score=1.0, title=None, date=s.date))
+    if left_out:  # the answer stays short; the rest is one click away
+        parts.append(f"And {left_out} more (the Quotes tab and `rag quotes` list them all).")
     return (" ".join(parts), citations) if citations else None
 
 

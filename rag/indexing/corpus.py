@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.indexing.textmap import MappedText
+from rag.indexing.mapped_text import MappedText
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -95,7 +95,7 @@ def read_article(corpus_dir: Path, path: Path, max_bytes: int) -> Article | File
         return FileProblem(source, "empty file")
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in (".html", ".htm"):
-        from rag.indexing.html_text import clean_html
+        from rag.indexing.html_cleaning import clean_html
 
         cleaned, title, date = clean_html(original)
     else:

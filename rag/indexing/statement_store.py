@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the extractor changes what it finds: every article is extracted again.
 # 3: the titles the article gives people ("US President Donald Trump") are stored too.
-EXTRACTOR_VERSION = 3
+# 4: who relayed a statement (``via``); a continued quotation keeps its addressee.
+EXTRACTOR_VERSION = 4
 _FIELDS = (
     "source",
     "start",
@@ -45,6 +46,7 @@ _FIELDS = (
     "date",
     "context_start",
     "context_end",
+    "via",
 )
 _COLUMNS = ", ".join(f'"{f}"' for f in _FIELDS)
 _SCHEMA = f"""
@@ -75,6 +77,9 @@ class StatementStore:
         self._cached: tuple[int, list[Statement]] | None = None  # (generation, statements) read last
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
+            columns = [row[1] for row in db.execute("PRAGMA table_info(statements)")]
+            if columns and tuple(columns) != _FIELDS:  # made by an older extractor: derived, so rebuilt
+                db.executescript("DROP TABLE statements; DROP TABLE articles; DROP TABLE titles;")
             db.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -157,10 +162,11 @@ class StatementStore:
 def _renamed(s: Statement, aliases: dict[str, str]) -> Statement:
     import dataclasses
 
-    if s.speaker not in aliases and (s.addressee or "") not in aliases:
+    if s.speaker not in aliases and (s.addressee or "") not in aliases and (s.via or "") not in aliases:
         return s
     addressee = aliases.get(s.addressee, s.addressee) if s.addressee else None
-    return dataclasses.replace(s, speaker=aliases.get(s.speaker, s.speaker), addressee=addressee)
+    via = aliases.get(s.via, s.via) if s.via else None
+    return dataclasses.replace(s, speaker=aliases.get(s.speaker, s.speaker), addressee=addressee, via=via)
 
 
 def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[IndexedSource], max_bytes: int) -> int:

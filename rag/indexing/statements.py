@@ -46,6 +46,7 @@ class Statement:
     date: str | None = None
     context_start: int = 0  # the sentence that carries it, attribution included (a list item: from its header)
     context_end: int = 0
+    via: str | None = None  # who relayed it: "Trump told the forum that Putin said that…" → Putin via Trump
 
     def as_dict(self) -> dict[str, object]:
         """Plain fields, for JSON and the store."""
@@ -119,6 +120,26 @@ def extract(article: Article, people: People | None = None) -> list[Statement]:
                 last_quote = (last_quote[0], speaker) if last_quote else None
         people.saw(sentence)
         previous = context
+    return _chained(out)
+
+
+def _chained(statements: list[Statement]) -> list[Statement]:
+    """A quotation continued after its attribution keeps who it was said to (“…,” Witkoff told
+    Ushakov. “…”); a statement inside another speaker's statement records who relayed it."""
+    out: list[Statement] = []
+    for s in statements:
+        if s.verb == "continued" and s.addressee is None:
+            before = next((p for p in reversed(out) if p.speaker == s.speaker and p.kind == "direct"), None)
+            if before is not None and before.addressee:
+                s = dataclasses.replace(s, addressee=before.addressee)
+        outer = [
+            o
+            for o in statements
+            if o.speaker != s.speaker and o.start <= s.start and s.end <= o.end and o.end - o.start > s.end - s.start
+        ]
+        if outer:
+            s = dataclasses.replace(s, via=min(outer, key=lambda o: o.end - o.start).speaker)
+        out.append(s)
     return out
 
 
@@ -261,6 +282,7 @@ def unify(statements: list[Statement]) -> list[Statement]:
             s,
             speaker=aliases.get(s.speaker, s.speaker),
             addressee=aliases.get(s.addressee, s.addressee) if s.addressee else None,
+            via=aliases.get(s.via, s.via) if s.via else None,
         )
         for s in statements
     ]

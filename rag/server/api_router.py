@@ -157,7 +157,8 @@ def build_api_router() -> APIRouter:
             until.isoformat() if until else None,
         )
         titles = {s.source: s.title for s in await run_in_threadpool(assistant.sources)}
-        items = [Quote(**s.as_dict(), title=titles.get(s.source)) for s in found]
+        shown = await run_in_threadpool(lambda: [assistant.shown(s).line() for s in found])
+        items = [Quote(**s.as_dict(), title=titles.get(s.source), display=d) for s, d in zip(found, shown)]
         return QuoteList(quotes=items, count=len(items))
 
     @router.get("/sources/{name:path}", response_model=SourceText, summary="One article's original text")

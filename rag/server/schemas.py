@@ -135,7 +135,12 @@ class Quote(BaseModel):
     addressee: str | None = Field(None, description="Who it was said to, when the article says.")
     verb: str = Field(description="The verb of saying ('said', 'warned', 'according to').")
     kind: str = Field(description="'direct' (a quotation) or 'reported' (reported speech).")
+    via: str | None = Field(None, description="Who relayed it ('Trump told the forum that Putin said…').")
     text: str = Field(description="The statement, verbatim.")
+    display: str = Field(
+        description="How to show it: a quotation's own words in quotation marks; reported speech as the "
+        "sentence says it, never in quotation marks, marked '(reported)'; a relayed one says by whom."
+    )
     source: str
     title: str | None = None
     date: str | None = Field(None, description="The article's date (YYYY-MM-DD), when it has one.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.indexing.textmap import MappedText
+from rag.indexing.mapped_text import MappedText
 
 _TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<![^>]*>|<\?.*?\?>|</?([a-zA-Z][\w:-]*)[^>]*>|&#?\w+;", re.DOTALL)
 _SKIP = {"script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form", "svg", "head"}
