@@ -4,7 +4,14 @@ A found statement matches a labelled one of the same file when their spans overl
 least half of their union (IoU ≥ 0.5); each label is matched once. Speaker precision: share
 of found statements that match a label and name its speaker; recall: share of labels
 found with the right speaker; span overlap: mean IoU of the matched pairs. Speakers are
-compared without determiners and case ("the G7" = "G7").
+compared without determiners and case ("the G7" = "G7"). Kind accuracy: share of matched
+statements whose kind (direct or reported) is the label's. Chain precision and recall: of the
+found statements that name who relayed them (``via``), the share whose label names the same;
+of the labels that name one, the share found with it.
+
+``rag eval --quotes`` scores the seeds (``quotes.jsonl``, tuned on) and, apart, the held-out
+articles of ``quotes_heldout/`` (``quotes_heldout.jsonl``, labelled by hand before the
+extractor ever ran on them).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ def score(found: Iterable[Statement], labels: list[dict[str, Any]]) -> dict[str,
     found = list(found)
     used: set[int] = set()
     right, overlaps, wrong = 0, [], []
+    kinds_right, chains_found, chains_right = 0, 0, 0
     for s in found:
         candidates = [
             (iou((s.start, s.end), (g["start"], g["end"])), i)
@@ -48,6 +56,10 @@ def score(found: Iterable[Statement], labels: list[dict[str, Any]]) -> dict[str,
         used.add(best[1])
         overlaps.append(best[0])
         gold = labels[best[1]]
+        kinds_right += gold["kind"] == s.kind
+        if s.via:
+            chains_found += 1
+            chains_right += normalize(gold.get("via") or "") == normalize(s.via)
         if normalize(gold["speaker"]) == normalize(s.speaker):
             right += 1
         else:
@@ -55,6 +67,16 @@ def score(found: Iterable[Statement], labels: list[dict[str, Any]]) -> dict[str,
                 {"source": s.source, "speaker": s.speaker, "text": s.text[:80], "why": f"is {gold['speaker']}"}
             )
     matched_right = right
+    chained = [g for g in labels if g.get("via")]
+    chain_hits = sum(
+        1
+        for g in chained
+        if any(
+            s.via and normalize(s.via) == normalize(g["via"]) and iou((s.start, s.end), (g["start"], g["end"])) >= 0.5
+            for s in found
+            if s.source == g["source"]
+        )
+    )
     missed = [
         {"source": g["source"], "speaker": g["speaker"], "text": g["text"][:80]}
         for i, g in enumerate(labels)
@@ -66,6 +88,9 @@ def score(found: Iterable[Statement], labels: list[dict[str, Any]]) -> dict[str,
         "speaker_precision": round(matched_right / len(found), 4) if found else None,
         "speaker_recall": round(matched_right / len(labels), 4) if labels else None,
         "span_overlap": round(sum(overlaps) / len(overlaps), 4) if overlaps else None,
+        "kind_accuracy": round(kinds_right / len(overlaps), 4) if overlaps else None,
+        "chain_precision": round(chains_right / chains_found, 4) if chains_found else None,
+        "chain_recall": round(chain_hits / len(chained), 4) if chained else None,
         "wrong": wrong,
         "missed": missed,
     }

@@ -98,14 +98,17 @@ def markdown(report: dict[str, Any]) -> str:
             f"by kind: {jc['by_kind']}",
         ]
         lines += [f"- missed {x['id']} ({x['kind']}): {x['claim']}" for x in jc["misses"]]
-    if "quotes" in report:
-        q = report["quotes"]
+    for part, title in (("quotes", "the seeds, evals/quotes.jsonl"), ("quotes_heldout", "held out, never tuned on")):
+        if part not in report:
+            continue
+        q = report[part]
         lines += [
             "",
-            "## Who said what (statement extractor on evals/quotes.jsonl)",
+            f"## Who said what (statement extractor on {title})",
             "",
             f"{q['found']} found for {q['labels']} labelled: speaker precision {q['speaker_precision']}, "
-            f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}",
+            f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}, kind accuracy {q['kind_accuracy']}, "
+            f"chain precision {q['chain_precision']}, chain recall {q['chain_recall']}",
             *[f"- wrong: {w['source']} {w['speaker']}: “{w['text']}” ({w['why']})" for w in q["wrong"]],
             *[f"- missed: {m['source']} {m['speaker']}: “{m['text']}”" for m in q["missed"]],
         ]

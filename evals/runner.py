@@ -217,6 +217,9 @@ def main(args: Any) -> int:
 
         corpus = assistant.corpus_dir if assistant else settings.corpus_dir
         report["quotes"] = score_corpus(corpus, Path(args.quotes))
+        held_out = Path(args.quotes).with_name(Path(args.quotes).stem + "_heldout.jsonl")
+        if held_out.is_file():  # articles written and labelled after the extractor was tuned
+            report["quotes_heldout"] = score_corpus(held_out.with_suffix(""), held_out)
     cases = load_suite(Path(args.suite))
     if args.split != "all":
         cases = [c for c in cases if c.split == args.split]
@@ -244,8 +247,9 @@ def main(args: Any) -> int:
     thresholds = load_thresholds(Path(args.suite), args.fast, mode)
     report["thresholds"] = thresholds
     failed = below_thresholds(gated_summary(report["run"]["summary"], args), thresholds)
-    if "quotes" in report:
-        failed += below_thresholds(report["quotes"], threshold_section(Path(args.suite), "quotes"))
+    for part in ("quotes", "quotes_heldout"):
+        if part in report:
+            failed += below_thresholds(report[part], threshold_section(Path(args.suite), part))
     report["failed_thresholds"] = failed
     out = Path(args.out or f"reports/{datetime.now().strftime('%Y-%m-%d-%H%M%S')}")
     write_reports(report, out)
@@ -278,12 +282,14 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
             f"judge check: accuracy {jc['accuracy']}, corruptions caught {jc['corruptions_caught']}, "
             f"by kind {jc['by_kind']}"
         )
-    if "quotes" in report:
-        q = report["quotes"]
-        print(
-            f"quotes: {q['found']} found for {q['labels']} labelled; speaker precision {q['speaker_precision']}, "
-            f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}"
-        )
+    for part, name in (("quotes", "quotes (seeds)"), ("quotes_heldout", "quotes (held out)")):
+        if part in report:
+            q = report[part]
+            print(
+                f"{name}: {q['found']} found for {q['labels']} labelled; speaker precision {q['speaker_precision']}, "
+                f"recall {q['speaker_recall']}, span overlap {q['span_overlap']}, kind accuracy "
+                f"{q['kind_accuracy']}, chain precision {q['chain_precision']}, recall {q['chain_recall']}"
+            )
     if not report["thresholds"]:
         print("no thresholds for this suite and answerer: nothing gated")
     for line in report["failed_thresholds"]:

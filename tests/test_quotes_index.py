@@ -31,8 +31,56 @@ def test_what_did_x_say_quotes_every_statement_newest_first_with_dates(assistant
 
 
 def test_what_did_x_tell_y_keeps_what_was_said_to_y(assistant) -> None:  # type: ignore[no-untyped-def]
-    answer = assistant.ask("What did Witkoff tell Ushakov?")
-    assert len(answer.citations) == 1 and "Witkoff told Ushakov" in answer.citations[0].quote
+    """The quotation split by its attribution (“…,” Witkoff told Ushakov. “…”) comes back whole,
+    asked first or as a follow-up."""
+    follow_up = [
+        {"role": "user", "content": "What did Witkoff say?"},
+        {"role": "assistant", "content": "Witkoff said he senses some progress [1]."},
+    ]
+    for answer in (
+        assistant.ask("What did Witkoff tell Ushakov?"),
+        assistant.ask("What did he tell Ushakov?", follow_up),
+    ):
+        assert_contract(answer, SEEDS)
+        assert len(answer.citations) == 2 and "Witkoff told Ushakov" in answer.citations[0].quote
+        assert "Zelensky is coming" in answer.answer and "we have the call with your boss" in answer.answer
+
+
+REPORTED_BY_TRUMP = "credit for ending “eight wars in eight months”"
+
+
+def test_reported_speech_is_never_shown_in_quotation_marks(assistant, seed_index) -> None:  # type: ignore[no-untyped-def]
+    found = assistant.quotes("Trump")
+    reported = [s for s in found if s.kind == "reported"]
+    direct = [s for s in found if s.kind == "direct"]
+    assert reported and direct
+    for s in reported:  # as the sentence says it, verb and all; not wrapped in quotation marks
+        view = assistant.shown(s)
+        assert not view.direct and view.line().startswith(f"{view.who} (reported): ")
+        assert not view.words.startswith(("“", '"')) and s.verb in view.words
+    for s in direct:
+        assert assistant.shown(s).line() == f"{s.speaker}: “{' '.join(s.text.split())}”"
+    env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_CORPUS_DIR": str(seed_index.corpus_dir)}
+    listed = run_cli("quotes", "Trump", env=env).stdout
+    line = next(x for x in listed.splitlines() if REPORTED_BY_TRUMP in x)
+    assert "(reported, claimed): During a White House dinner" in line and "“credit for" not in line
+    answer = assistant.ask("What did Trump claim?")
+    assert REPORTED_BY_TRUMP in answer.answer and f"“{REPORTED_BY_TRUMP}" not in answer.answer
+
+
+def test_a_relayed_statement_carries_its_chain(assistant) -> None:  # type: ignore[no-untyped-def]
+    """000: Trump told the forum that Putin said that Moscow has been trying to find a peaceful
+    resolution: Putin's statement, relayed by Trump; his own words come first in an answer."""
+    putin = assistant.quotes("Putin")
+    relayed = [s for s in putin if s.via]
+    assert [(s.via, s.source) for s in relayed] == [("Donald Trump", "000_e8e45ee0a9587a4b.txt")]
+    assert assistant.shown(relayed[0]).who == "Vladimir Putin, as relayed by Donald Trump"
+    assert all(s.via is None for s in putin if s not in relayed)
+    answer = assistant.ask("What did Putin say about a peaceful resolution?")
+    assert answer.answer.startswith("As relayed by Donald Trump: ") and answer.citations
+    listed = assistant.ask("What did Putin say?")
+    assert_contract(listed, SEEDS)
+    assert "honorable surrender" in listed.answer.split("As relayed by")[0]  # own words before relayed ones
 
 
 def test_who_said_finds_the_speaker(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -77,8 +125,9 @@ def test_cli_lists_quotes_and_refuses_bad_dates(seed_index) -> None:  # type: ig
     env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_CORPUS_DIR": str(seed_index.corpus_dir)}
     listed = run_cli("quotes", "Witkoff", env=env)
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.splitlines()[0].startswith(
-        f"{WITKOFF_DATE}  Steve Witkoff (said): “he similarly sees progress”"
+    assert listed.stdout.splitlines()[0] == (  # reported speech: the sentence, not a quotation
+        f"{WITKOFF_DATE}  Steve Witkoff (reported, said): Speaking at the same forum, Witkoff recalled his multiple "
+        "face-to-face rounds of talks with Putin this year and said he similarly sees progress."
     )
     assert "Steve Witkoff (told to Yuri Ushakov)" in listed.stdout
     assert run_cli("quotes", "Nobody Atall", env=env).stdout.strip() == "No statements found."
@@ -92,6 +141,8 @@ def test_api_quotes_filters_and_validates(server: RunningServer) -> None:
     got = httpx.get(f"{server.url}/api/quotes", params={"speaker": "Witkoff"}).json()
     assert got["count"] == 4 and {q["speaker"] for q in got["quotes"]} == {"Steve Witkoff"}
     first = got["quotes"][0]
+    assert first["kind"] == "reported" and first["display"].startswith("Steve Witkoff (reported): Speaking at")
+    assert all(q["display"] == f"Steve Witkoff: “{' '.join(q['text'].split())}”" for q in got["quotes"][1:])
     text = (SEEDS / first["source"]).read_text("utf-8")
     assert text[first["start"] : first["end"]] == first["text"] and first["date"] == WITKOFF_DATE
     dated = httpx.get(f"{server.url}/api/quotes", params={"speaker": "Witkoff", "since": "2025-11-01"}).json()

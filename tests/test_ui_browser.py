@@ -102,6 +102,13 @@ def test_quotes_tab_filters_by_speaker_and_opens_the_passage(page, server: Runni
     )
     rows = page.locator("#quotes-table .quote-row")
     assert "Steve Witkoff" in rows.first.locator(".who").inner_text()
+    for i, quote in enumerate(expected):  # only the speaker's own words are shown in quotation marks
+        shown = " ".join(rows.nth(i).locator(".what").inner_text().split())
+        assert rows.nth(i).get_attribute("data-kind") == quote["kind"]
+        if quote["kind"] == "reported":
+            assert shown.upper().startswith("REPORTED ") and "“" not in shown[:12], shown
+        else:
+            assert shown == f"“{' '.join(quote['text'].split())}”", shown
     assert expected[0]["date"] in rows.first.inner_text()
     rows.first.locator("summary").click()
     mark = rows.first.locator("mark")
