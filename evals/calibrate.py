@@ -53,7 +53,7 @@ def sentence_rows(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray]:
             if c.features is None or not all(c.features[f] for f in REQUIRED):
                 continue  # the model gives these 0 whatever the weights
             answers = not case.must_refuse and (key_fact_recall(raw_text(c.hit, c.index), case.key_facts) or 0) > 0
-            rows.append([c.features.get(f, 0.0) for f in FEATURES])
+            rows.append([c.features[f] for f in FEATURES])
             labels.append(1.0 if answers else 0.0)
     return np.asarray(rows), np.asarray(labels)
 
@@ -82,6 +82,27 @@ def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
     return min(t for a, t in scored if a == best)
 
 
+def reader_grid(assistant: Any, suite: Path) -> None:
+    """Key-fact recall and answer length on dev for each choice of the reader's pool and unsure
+    margin (:data:`rag.answering.decision.READER_POOL`, :data:`~rag.answering.decision.UNSURE_MARGIN`):
+    the two constants are set from this table, by hand, to the best recall with a median answer
+    of at most 50 words."""
+    import statistics
+
+    from rag.answering import decision
+
+    cases = [c for c in load_suite(suite) if c.split == "dev" and c.key_facts and not c.must_refuse]
+    print("pool margin | dev key facts | median words | unsure answers")
+    for pool in (0.0, 0.3, 0.6):
+        for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+            decision.READER_POOL, decision.UNSURE_MARGIN = pool, margin
+            answers = [assistant.ask(c.question, c.history) for c in cases]
+            recall = statistics.mean(key_fact_recall(a.answer, c.key_facts) or 0.0 for a, c in zip(answers, cases))
+            words = statistics.median(len(a.answer.split()) for a in answers if not a.abstained)
+            unsure = sum(a.answer.startswith("Not sure") for a in answers)
+            print(f"{pool:4.1f} {margin:6.2f} | {recall:13.3f} | {words:12.1f} | {unsure}")
+
+
 def main() -> None:
     """Fit, print what was measured on dev, write the weights."""
     from rag import Assistant, Settings
@@ -89,8 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=Path("evals/golden.jsonl"))
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
+    parser.add_argument("--reader-grid", action="store_true", help="only print the dev grid of the reader's choice")
     args = parser.parse_args()
     assistant = Assistant(Settings(answerer="extractive"))
+    if args.reader_grid:
+        reader_grid(assistant, args.suite)
+        return
     x, labels = sentence_rows(assistant, args.suite)
     w, b = fit_logistic(x, labels)
     print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")

@@ -3,7 +3,10 @@
 The reader rates how well one sentence answers one question. It is all-MiniLM-L6-v2 (the
 embedder the package already ships, Apache-2.0) with a one-number head, fine-tuned on SQuAD 2.0
 (``../shared/data/squad2/``, CC BY-SA 4.0) in the setting the decide stage puts it in: a question
-against the sentences of a passage, one of which (or none) answers it.
+against the sentences of a passage, one of which (or none) answers it; then adapted on the
+golden suite's **dev** split only: each dev question against the candidate sentences the
+decide stage gives it on the seed index (a candidate answers when it holds a key fact; the
+questions the articles do not answer have none). The test splits are never read here.
 
 Training is listwise: each question's sentences compete in one softmax together with a learned
 "no answer" score, so the reader learns to choose among near neighbours (the sentence of a
@@ -35,7 +38,7 @@ from rag.text import sentence_spans
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad2" / "squad2-dev-half.json"
 HELD_OUT_ARTICLES = 3  # the last three articles of the file
-MAX_SENTENCES = 8  # per question: the answer, the hard negative and others drawn at random
+MAX_SENTENCES = 6  # per question: the answer, the hard negative and others drawn at random
 
 
 @dataclass
@@ -178,12 +181,78 @@ def evaluate(reader: Reader, tokenizer: Any, groups: list[Group]) -> dict[str, f
     }
 
 
+def dev_groups() -> list[Group]:
+    """Each golden dev question against its candidate sentences from the decide stage (on the
+    seed index of the settings: run `rag ingest seeds` first)."""
+    from evals.metrics import key_fact_recall
+    from evals.runner import load_suite
+    from rag import Assistant, Settings
+    from rag.answering.decision import RERANK
+    from rag.answering.hit_sentences import raw_text
+    from rag.components import build_components
+
+    settings = Settings(answerer="extractive")
+    parts = build_components(settings)
+    parts.__dict__["reader"] = None  # the candidates as the decision ranks them without a reader
+    assistant = Assistant(settings, parts)
+    groups = []
+    for case in load_suite(Path(__file__).with_name("golden.jsonl")):
+        if case.split != "dev" or not (case.must_refuse or case.key_facts):
+            continue
+        read = assistant.read(case.question, case.history)
+        plan = assistant.decider.decide(read, assistant.retriever.retrieve(read.searched, settings.top_k))
+        top = sorted(plan.ranked[:RERANK], key=lambda c: (c.hit.source, c.hit.sentences[c.index].start))
+        if not top:
+            continue
+        sentences = [raw_text(c.hit, c.index) for c in top]
+        answers = (
+            []
+            if case.must_refuse
+            else [i for i, s in enumerate(sentences) if (key_fact_recall(s, case.key_facts) or 0) > 0]
+        )
+        if (
+            answers or case.must_refuse
+        ):  # an answerable question none of whose candidates holds a key fact teaches nothing
+            groups.append(Group(read.info.corrected, sentences, answers))
+    return groups
+
+
+def train(
+    reader: Reader, tokenizer: Any, groups: list[Group], epochs: int, lr: float, batch: int, rng: random.Random
+) -> None:
+    """Listwise fine-tuning with a linear warm-up and decay."""
+    import torch
+
+    reader.encoder.train()
+    total = len(batches(groups, batch)) * epochs
+    optimizer = torch.optim.AdamW(reader.parameters(), lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, step / max(1, total // 10)) * max(0.0, (total - step) / total)
+    )
+    started, step = time.perf_counter(), 0
+    for epoch in range(epochs):
+        rng.shuffle(groups)
+        for part in batches(groups, batch):
+            loss = group_loss(reader, reader.logits(encode(tokenizer, pairs_of(part))), part)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            if step % 50 == 0 or step == total:
+                minutes = (time.perf_counter() - started) / 60
+                print(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} ({minutes:.1f} min)", flush=True)
+    reader.encoder.eval()
+
+
 def export(reader: Reader, target: Path) -> None:
-    """ONNX (logit minus the no-answer logit), quantized to int8."""
+    """ONNX (logit minus the no-answer logit), attention fused, quantized to int8."""
     import os
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
 
     class Scored(torch.nn.Module):
         def __init__(self) -> None:
@@ -211,7 +280,13 @@ def export(reader: Reader, target: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    optimize_model(str(fp32), model_type="bert", num_heads=0, hidden_size=0).save_model_to_file(str(fp32))
+    from onnx import TensorProto
+
+    # The fused graph's contrib ops defeat shape inference: say the default type is float.
+    quantize_dynamic(
+        str(fp32), str(target), weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": TensorProto.FLOAT}
+    )
     os.remove(fp32)
 
 
@@ -223,8 +298,10 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=SQUAD)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=1, help="over SQuAD 2.0")
     parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--dev-epochs", type=int, default=3, help="adapting on the golden dev split (0: none)")
+    parser.add_argument("--dev-lr", type=float, default=2e-5)
     parser.add_argument("--pairs-per-batch", type=int, default=48)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=READER_PATH)
@@ -234,37 +311,25 @@ def main() -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     rng = random.Random(args.seed)
-    train, held_out = load_groups(args.squad, rng)
+    train_groups, held_out = load_groups(args.squad, rng)
     digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
     print(f"SQuAD 2.0 file sha256 {digest}")
-    print(f"train: {len(train)} questions, {sum(len(g.sentences) for g in train)} pairs; held out: {len(held_out)}")
+    pairs = sum(len(g.sentences) for g in train_groups)
+    print(f"train: {len(train_groups)} questions, {pairs} pairs; held out: {len(held_out)}")
     tokenizer = load_tokenizer(MAX_TOKENS)
     reader = Reader(bundled_model_dir())
-    reader.encoder.train()
-    steps_per_epoch = len(batches(train, args.pairs_per_batch))
-    total = steps_per_epoch * args.epochs
-    optimizer = torch.optim.AdamW(reader.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, step / max(1, total // 10)) * max(0.0, (total - step) / total)
-    )
-    started, step = time.perf_counter(), 0
-    for epoch in range(args.epochs):
-        rng.shuffle(train)
-        for batch in batches(train, args.pairs_per_batch):
-            loss = group_loss(reader, reader.logits(encode(tokenizer, pairs_of(batch))), batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            if step % 50 == 0:
-                minutes = (time.perf_counter() - started) / 60
-                print(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} ({minutes:.1f} min)", flush=True)
-    reader.encoder.eval()
+    started = time.perf_counter()
+    train(reader, tokenizer, train_groups, args.epochs, args.lr, args.pairs_per_batch, rng)
     figures = evaluate(reader, tokenizer, held_out)
     print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(figures)}")
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
+    if args.dev_epochs:
+        dev = dev_groups()
+        print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
+        print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, dev))}")
+        train(reader, tokenizer, dev, args.dev_epochs, args.dev_lr, args.pairs_per_batch, rng)
+        print(f"dev after adapting (fitted on it): {json.dumps(evaluate(reader, tokenizer, dev))}")
+        print(f"held out after adapting: {json.dumps(evaluate(reader, tokenizer, held_out))}")
     export(reader, args.out)
     size = args.out.stat().st_size / 2**20
     print(f"wrote {args.out} ({size:.1f} MiB); sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]}")

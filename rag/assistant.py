@@ -286,10 +286,12 @@ class Assistant:
         decision = plan.decision
         llm_fields = {**base, "mode": "llm", "model": self.generator.model_name, "confidence": decision.confidence}
         if not decision.answerable:  # the LLM is not asked what the articles cannot answer
+            nearest = self.answerer.compose(plan)  # what is missing, and the nearest passage
             refusal = Answer(
-                answer=decision.message or "",
+                answer=nearest.answer,
                 abstained=True,
                 refusal_reason=decision.reason,
+                citations=nearest.citations,
                 timings_ms=clock.done(),
                 **llm_fields,
             )

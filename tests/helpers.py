@@ -42,8 +42,8 @@ def assert_contract(answer: Answer, corpus: Path) -> None:
         original = (corpus / c.source).read_bytes().decode("utf-8")
         assert 0 <= c.start < c.end <= len(original)
         assert c.quote == original[c.start : c.end]
-    if answer.abstained:
-        assert answer.citations == []
+    if answer.abstained:  # a refusal cites at most the nearest passage, as a source, when it says what is missing
+        assert answer.citations == [] or (answer.refusal_reason == "not_addressed" and ids == [1]), answer
 
 
 INJECTED_QUESTION = "When did the Velmora harbour reopen?"

@@ -35,7 +35,10 @@ def test_unaddressed_question_about_known_names_is_refused_with_its_reason(assis
     answer = assistant.ask(question)
     assert answer.abstained, answer.answer
     assert answer.refusal_reason == "not_addressed"
-    assert answer.citations == []
+    # It says what is missing, and cites the nearest passage as a source, not as an answer.
+    assert answer.answer.startswith("The articles do not say ") and answer.answer.endswith("the nearest passage: [1].")
+    assert [c.id for c in answer.citations] == [1]
+    assert_contract(answer, SEEDS)
     assert answer.confidence is not None and answer.confidence < assistant.decider.model.threshold
 
 
@@ -220,3 +223,25 @@ def test_chat_marks_low_confidence_answers() -> None:
     assert "Low confidence (45%)" in render_answer(answer(0.45), 1, low_confidence=0.7)
     assert "Low confidence" not in render_answer(answer(0.9), 1, low_confidence=0.7)
     assert "Low confidence" not in render_answer(answer(0.1, abstained=True), 1, low_confidence=0.7)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        (
+            "How many civilians were killed in the drone attack on Kyiv?",
+            "how many civilians were killed in the drone attack on Kyiv",
+        ),
+        ("What is the population of Sergiyev Posad?", "what the population of Sergiyev Posad is"),
+        ("When was the America Business Forum founded?", "when the America Business Forum was founded"),
+        ("Who will lead Russia's delegation?", "who will lead Russia's delegation"),
+        (
+            "What did Putin say about Witkoff's business?",
+            "the answer to “What did Putin say about Witkoff's business?”",
+        ),
+    ],
+)
+def test_a_refusal_names_what_is_missing(question: str, said: str) -> None:
+    from rag.answering.extractive import missing_detail
+
+    assert missing_detail(question) == said

@@ -62,16 +62,13 @@ def theme() -> gr.themes.Base:
 def render_answer(answer: Answer, turn: int | str, low_confidence: float = 0.7) -> str:
     """The answer as chat HTML: ``[n]`` markers become chips tied to this turn's cards; an answer
     less confident than ``low_confidence`` says so above it."""
+    body = re.sub(  # a refusal may cite the nearest passage: its chip opens the source too
+        r"\[(\d+)\]",
+        lambda m: f'<span class="cite-chip" data-cite="{turn}-{m.group(1)}" title="show source">{m.group(1)}</span>',
+        html.escape(answer.answer),
+    )
     if answer.abstained:
-        body = f'<div class="abstain">{html.escape(answer.answer)}</div>'
-    else:
-        body = re.sub(
-            r"\[(\d+)\]",
-            lambda m: (
-                f'<span class="cite-chip" data-cite="{turn}-{m.group(1)}" title="show source">{m.group(1)}</span>'
-            ),
-            html.escape(answer.answer),
-        )
+        body = f'<div class="abstain">{body}</div>'
     body = body.replace(
         "[unsupported]", '<span class="unsupported" title="the cited passages do not support this">unverified</span>'
     )

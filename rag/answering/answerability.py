@@ -19,8 +19,6 @@ and its neighbours):
 - ``speaker_match``: for "What did X say", X is the one speaking;
 - ``passage_cosine``: cosine of the question to the whole chunk;
 - ``relative_score``: the sentence's ranking score over the best one's;
-- ``reader``: the trained answer reader's probability that this sentence answers the question
-  (:mod:`rag.components.reader`; added by the decide stage, not computed here);
 - ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
   "What is X's approval *rating*?") is in the window, or the question names none.
 
@@ -58,7 +56,6 @@ FEATURES = (
     "passage_cosine",
     "relative_score",
     "asked_noun",
-    "reader",
 )
 _QUANTITY = re.compile(
     r"(?<![\d,.])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

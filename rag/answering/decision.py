@@ -37,6 +37,11 @@ from rag.text import stem
 W_LEXICAL, W_NAMES, W_PASSAGE, W_SENTENCE = 0.5, 0.3, 0.3, 0.0
 W_RECENT = 0.2  # for "latest"/"most recent" questions only
 RERANK = 12  # candidates put to the answerability model
+# The trained reader chooses the lead among the candidates whose answerability probability is at
+# least this share of the best one's; under this margin of its probability between the lead and
+# the next, the answer gives both and says it is unsure. Both fitted on the golden dev split.
+READER_POOL = 0.0
+UNSURE_MARGIN = 0.15
 
 
 @dataclass
@@ -49,6 +54,7 @@ class Candidate:
     stems: frozenset[str]
     confidence: float | None = None  # the answerability model's, for the top few
     features: dict[str, float] | None = None  # what that was computed from
+    reader: float | None = None  # the trained reader's probability that it is the sentence that answers
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Plan:
     decision: Decision
     ranked: list[Candidate]
     info: QuestionInfo
+    runner_up: Candidate | None = None  # as likely to answer as the lead, by the reader: the answer gives both
 
 
 class Decider:
@@ -94,19 +101,38 @@ class Decider:
         focus_vector = self._embed_query(focus) if focus != corrected else None
         decisions = []
         top = ranked[:RERANK]
-        read = self._read(info.kind.value, corrected, top)
+        read = None if info.broad else self._read(info.kind.value, corrected, top)
         for rank, c in enumerate(top):
             window = self._window(c, info, focus_vector, ranked[0].score)
-            features = window_features(info, window, idf, stem, corrected)
-            if read is not None:
-                features["reader"] = float(read[rank])
-            decision = self.model.decide(features)
+            decision = self.model.decide(window_features(info, window, idf, stem, corrected))
             c.confidence, c.features = decision.confidence, decision.features
+            c.reader = float(read[rank]) if read is not None else None
             newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
             decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
+        runner_up = None
+        if read is not None and decision.answerable and not info.broad:  # an overview gathers, it does not choose
+            lead, runner_up = self._reader_choice(decisions, recency)
         ranked.remove(lead)
-        return Plan(decision, [lead, *ranked], info)
+        return Plan(decision, [lead, *ranked], info, runner_up)
+
+    def _reader_choice(
+        self, decisions: list[tuple[float, int, Decision, Candidate]], recency: dict[str, float]
+    ) -> tuple[Candidate, Candidate | None]:
+        """The lead chosen by the reader among the candidates the answerability model leaves in
+        (it has the type and speaker the question wants), and the runner-up when the reader
+        hardly prefers the lead."""
+        best = max(d[0] for d in decisions)
+        pool = [d for d in decisions if d[2].confidence > 0 and d[0] >= READER_POOL * best]
+        by_reader = sorted(
+            pool,
+            key=lambda d: ((d[3].reader or 0.0) + W_RECENT * recency.get(d[3].hit.date or "", 0.0), d[1]),
+            reverse=True,
+        )
+        lead = by_reader[0][3]
+        if len(by_reader) > 1 and (lead.reader or 0.0) - (by_reader[1][3].reader or 0.0) < UNSURE_MARGIN:
+            return lead, by_reader[1][3]
+        return lead, None
 
     def _read(self, kind: str, question: str, candidates: list[Candidate]) -> np.ndarray | None:
         """The reader's probability, for each candidate, that it is the sentence that answers (one batch)."""

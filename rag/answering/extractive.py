@@ -9,6 +9,7 @@ Each quoted span becomes a citation read from the original file (:func:`rag.answ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.answering.citations import OriginalTexts, cite
@@ -25,6 +26,7 @@ KEEP_RATIO = 0.7
 # far below the lead (dev: 0.08-0.19 against 0.5-0.7). Measured on dev: 0.2 answers 2 more of them,
 # 0.0-0.1 the same ones in longer answers; putting each article's best first lost a paraphrase case.
 BROAD_RATIO = 0.2
+UNSURE = "Not sure which of these answers it:"
 
 
 @dataclass
@@ -47,23 +49,33 @@ class ExtractiveAnswerer:
         self._answer_threshold = answer_threshold
 
     def compose(self, plan: Plan) -> ExtractiveResult:
-        """The answer to the decided question, or the refusal with its reason."""
+        """The answer to the decided question, or the refusal with its reason. A question whose
+        subject the articles discuss but whose asked detail they lack is refused by naming what is
+        missing, with the nearest passage cited as a source, not as an answer."""
         if not plan.decision.answerable:
+            if plan.decision.reason == "not_addressed" and plan.ranked:
+                return self._nearest(plan)
             return _refusal(plan.decision)
-        result = self._compose(self._select(plan.ranked, plan.info), plan.info)
+        chosen = self._select(plan.ranked, plan.info, plan.runner_up)
+        result = self._compose(chosen, plan.info)
+        if plan.runner_up is not None and len(result.citations) > 1 and not result.abstained:
+            result.answer = f"{UNSURE} {result.answer}"  # the lead and the runner-up, each cited
         result.decision = plan.decision
         return result
 
-    def _select(self, ranked: list[Candidate], info: QuestionInfo) -> list[Candidate]:
-        """The lead sentence, then others the answerability model rates nearly as likely to answer
-        (and above its threshold), as long as the answer stays short; for an overview question,
-        those the model rates at least :data:`BROAD_RATIO` of the lead."""
+    def _select(self, ranked: list[Candidate], info: QuestionInfo, runner_up: Candidate | None) -> list[Candidate]:
+        """The lead sentence (and the runner-up, when the decision hardly prefers the lead), then
+        others the answerability model rates nearly as likely to answer (and above its threshold),
+        as long as the answer stays short; for an overview question, those the model rates at
+        least :data:`BROAD_RATIO` of the lead."""
         lead = ranked[0]
         ratio = BROAD_RATIO if info.broad else KEEP_RATIO
         floor = max(self._answer_threshold, ratio * (lead.confidence or 0.0))
-        others = [c for c in ranked[1:] if c.confidence is not None and c.confidence >= floor]
+        others = [c for c in ranked[1:] if c.confidence is not None and c.confidence >= floor and c is not runner_up]
         others.sort(key=lambda c: c.confidence or 0.0, reverse=True)
         chosen: list[Candidate] = [lead]
+        if runner_up is not None and _jaccard(runner_up.stems, lead.stems) <= 0.5:
+            others.insert(0, runner_up)
         words = len(raw_text(lead.hit, lead.index).split())
         for c in others:
             if len(chosen) == self._max:
@@ -157,6 +169,56 @@ class ExtractiveAnswerer:
         if not citations:
             return _refusal(Decision(False, 0.0, "not_addressed", "The articles do not cover this question."))
         return ExtractiveResult(" ".join(parts), citations, False)
+
+    def _nearest(self, plan: Plan) -> ExtractiveResult:
+        lead = plan.ranked[0]
+        original = self._originals.get(lead.hit.source, lead.hit.sha16)
+        if original is None:
+            return _refusal(plan.decision)
+        sentence = lead.hit.sentences[lead.index]
+        citation = cite(
+            original,
+            lead.hit.source,
+            sentence.start,
+            sentence.end,
+            id=1,
+            score=0.0,
+            title=lead.hit.title,
+            date=lead.hit.date,
+        )
+        message = f"The articles do not say {missing_detail(plan.info.corrected)}; the nearest passage: [1]."
+        return ExtractiveResult(message, [citation], True, plan.decision)
+
+
+_INVERTED_BE = re.compile(r"^(what|which \w+|who|when|where|why|how \w+)\s+(is|are|was|were)\s+(.+)$", re.I)
+_ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who|whom|when|where|why|how)\b(.*)$", re.I)
+
+
+def missing_detail(question: str) -> str:
+    """What the question asks, as the object of "The articles do not say …": "how many civilians
+    were killed in the drone attack", "what the population of Sergiyev Posad is", or the
+    question itself in quotation marks when it cannot be turned around."""
+    q = " ".join(question.split()).rstrip(" ?")
+    be = _INVERTED_BE.match(q)
+    if be and not re.match(r"(?i)(how many|how much)\b", q):  # "What is X?" → "what X is"
+        wh, verb, rest = be.group(1).lower(), be.group(2).lower(), be.group(3)
+        passive = re.match(r"(.+)\s+(\w+(?:ed|en|wn)|born|held|made|built|found|set|sent)$", rest)
+        if passive and not re.search(
+            r"\b(is|are|was|were)$", passive.group(1)
+        ):  # "When was the forum founded?" → "when the forum was founded"
+            return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
+        return f"{wh} {rest} {verb}"
+    asks = _ASKS.match(q)
+    aux = re.match(r"\s*(did|does|do|has|have|had|can|could|will|would|should)\b", asks.group(2)) if asks else None
+    subject_question = (
+        asks
+        and asks.group(1).lower() in ("who", "what", "which")
+        and aux
+        and aux.group(1) in ("will", "would", "can", "could", "should")
+    )
+    if asks and (not aux or subject_question):  # "How many people were…", "Who will lead…": statement order
+        return f"{asks.group(1).lower()}{asks.group(2)}"
+    return f"the answer to “{q}?”"
 
 
 def _refusal(decision: Decision) -> ExtractiveResult:

@@ -51,7 +51,7 @@ class AnswerabilityModel:
         """P(the question is answered by this sentence)."""
         if not all(features.get(name, 1.0) for name in REQUIRED):
             return 0.0
-        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
         return 1.0 / (1.0 + math.exp(-z))
 
     def decide(self, features: dict[str, float]) -> Decision:
