@@ -38,7 +38,7 @@ def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)  # the stages of Assistant.ask, up to decide
-        hits = assistant.retriever.retrieve(read.searched, assistant.settings.top_k)
+        hits = assistant.retriever.retrieve(read.searched, assistant.settings.top_k, None, read.info.corrected)
         plan = assistant.decider.decide(read, hits)
         if plan.decision.features:  # else refused before the model: unknown name or low similarity
             plans.append((case, plan))

@@ -200,7 +200,8 @@ def dev_groups() -> list[Group]:
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)
-        plan = assistant.decider.decide(read, assistant.retriever.retrieve(read.searched, settings.top_k))
+        hits = assistant.retriever.retrieve(read.searched, settings.top_k, None, read.info.corrected)
+        plan = assistant.decider.decide(read, hits)
         top = sorted(plan.ranked[:RERANK], key=lambda c: (c.hit.source, c.hit.sentences[c.index].start))
         if not top:
             continue

@@ -7,10 +7,8 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
+from functools import partial
 from typing import Any
-
-import numpy as np
 
 from rag.answering.citations import OriginalTexts
 from rag.answering.condensing import condense_by_rule
@@ -26,7 +24,7 @@ from rag.answering.sentence_vectors import SentenceVectors
 from rag.answering.spelling import SpellingCorrector
 from rag.answering.suggestions import suggest_follow_ups
 from rag.components import Components, build_components
-from rag.components.embedding import english_words
+from rag.components.embedding import english_words, unit_vector, unit_vectors
 from rag.components.store import (
     IndexedSource,
     all_ids,
@@ -73,7 +71,7 @@ class Assistant:
             vector_store, sentence_collection = stores.vector_store, stores.sentences
             bm25, vocabulary = load_bm25(settings, collection, vector_store)
             self.embedding = embedder.result()
-        embed_texts = self._embed_texts
+        embed_texts = partial(unit_vectors, self.embedding)
         self.retriever = HybridRetriever(
             settings, self.embedding, collection, vector_store, bm25, SentenceVectors(sentence_collection, embed_texts)
         )
@@ -82,23 +80,18 @@ class Assistant:
         self.generator: Generator | None = None
         if parts.llm is not None:
             self.generator = Generator(parts.llm, settings, self.embedding, self.texts)
+        self.statements = StatementStore(settings.statements_path)  # read only: see rag.engine.load_assistant
         # The stages of a question, in order (see ask): read, route, retrieve, decide, compose, check.
         speller = SpellingCorrector(vocabulary, english_words(self.embedding), english=EnglishWords())
         condense = self.generator.condense if self.generator else condense_by_rule
-        self.reader = QuestionReader(speller, lambda: self.role_titles, condense)
+        self.reader = QuestionReader(speller, self.statements.titles, condense)
         model = parts.answerability
-        self.decider = Decider(model, settings.abstain_threshold, lambda text: embed_texts([text])[0], parts.reader)
+        self.decider = Decider(model, settings.abstain_threshold, partial(unit_vector, self.embedding), parts.reader)
         self.answerer = ExtractiveAnswerer(
             self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
         )
         self._sources: list[IndexedSource] | None = None
         self._sources_lock = threading.Lock()
-        self.statements = StatementStore(settings.statements_path)  # read only: see rag.engine.load_assistant
-
-    def _embed_texts(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts`` (rows), by the index's embedding model."""
-        vectors = np.asarray(self.embedding.get_text_embedding_batch(texts), dtype=np.float32)
-        return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
 
     @property
     def mode(self) -> str:
@@ -140,12 +133,6 @@ class Assistant:
         by_source = {s.source: s for s in self.sources()}
         return self.texts.get(source, by_source[source].sha16) if source in by_source else None
 
-    @cached_property
-    def role_titles(self) -> dict[str, str]:
-        """Title → the person the indexed articles give it ("us president" → "Donald Trump"),
-        as the quotes index stored it at ingest."""
-        return self.statements.titles()
-
     def read(self, question: str, history: Sequence[Message | dict[str, Any]] = ()) -> ReadQuestion:
         """The read stage: the question made standalone, roles named ("the envoy (Steve Witkoff)"),
         spelling corrected, what it asks found."""
@@ -153,8 +140,8 @@ class Assistant:
 
     def retrieve(self, query: str, top_k: int, allowed: set[str] | None = None) -> tuple[list[Hit], str]:
         """Ranked passages and the query searched (``query`` read as :meth:`read` does)."""
-        searched = self.read(query).searched
-        return self.retriever.retrieve(searched, top_k, allowed), searched
+        read = self.read(query)
+        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected), read.searched
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -277,7 +264,7 @@ class Assistant:
                 answer = Answer(answer=quoted[0], abstained=False, citations=quoted[1], **fields, **base)
                 yield from _streamed(answer)
                 return
-        hits = self.retriever.retrieve(read.searched, top_k or self.settings.top_k, allowed)
+        hits = self.retriever.retrieve(read.searched, top_k or self.settings.top_k, allowed, read.info.corrected)
         clock.mark("retrieve")
         plan = self.decider.decide(read, hits)
         if self.generator is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text import STOP_WORDS, WORD, stem_words
+
 # A sentence that needs the one before it to say who or what it is about (PRONOUN_START).
 # "It" is left out: in news prose it is mostly "It has been revealed that ...".
 PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
@@ -179,3 +181,13 @@ OPENING_PRONOUN = re.compile(r"^\W*(?:he|she|it|they|its|his|her|their)\b", re.I
 POSSESSIVE_PRONOUNS = frozenset({"his", "her", "hers", "their", "its"})
 # A speaker the quotes index must resolve to someone named before ("he said", "the group said").
 SPEAKER_PRONOUN = re.compile(r"^(he|she|they|it|the group|his team)$", re.I)
+
+
+# --- Content words ------------------------------------------------------------------------------
+def content_stems(text: str) -> list[str]:
+    """Stemmed content words of ``text`` (stop words out, "Aug." read as "August", "met" as "meet")."""
+    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
+    words = [IRREGULAR.get(w, w) for w in words]
+    return stem_words([w for w in words if w not in STOP_WORDS and len(w) > 1])

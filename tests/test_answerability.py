@@ -124,7 +124,7 @@ def test_model_file_is_calibrated_on_every_feature() -> None:
 
 
 def test_roles_are_named_as_the_articles_name_them(assistant) -> None:  # type: ignore[no-untyped-def]
-    titles = assistant.role_titles
+    titles = assistant.statements.titles()
     assert titles["ukrainian president"] == "Volodymyr Zelensky" and titles["special envoy"] == "Steve Witkoff"
     named = name_roles("What did the Kremlin leader demand?", titles)
     assert named == "What did the Kremlin leader (Vladimir Putin) demand?"

@@ -26,10 +26,10 @@ import numpy as np
 from rag.answering.answerability import Window, window_features
 from rag.answering.hit_sentences import is_full_sentence, is_heading, quote_bonus, raw_text
 from rag.answering.hits import Hit
-from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion, content_stems
+from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion
 from rag.components.answerability_model import NOT_ADDRESSED, AnswerabilityModel, Decision
 from rag.components.reader import AnswerReader
-from rag.language import BULLET, DATE, NUMBER, PLACE, REASON
+from rag.language import BULLET, DATE, NUMBER, PLACE, REASON, content_stems
 from rag.text import stem
 
 # Weights of the sentence score (tuned on the golden suite's dev split: the sentence's own cosine

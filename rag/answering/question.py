@@ -17,7 +17,7 @@ from rag.answering.condensing import condense_by_rule
 from rag.answering.roles import name_roles, without_aliases
 from rag.answering.spelling import SpellingCorrector
 from rag.contract import Message
-from rag.language import CALENDAR, IRREGULAR, MONTH_ABBREVIATIONS, QUESTION_SPEECH_VERBS
+from rag.language import CALENDAR, QUESTION_SPEECH_VERBS, content_stems
 from rag.text import STOP_WORDS as STOP
 from rag.text import WORD, stem, stem_words
 
@@ -90,15 +90,6 @@ def question_type(question: str) -> QuestionType:
     return next((kind for pattern, kind in _TYPES if pattern.search(q)), QuestionType.other)
 
 
-def content_stems(text: str) -> list[str]:
-    """Stemmed content words of ``text`` (stop words out, "Aug." read as "August", "met" as "meet")."""
-    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
-    words = [w[:-2] if w.endswith("'s") else w for w in words]
-    words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
-    words = [IRREGULAR.get(w, w) for w in words]
-    return stem_words([w for w in words if w not in STOP and len(w) > 1])
-
-
 @dataclass(frozen=True)
 class ReadQuestion:
     """A question as the read stage leaves it for every later stage."""
@@ -125,12 +116,15 @@ class QuestionReader:
     ):
         self.speller = speller
         self._titles = titles
+        self._titles_read: dict[str, str] | None = None  # read on the first question, kept for this load
         self._condense = condense
 
     def read(self, question: str, history: Sequence[Message] = ()) -> ReadQuestion:
         """The question made standalone, its roles named, its spelling corrected, and analysed."""
         condensed = self._condense(question, list(history)) if history else None
-        standalone = name_roles(condensed or question, self._titles())
+        if self._titles_read is None:
+            self._titles_read = self._titles()
+        standalone = name_roles(condensed or question, self._titles_read)
         searched = self.speller.correct(standalone)
         return ReadQuestion(question, condensed, standalone, searched, self._analyse(standalone, searched))
 

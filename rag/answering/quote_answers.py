@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.citations import cite
-from rag.answering.question import content_stems
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
-from rag.language import ROUTED_SPEECH_VERBS
+from rag.language import ROUTED_SPEECH_VERBS, content_stems
 
 _WHAT_DID = re.compile(
     rf"^\s*(?:and\s+)?what\s+(?:did|has|have|does|do)\s+(?P<who>.+?)\s+(?P<verb>{ROUTED_SPEECH_VERBS})"

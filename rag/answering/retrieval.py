@@ -18,7 +18,6 @@ from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import BaseNode, QueryBundle, TransformComponent
 
 from rag.answering.hits import Hit
-from rag.answering.roles import without_aliases
 from rag.components.lexical import SourceFilteredBM25
 from rag.components.store import reading_index
 from rag.settings import Settings
@@ -80,13 +79,16 @@ class HybridRetriever:
         dense = self._index.as_retriever(similarity_top_k=self._settings.candidate_k, filters=where)
         return self._fused(dense, SourceFilteredBM25(self._bm25, sources, self._settings.candidate_k))
 
-    def retrieve(self, searched: str, top_k: int, sources: set[str] | None = None) -> list[Hit]:
-        """The ``top_k`` best chunks for ``searched`` (the read question), from ``sources`` only when given."""
+    def retrieve(
+        self, searched: str, top_k: int, sources: set[str] | None = None, as_asked: str | None = None
+    ) -> list[Hit]:
+        """The ``top_k`` best chunks for ``searched`` (the read question), from ``sources`` only when
+        given; ``as_asked`` is what the embedding reads (default: ``searched``)."""
         if sources is not None and not sources:
             return []
         # Bracketed aliases ("the envoy (Steve Witkoff)", see rag.answering.roles) are words for
         # BM25; the embedding reads the question as asked, so passages that use the role still rank.
-        vector = self._embedding.get_query_embedding(without_aliases(searched))
+        vector = self._embedding.get_query_embedding(as_asked or searched)
         fusion = self._fusion if sources is None else self._filtered(sources)
         with reading_index(self._settings):
             fused = fusion.retrieve(QueryBundle(query_str=searched, embedding=vector))[:top_k]

@@ -195,6 +195,17 @@ class OnnxEmbedding(BaseEmbedding):
         return result
 
 
+def unit_vectors(embedding: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Unit vectors of ``texts`` (rows), by ``embedding``."""
+    vectors = np.asarray(embedding.get_text_embedding_batch(texts), dtype=np.float32)
+    return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
+
+
+def unit_vector(embedding: BaseEmbedding, text: str) -> np.ndarray:
+    """The unit vector of one text."""
+    return unit_vectors(embedding, [text])[0]
+
+
 def build_embedding(settings: Settings) -> BaseEmbedding:
     """The embedding model the settings choose; backends are imported only when chosen."""
     if settings.embed_backend is EmbedBackend.openai:
