@@ -74,7 +74,7 @@ class Components:
         """The trained answer reader, or ``None`` when its model file is not installed."""
         from rag.components.reader import AnswerReader
 
-        return AnswerReader() if AnswerReader.available() else None
+        return AnswerReader(threads=self.settings.threads) if AnswerReader.available() else None
 
     def stores(self, create: bool) -> Stores:
         """The index's collections; ``create=False`` raises :class:`rag.components.store.IndexNotReadyError`
