@@ -91,6 +91,7 @@ class Assistant:
             self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
         )
         self._sources: list[IndexedSource] | None = None
+        self._by_source: dict[str, IndexedSource] = {}
         self._sources_lock = threading.Lock()
 
     @property
@@ -109,6 +110,7 @@ class Assistant:
             if self._sources is None:
                 with reading_index(self.settings):
                     self._sources = indexed_sources(self.collection, all_ids(self.collection))
+                self._by_source = {s.source: s for s in self._sources}
             return self._sources
 
     def quotes(
@@ -130,8 +132,9 @@ class Assistant:
 
     def article_text(self, source: str) -> str | None:
         """The original text of an indexed article (``None`` if it changed since it was indexed)."""
-        by_source = {s.source: s for s in self.sources()}
-        return self.texts.get(source, by_source[source].sha16) if source in by_source else None
+        self.sources()
+        found = self._by_source.get(source)
+        return self.texts.get(source, found.sha16) if found else None
 
     def read(self, question: str, history: Sequence[Message | dict[str, Any]] = ()) -> ReadQuestion:
         """The read stage: the question made standalone, roles named ("the envoy (Steve Witkoff)"),
@@ -319,7 +322,8 @@ class Assistant:
 
     def _from_statements(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
         """The answer from the quotes index, with titles, or ``None`` when it has nothing that fits."""
-        by_source = {s.source: s for s in self.sources()}
+        self.sources()
+        by_source = self._by_source
         found = answer_from_statements(
             question,
             lambda who: self.statements.query(who, allowed),
