@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings(answerer="extractive", **({"index_dir": args.index} if args.index else {}))
     shipped = Assistant(settings)
-    assert shipped.decider._reader is not None, "the reader model is not installed: make train-reader"
+    assert shipped.decider._reader() is not None, "the reader model is not installed: make train-reader"
     parts = build_components(settings, embedding=shipped.embedding)
     parts.__dict__["reader"] = None  # the reference: no reader in the decide stage
     reference = Assistant(settings, parts)

@@ -86,7 +86,12 @@ class Assistant:
         condense = self.generator.condense if self.generator else condense_by_rule
         self.reader = QuestionReader(speller, self.statements.titles, condense)
         model = parts.answerability
-        self.decider = Decider(model, settings.abstain_threshold, partial(unit_vector, self.embedding), parts.reader)
+        # The reader's session takes ~1.5 s to build: it loads in the background, so the server is
+        # ready without it; the first question that needs it waits for it.
+        loading = ThreadPoolExecutor(1, thread_name_prefix="load-reader")
+        reader = loading.submit(lambda: parts.reader)
+        loading.shutdown(wait=False)
+        self.decider = Decider(model, settings.abstain_threshold, partial(unit_vector, self.embedding), reader.result)
         self.answerer = ExtractiveAnswerer(
             self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
         )

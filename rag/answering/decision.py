@@ -78,8 +78,9 @@ class Decider:
         model: AnswerabilityModel,
         abstain_threshold: float,
         embed_query: Callable[[str], np.ndarray],
-        reader: AnswerReader | None = None,
+        reader: Callable[[], AnswerReader | None] = lambda: None,
     ):
+        """``reader`` gives the answer reader (or ``None``), waiting for it if it is still loading."""
         self.model = model
         self._threshold = abstain_threshold
         self._embed_query = embed_query
@@ -111,7 +112,7 @@ class Decider:
             decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
         runner_up = None
-        if self._reader is not None and decision.answerable and not info.broad:  # an overview gathers
+        if decision.answerable and not info.broad and self._reader() is not None:  # an overview gathers
             lead, runner_up = self._reader_choice(info.kind.value, corrected, decisions, recency)
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info, runner_up)
@@ -143,8 +144,9 @@ class Decider:
 
     def _read(self, kind: str, question: str, candidates: list[Candidate]) -> np.ndarray:
         """The reader's probability, for each candidate, that it is the sentence that answers (one batch)."""
-        assert self._reader is not None
-        scores = self._reader.scores(kind, question, [raw_text(c.hit, c.index) for c in candidates])
+        reader = self._reader()
+        assert reader is not None
+        scores = reader.scores(kind, question, [raw_text(c.hit, c.index) for c in candidates])
         return 1.0 / (1.0 + np.exp(-scores))
 
     def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
