@@ -38,8 +38,7 @@ def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)  # the stages of Assistant.ask, up to decide
-        hits = assistant.retriever.retrieve(read.searched, assistant.settings.top_k, None, read.info.corrected)
-        plan = assistant.decider.decide(read, hits)
+        plan = assistant.decider.decide(read, assistant.hits_for(read, assistant.settings.top_k))
         if plan.decision.features:  # else refused before the model: unknown name or low similarity
             plans.append((case, plan))
     return plans
@@ -90,6 +89,7 @@ def reader_grid(assistant: Any, suite: Path) -> None:
     import statistics
 
     from rag.answering import decision
+    from rag.answering.extractive import UNSURE
 
     cases = [c for c in load_suite(suite) if c.split == "dev" and c.key_facts and not c.must_refuse]
     print("pool margin | dev key facts | median words | unsure answers")
@@ -99,7 +99,7 @@ def reader_grid(assistant: Any, suite: Path) -> None:
             answers = [assistant.ask(c.question, c.history) for c in cases]
             recall = statistics.mean(key_fact_recall(a.answer, c.key_facts) or 0.0 for a, c in zip(answers, cases))
             words = statistics.median(len(a.answer.split()) for a in answers if not a.abstained)
-            unsure = sum(a.answer.startswith("Not sure") for a in answers)
+            unsure = sum(a.answer.startswith(UNSURE) for a in answers)
             print(f"{pool:4.1f} {margin:6.2f} | {recall:13.3f} | {words:12.1f} | {unsure}")
 
 

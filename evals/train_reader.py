@@ -115,20 +115,12 @@ class Reader:
 
 
 def encode(tokenizer: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Padded tensors for (question, sentence) pairs."""
+    """Padded tensors for (question, sentence) pairs: the inputs the shipped model gets, as torch tensors."""
     import torch
 
-    encodings = tokenizer.encode_batch(pairs)
-    width = max(len(e.ids) for e in encodings)
-    ids = torch.zeros(len(encodings), width, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    types = torch.zeros_like(ids)
-    for row, e in enumerate(encodings):
-        n = len(e.ids)
-        ids[row, :n] = torch.tensor(e.ids)
-        mask[row, :n] = 1
-        types[row, :n] = torch.tensor(e.type_ids)
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    from rag.components.embedding import bert_feed
+
+    return {name: torch.from_numpy(array) for name, array in bert_feed(tokenizer.encode_batch(pairs)).items()}
 
 
 def group_loss(reader: Reader, logits: Any, groups: list[Group]) -> Any:
@@ -200,8 +192,7 @@ def dev_groups() -> list[Group]:
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)
-        hits = assistant.retriever.retrieve(read.searched, settings.top_k, None, read.info.corrected)
-        plan = assistant.decider.decide(read, hits)
+        plan = assistant.decider.decide(read, assistant.hits_for(read, settings.top_k))
         top = sorted(plan.ranked[:RERANK], key=lambda c: (c.hit.source, c.hit.sentences[c.index].start))
         if not top:
             continue

@@ -118,6 +118,11 @@ class Assistant:
                 self._by_source = {s.source: s for s in self._sources}
             return self._sources
 
+    def _indexed(self) -> dict[str, IndexedSource]:
+        """The indexed articles by file name."""
+        self.sources()
+        return self._by_source
+
     def quotes(
         self,
         speaker: str | None = None,
@@ -137,8 +142,7 @@ class Assistant:
 
     def article_text(self, source: str) -> str | None:
         """The original text of an indexed article (``None`` if it changed since it was indexed)."""
-        self.sources()
-        found = self._by_source.get(source)
+        found = self._indexed().get(source)
         return self.texts.get(source, found.sha16) if found else None
 
     def read(self, question: str, history: Sequence[Message | dict[str, Any]] = ()) -> ReadQuestion:
@@ -149,7 +153,11 @@ class Assistant:
     def retrieve(self, query: str, top_k: int, allowed: set[str] | None = None) -> tuple[list[Hit], str]:
         """Ranked passages and the query searched (``query`` read as :meth:`read` does)."""
         read = self.read(query)
-        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected), read.searched
+        return self.hits_for(read, top_k, allowed), read.searched
+
+    def hits_for(self, read: ReadQuestion, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
+        """The retrieve stage: the read question searched as corrected (roles named), embedded as asked."""
+        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -272,7 +280,7 @@ class Assistant:
                 answer = Answer(answer=quoted[0], abstained=False, citations=quoted[1], **fields, **base)
                 yield from _streamed(answer)
                 return
-        hits = self.retriever.retrieve(read.searched, top_k or self.settings.top_k, allowed, read.info.corrected)
+        hits = self.hits_for(read, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
         plan = self.decider.decide(read, hits)
         if self.generator is None:
@@ -327,12 +335,11 @@ class Assistant:
 
     def _from_statements(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
         """The answer from the quotes index, with titles, or ``None`` when it has nothing that fits."""
-        self.sources()
-        by_source = self._by_source
+        by_source = self._indexed()
         found = answer_from_statements(
             question,
             lambda who: self.statements.query(who, allowed),
-            lambda source: self.texts.get(source, by_source[source].sha16) if source in by_source else None,
+            self.article_text,
             self.settings.max_answer_words,
         )
         if found is None:

@@ -112,42 +112,11 @@ class Decider:
             decisions.append((decision.confidence + newer, -rank, decision, c))
         _, _, decision, lead = max(decisions, key=lambda d: d[:2])
         runner_up = None
-        if decision.answerable and not info.broad and self._reader() is not None:  # an overview gathers
-            lead, runner_up = self._reader_choice(info.kind.value, corrected, decisions, recency)
+        reader = self._reader() if decision.answerable and not info.broad else None  # an overview gathers
+        if reader is not None:
+            lead, runner_up = _reader_choice(reader, info.kind.value, corrected, decisions, recency)
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info, runner_up)
-
-    def _reader_choice(
-        self,
-        kind: str,
-        question: str,
-        decisions: list[tuple[float, int, Decision, Candidate]],
-        recency: dict[str, float],
-    ) -> tuple[Candidate, Candidate | None]:
-        """The lead chosen by the reader among the candidates the answerability model leaves in
-        (it has the type and speaker the question wants), and the runner-up when the reader
-        hardly prefers the lead. Only those candidates are read (one batch)."""
-        best = max(d[0] for d in decisions)
-        pool = [d for d in decisions if d[2].confidence > 0 and d[0] >= READER_POOL * best]
-        pool = sorted(pool, key=lambda d: d[:2], reverse=True)[:READER_TOP]  # ~9 ms a sentence on one core
-        for d, p in zip(pool, self._read(kind, question, [d[3] for d in pool])):
-            d[3].reader = float(p)
-        by_reader = sorted(
-            pool,
-            key=lambda d: ((d[3].reader or 0.0) + W_RECENT * recency.get(d[3].hit.date or "", 0.0), d[1]),
-            reverse=True,
-        )
-        lead = by_reader[0][3]
-        if len(by_reader) > 1 and (lead.reader or 0.0) - (by_reader[1][3].reader or 0.0) < UNSURE_MARGIN:
-            return lead, by_reader[1][3]
-        return lead, None
-
-    def _read(self, kind: str, question: str, candidates: list[Candidate]) -> np.ndarray:
-        """The reader's probability, for each candidate, that it is the sentence that answers (one batch)."""
-        reader = self._reader()
-        assert reader is not None
-        scores = reader.scores(kind, question, [raw_text(c.hit, c.index) for c in candidates])
-        return 1.0 / (1.0 + np.exp(-scores))
 
     def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
         by_key: dict[tuple[str, int], Candidate] = {}
@@ -231,6 +200,33 @@ class Decider:
             hit.dense,
             max(0.0, c.score) / best if best > 0 else 0.0,
         )
+
+
+def _reader_choice(
+    reader: AnswerReader,
+    kind: str,
+    question: str,
+    decisions: list[tuple[float, int, Decision, Candidate]],
+    recency: dict[str, float],
+) -> tuple[Candidate, Candidate | None]:
+    """The lead chosen by the reader among the candidates the answerability model leaves in
+    (it has the type and speaker the question wants), and the runner-up when the reader
+    hardly prefers the lead. Only those candidates are read (one batch)."""
+    best = max(d[0] for d in decisions)
+    pool = [d for d in decisions if d[2].confidence > 0 and d[0] >= READER_POOL * best]
+    pool = sorted(pool, key=lambda d: d[:2], reverse=True)[:READER_TOP]  # ~9 ms a sentence on one core
+    scores = reader.scores(kind, question, [raw_text(d[3].hit, d[3].index) for d in pool])
+    for d, p in zip(pool, 1.0 / (1.0 + np.exp(-scores))):  # the reader's probability that it answers
+        d[3].reader = float(p)
+    by_reader = sorted(
+        pool,
+        key=lambda d: ((d[3].reader or 0.0) + W_RECENT * recency.get(d[3].hit.date or "", 0.0), d[1]),
+        reverse=True,
+    )
+    lead = by_reader[0][3]
+    if len(by_reader) > 1 and (lead.reader or 0.0) - (by_reader[1][3].reader or 0.0) < UNSURE_MARGIN:
+        return lead, by_reader[1][3]
+    return lead, None
 
 
 def _without_names(question: str, info: QuestionInfo) -> str:

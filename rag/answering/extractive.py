@@ -203,9 +203,8 @@ def missing_detail(question: str) -> str:
     if be and not re.match(r"(?i)(how many|how much)\b", q):  # "What is X?" → "what X is"
         wh, verb, rest = be.group(1).lower(), be.group(2).lower(), be.group(3)
         passive = re.match(r"(.+)\s+(\w+(?:ed|en|wn)|born|held|made|built|found|set|sent)$", rest)
-        if passive and not re.search(
-            r"\b(is|are|was|were)$", passive.group(1)
-        ):  # "When was the forum founded?" → "when the forum was founded"
+        # "When was the forum founded?" → "when the forum was founded" (not "…whose funeral was was held")
+        if passive and not re.search(r"\b(is|are|was|were)$", passive.group(1)):
             return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
         return f"{wh} {rest} {verb}"
     asks = _ASKS.match(q)

@@ -120,6 +120,30 @@ def _export_fp32(target: Path) -> None:
     log.info("ONNX export done in %.1f s", time.perf_counter() - started)
 
 
+def cpu_session(path: Path, threads: int) -> Any:
+    """An onnxruntime session on the CPU, pinned to ``threads`` (one inter-op thread), quiet."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def bert_feed(encodings: list[Any]) -> dict[str, np.ndarray]:
+    """A BERT model's inputs for tokenized texts or text pairs, padded to the longest of the batch."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, enc in enumerate(encodings):
+        ids[row, : len(enc.ids)] = enc.ids
+        mask[row, : len(enc.ids)] = 1
+        types[row, : len(enc.ids)] = enc.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
 def load_tokenizer(max_tokens: int) -> Any:
     """The model's own word-piece tokenizer (``tokenizers``), truncating at ``max_tokens``."""
     from tokenizers import Tokenizer
@@ -142,15 +166,7 @@ class OnnxEmbedding(BaseEmbedding):
         # batches of ``embed_batch_size``, so each batch pads to similar lengths.
         super().__init__(model_name=MODEL_NAME, embed_batch_size=256, **kwargs)
         self._batch = settings.embed_batch_size
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = settings.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(ensure_onnx_model(settings)), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(ensure_onnx_model(settings), settings.threads)
         self._tokenizer = load_tokenizer(settings.embed_max_tokens)
 
     @classmethod
@@ -165,15 +181,7 @@ class OnnxEmbedding(BaseEmbedding):
         """Unit-length embeddings, one row per text; batches are padded per batch only."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self._session.run(None, feed)[0]
+        return self._session.run(None, bert_feed(self._tokenizer.encode_batch(texts)))[0]
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self.embed([query])[0].tolist()

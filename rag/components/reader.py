@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.components.embedding import bert_feed, cpu_session, load_tokenizer
+
 READER_PATH = Path(__file__).with_name("reader.int8.onnx")
 MAX_TOKENS = 128  # question and sentence together; longer sentences are cut
 
@@ -28,15 +30,8 @@ class AnswerReader:
     """Scores (question, sentence) pairs with the shipped reader model."""
 
     def __init__(self, path: Path = READER_PATH, threads: int = 1):
-        import onnxruntime as ort
-
-        from rag.components.embedding import load_tokenizer  # the embedder's word pieces: same base model
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._tokenizer: Any = load_tokenizer(MAX_TOKENS)
+        self._session = cpu_session(path, threads)
+        self._tokenizer: Any = load_tokenizer(MAX_TOKENS)  # the embedder's word pieces: same base model
 
     @staticmethod
     def available(path: Path = READER_PATH) -> bool:
@@ -48,13 +43,4 @@ class AnswerReader:
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         encodings = self._tokenizer.encode_batch([reader_input(kind, question, s) for s in sentences])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
-            types[row, : len(e.ids)] = e.type_ids
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        return np.asarray(self._session.run(["score"], feed)[0], dtype=np.float32)
+        return np.asarray(self._session.run(["score"], bert_feed(encodings))[0], dtype=np.float32)

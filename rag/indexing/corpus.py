@@ -55,6 +55,11 @@ class Article:
         """The cleaned text used for chunking and retrieval."""
         return self.cleaned.text
 
+    @property
+    def sha16(self) -> str:
+        """The first 16 hex digits of the file's SHA-256: the version chunk ids and quotes are of."""
+        return self.sha256[:16]
+
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Article files under ``corpus_dir`` (recursive, sorted, hidden files skipped)."""

@@ -114,7 +114,7 @@ def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
             "end": chunk.end,
             "chunk_index": chunk.index,
             "n_chunks": chunk_id.count,
-            "sha16": article.sha256[:16],  # of the file: quotes are only taken from this version
+            "sha16": article.sha16,  # of the file: quotes are only taken from this version
             "sentences": chunk.sentences_json(),
         },
         excluded_embed_metadata_keys=METADATA_KEYS,
@@ -301,7 +301,7 @@ def _index(
                 log.warning("skipped %s", result)
                 continue
             article = result
-            if statements is not None and stated.get(article.source) != version_of(article.sha256[:16]):
+            if statements is not None and stated.get(article.source) != version_of(article.sha16):
                 to_state.append(article)
             old_ids = present.pop(article.source, set())
             version = _version_key(article.sha256, fingerprint)

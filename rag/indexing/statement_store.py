@@ -25,7 +25,7 @@ from rag.components.store import IndexedSource
 from rag.contract import newest_first
 from rag.indexing.corpus import Article, FileProblem, read_article
 from rag.indexing.speakers import People
-from rag.indexing.statements import Statement, extract, speaker_aliases
+from rag.indexing.statements import Statement, extract, renamed, speaker_aliases
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class StatementStore:
             rows = db.execute(f"SELECT {_COLUMNS} FROM statements").fetchall()
         statements = [Statement(**dict(zip(_FIELDS, row))) for row in rows]
         aliases = speaker_aliases([s.speaker for s in statements])
-        result = [_renamed(s, aliases) for s in statements]
+        result = [renamed(s, aliases) for s in statements]
         self._cached = (generation, result)
         return result
 
@@ -159,16 +159,6 @@ class StatementStore:
         return sorted(out, key=lambda s: (newest_first(s.date), s.source, s.start))
 
 
-def _renamed(s: Statement, aliases: dict[str, str]) -> Statement:
-    import dataclasses
-
-    if s.speaker not in aliases and (s.addressee or "") not in aliases and (s.via or "") not in aliases:
-        return s
-    addressee = aliases.get(s.addressee, s.addressee) if s.addressee else None
-    via = aliases.get(s.via, s.via) if s.via else None
-    return dataclasses.replace(s, speaker=aliases.get(s.speaker, s.speaker), addressee=addressee, via=via)
-
-
 def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[IndexedSource], max_bytes: int) -> int:
     """Bring ``store`` in step with the indexed articles; returns how many were extracted again."""
     have = store.versions()
@@ -179,7 +169,7 @@ def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[Index
         if have.get(source) == version_of(meta.sha16):
             continue
         article = read_article(corpus_dir, corpus_dir / source, max_bytes)
-        if isinstance(article, FileProblem) or not article.sha256.startswith(meta.sha16):
+        if isinstance(article, FileProblem) or article.sha16 != meta.sha16:
             log.warning("statements of %s not indexed: the file changed or vanished since ingest", source)
             store.remove([source])
             continue
@@ -191,4 +181,4 @@ def sync_statements(store: StatementStore, corpus_dir: Path, indexed: list[Index
 def store_statements(store: StatementStore, article: Article) -> None:
     """Extract the statements and titles of an article already read, and store them."""
     people = People(article.text)
-    store.replace(article.source, version_of(article.sha256[:16]), extract(article, people), people.titles)
+    store.replace(article.source, version_of(article.sha16), extract(article, people), people.titles)

@@ -277,15 +277,16 @@ def _direct(
 def unify(statements: list[Statement]) -> list[Statement]:
     """``statements`` with speakers (and addressees) named as the corpus names them."""
     aliases = speaker_aliases([s.speaker for s in statements])
-    return [
-        dataclasses.replace(
-            s,
-            speaker=aliases.get(s.speaker, s.speaker),
-            addressee=aliases.get(s.addressee, s.addressee) if s.addressee else None,
-            via=aliases.get(s.via, s.via) if s.via else None,
-        )
-        for s in statements
-    ]
+    return [renamed(s, aliases) for s in statements]
 
 
-__all__ = ["Statement", "extract", "speaker_aliases", "unify"]
+def renamed(s: Statement, aliases: dict[str, str]) -> Statement:
+    """``s`` with its speaker, addressee and relayer named by ``aliases`` (name → the corpus's name)."""
+    if s.speaker not in aliases and (s.addressee or "") not in aliases and (s.via or "") not in aliases:
+        return s
+    addressee = aliases.get(s.addressee, s.addressee) if s.addressee else None
+    via = aliases.get(s.via, s.via) if s.via else None
+    return dataclasses.replace(s, speaker=aliases.get(s.speaker, s.speaker), addressee=addressee, via=via)
+
+
+__all__ = ["Statement", "extract", "renamed", "speaker_aliases", "unify"]
