@@ -34,6 +34,7 @@ from rag.components.store import (
     reading_index,
 )
 from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
+from rag.indexing.duplicates import Copies
 from rag.indexing.statement_store import StatementStore
 from rag.indexing.statements import Statement
 from rag.settings import Settings
@@ -81,6 +82,7 @@ class Assistant:
         if parts.llm is not None:
             self.generator = Generator(parts.llm, settings, self.embedding, self.texts)
         self.statements = StatementStore(settings.statements_path)  # read only: see rag.engine.load_assistant
+        self.copies = Copies.load(settings.index_dir)  # syndicated copies, indexed once (rag.indexing.duplicates)
         # The stages of a question, in order (see ask): read, route, retrieve, decide, compose, check.
         speller = SpellingCorrector(vocabulary, english_words(self.embedding), english=EnglishWords())
         condense = self.generator.condense if self.generator else condense_by_rule
@@ -254,6 +256,18 @@ class Assistant:
         return self._answer(question, _messages(history), top_k, streaming=True, filters=filters)
 
     def _answer(
+        self,
+        question: str,
+        history: list[Message],
+        top_k: int | None,
+        streaming: bool,
+        filters: ArticleFilter | None = None,
+    ) -> Iterator[StreamEvent]:
+        """The events of :meth:`_stages`, each citation of the final answer naming who else published its article."""
+        for event in self._stages(question, history, top_k, streaming, filters):
+            yield AnswerFinal(answer=self.copies.annotate(event.answer)) if isinstance(event, AnswerFinal) else event
+
+    def _stages(
         self,
         question: str,
         history: list[Message],

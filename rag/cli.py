@@ -31,8 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="index a folder of articles (incremental)")
-    p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR or seeds/)")
+    p = sub.add_parser("ingest", help="index a folder of articles (incremental), fetching article URLs and feeds first")
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="DIR_OR_URL",
+        help="corpus folder (default: RAG_CORPUS_DIR or seeds/) and/or article URLs to fetch into it (under web/)",
+    )
+    p.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed: fetch its new items")
     p.add_argument("--json", action="store_true", help="print the report (files, chunks, seconds per step) as JSON")
     p.add_argument(
         "--workers",
@@ -150,9 +156,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings()
-        if getattr(args, "dir", None):
-            settings = settings.model_copy(update={"corpus_dir": args.dir})
         if args.command == "ingest":
+            urls = [t for t in args.targets if "://" in t]
+            folders = [Path(t) for t in args.targets if "://" not in t]
+            if len(folders) > 1:
+                print("error: give at most one corpus folder", file=sys.stderr)
+                return EXIT_USAGE
+            if folders:
+                settings = settings.model_copy(update={"corpus_dir": folders[0]})
+            if (urls or args.feed) and not _fetch_news(settings, urls, args.feed):
+                return EXIT_ERROR
             return _ingest(settings, as_json=args.json, workers=args.workers)
         if args.command == "serve":
             return _serve(settings, args)
@@ -170,6 +183,22 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: invalid setting: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _fetch_news(settings: Settings, urls: list[str], feeds: list[str]) -> bool:
+    """Fetch articles and feed items into the corpus folder; whether anything usable came (or was there)."""
+    from rag.indexing.news import fetch_news
+
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    report = fetch_news(settings, settings.corpus_dir, urls, feeds)
+    for problem in report.problems:
+        print(f"warning: not fetched: {problem}", file=sys.stderr)
+    for name in report.saved:
+        print(f"fetched  {name}")
+    if report.problems and not (report.saved or report.unchanged):
+        print("error: nothing could be fetched", file=sys.stderr)
+        return False
+    return True
 
 
 def _ingest(settings: Settings, as_json: bool, workers: str = "local") -> int:

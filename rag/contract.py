@@ -49,6 +49,10 @@ class Citation(BaseModel):
     score: float = Field(description="Relevance of the passage to the question (higher is better).")
     title: str | None = Field(None, description="Article title.")
     date: str | None = Field(None, description="Article date (YYYY-MM-DD) when known.")
+    also_published: list[str] = Field(
+        default_factory=list,
+        description="Who else published this article (syndicated copies, indexed once as this file).",
+    )
 
 
 class ArticleFilter(BaseModel):
@@ -141,7 +145,9 @@ class Answer(BaseModel):
         """The citations as plain text, one ``[n] file — title (date)`` line and its quote each."""
         lines = []
         for c in self.citations:
-            lines.append(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}" + (f", {c.date}" if c.date else ""))
+            also = f" (also published by {', '.join(c.also_published)})" if c.also_published else ""
+            dated = f", {c.date}" if c.date else ""
+            lines.append(f"[{c.id}] {c.source} ({c.start}-{c.end}) {c.title or ''}{dated}{also}")
             lines.append(f"    {' '.join(c.quote.split())}")
         return "\n".join(lines)
 

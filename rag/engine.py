@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rag.assistant import Assistant
@@ -16,6 +16,7 @@ from rag.components.store import (
     indexed_corpus_dir,
 )
 from rag.indexing.ingest import IngestReport, ingest
+from rag.indexing.news import NewsReport, fetch_news
 from rag.indexing.statement_store import sync_statements
 from rag.indexing.uploads import UploadError, check_upload, save_upload
 from rag.settings import Settings
@@ -93,6 +94,11 @@ class EngineHolder:
         assistant = self._assistant
         return assistant.corpus_dir if assistant is not None else indexed_corpus_dir(self.settings)
 
+    def _check_writable(self, what: str) -> None:
+        """Writes to the corpus need a key unless only this machine can reach the server."""
+        if self.settings.api_key is None and self.settings.host not in LOOPBACK:
+            raise UploadError("key_required", f"{what} need RAG_API_KEY when the server is not bound to loopback")
+
     def add_articles(self, uploads: list[tuple[str, bytes]]) -> tuple[list[str], list[str], IngestReport]:
         """Save uploaded articles into the corpus folder and index them.
 
@@ -100,8 +106,7 @@ class EngineHolder:
         Raises :class:`UploadError` for a refused upload, nothing written for it or after it.
         """
         settings = self.settings
-        if settings.api_key is None and settings.host not in LOOPBACK:
-            raise UploadError("key_required", "uploads need RAG_API_KEY when the server is not bound to loopback")
+        self._check_writable("uploads")
         if len(uploads) > settings.max_upload_files:
             raise UploadError("too_many_files", f"{len(uploads)} files; the limit is {settings.max_upload_files}")
         for name, data in uploads:  # all checked before any is written
@@ -113,6 +118,22 @@ class EngineHolder:
             safe, written = save_upload(corpus_dir, name, data, settings.max_upload_bytes)
             (saved if written else unchanged).append(safe)
         return saved, unchanged, self.ingest(corpus_dir)
+
+    def add_from_web(self, urls: Sequence[str], feeds: Sequence[str] = ()) -> tuple[NewsReport, IngestReport]:
+        """Fetch article URLs and feeds' new items into the corpus folder (``web/``) and index them.
+
+        Raises :class:`UploadError` when fetching is not allowed here (no key on a public bind) or
+        the request is too large; what cannot be fetched is in the news report's problems."""
+        settings = self.settings
+        self._check_writable("fetching articles")
+        if (asked := len(urls) + len(feeds)) > settings.max_upload_files:
+            raise UploadError("too_many_files", f"{asked} URLs; the limit is {settings.max_upload_files}")
+        corpus_dir = self.corpus_dir()
+        news = fetch_news(settings, corpus_dir, urls, feeds)
+        if news.saved:
+            return news, self.ingest(corpus_dir)
+        assistant = self._assistant  # nothing new: the index stays as it is
+        return news, IngestReport(chunks_total=sum(s.chunks for s in assistant.sources()) if assistant else 0)
 
     def ingest(self, corpus_dir: Path) -> IngestReport:
         """Index ``corpus_dir`` incrementally, then swap in an Assistant that sees the result."""

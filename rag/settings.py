@@ -164,6 +164,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by POST /api/ingest.")
     max_upload_files: int = Field(20, ge=1, description="Most files accepted by one POST /api/ingest.")
 
+    allow_private_urls: bool = Field(
+        False,
+        description="Let `rag ingest URL` and POST /api/ingest/url fetch loopback, private and link-local "
+        "addresses (off: no request forgery into the server's network through the ingest API).",
+    )
+    fetch_timeout_s: float = Field(15.0, gt=0, description="Timeout of each request when fetching pages and feeds.")
+    max_page_bytes: int = Field(5_000_000, ge=1, description="Largest page or feed fetched; larger ones are refused.")
+    max_redirects: int = Field(5, ge=0, description="Most redirects followed for one URL.")
+    fetch_delay_s: float = Field(
+        1.0, ge=0, description="Pause between two requests to the same site when fetching a feed's items."
+    )
+
     def llm_key(self) -> str | None:
         """The LLM key: RAG_LLM_API_KEY, else OPENAI_API_KEY."""
         import os

@@ -13,6 +13,8 @@ import pytest
 from filelock import FileLock
 from helpers import ROOT, make_settings, run_cli
 
+sys.path.insert(0, str(ROOT))  # the benchmarks' corpus writer
+from bench.synth import write_corpus
 from rag import Assistant
 from rag.components.store import (
     SENTENCE_GRAPH,
@@ -130,14 +132,11 @@ def test_second_ingest_fails_clearly_while_one_runs(corpus_copy: Path, tmp_path:
     assert FileLock(str(settings.index_dir / "ingest.lock")).acquire(timeout=1)
 
 
-def _bigger_corpus(root: Path, copies: int) -> Path:
-    """Distinct articles made from the seeds (each copy differs, so each has its own chunks)."""
+def _bigger_corpus(root: Path, count: int) -> Path:
+    """Distinct articles made from the seeds' sentences (each its own story: not syndicated copies,
+    which an ingest counts once)."""
     corpus = root / "big"
-    corpus.mkdir()
-    for seed in sorted((ROOT / "seeds").iterdir()):
-        text = seed.read_text("utf-8")
-        for n in range(copies):
-            (corpus / f"{seed.stem}_{n:02d}.txt").write_text(f"{text}\nEdition number {n}.\n", "utf-8")
+    write_corpus(corpus, count, sentences=15)
     return corpus
 
 
@@ -145,7 +144,7 @@ def _bigger_corpus(root: Path, copies: int) -> Path:
 def fresh_big_ids(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """A corpus of 20 articles and the ids a clean, uninterrupted ingest gives it."""
     root = tmp_path_factory.mktemp("big")
-    corpus = _bigger_corpus(root, copies=4)
+    corpus = _bigger_corpus(root, 20)
     fresh = make_settings(corpus, root / "fresh-index")
     ingest(fresh)
     return corpus, index_ids(fresh)

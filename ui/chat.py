@@ -103,7 +103,9 @@ def mode_line(engine: EngineHolder) -> str:
 def sources_table(engine: EngineHolder) -> list[list[Any]]:
     """Rows of the Sources tab."""
     try:
-        return [[s.source, s.title, s.date or "", s.chunks] for s in engine.current().sources()]
+        assistant = engine.current()
+        also = assistant.copies.also_published
+        return [[s.source, s.title, s.date or "", s.chunks, ", ".join(also(s.source))] for s in assistant.sources()]
     except Exception:
         return []
 
@@ -183,6 +185,20 @@ def build_ui(engine: EngineHolder, store: ConversationStore, owners: dict[str, s
         lines.append(report.summary())
         return "\n\n".join(lines), sources_table(engine)
 
+    def add_by_url(text: str) -> tuple[str, list[list[Any]], str]:
+        urls = [u.strip() for u in (text or "").split() if u.strip()]  # a page or a feed a line
+        if not urls:
+            return "Paste an article's or a feed's URL.", sources_table(engine), text
+        try:
+            news, report = engine.add_from_web(urls)
+        except UploadError as exc:
+            return f"**Not added:** {exc}", sources_table(engine), text
+        lines = [f"Fetched {', '.join(news.saved) or 'nothing new'}"]
+        lines += [f"Not fetched: {p}" for p in news.problems]
+        lines += [f"Counted once: {c}" for c in report.copies]
+        lines.append(report.summary())
+        return "\n\n".join(lines), sources_table(engine), ""
+
     with gr.Blocks(title="Newsdesk QA", analytics_enabled=False) as demo:
         gr.Markdown(
             "# Newsdesk QA\nAsk about the news articles. Every claim is cited; click a number to see the passage."
@@ -231,7 +247,14 @@ def build_ui(engine: EngineHolder, store: ConversationStore, owners: dict[str, s
             speaker = gr.Textbox(elem_id="quote-speaker", placeholder="Speaker, e.g. Witkoff", show_label=False)
             quotes = gr.HTML(elem_id="quotes-table")
         with gr.Tab("Articles"):
-            table = gr.Dataframe(headers=["file", "title", "date", "chunks"], interactive=False, elem_id="articles")
+            table = gr.Dataframe(
+                headers=["file", "title", "date", "chunks", "also published by"], interactive=False, elem_id="articles"
+            )
+            with gr.Row():
+                page_url = gr.Textbox(
+                    elem_id="add-url", show_label=False, scale=4, placeholder="An article's or an RSS/Atom feed's URL"
+                )
+                fetch = gr.Button("Add by URL", elem_id="add-url-button", scale=1)
             files = gr.File(
                 label="Add articles (.txt, .md, .html)",
                 file_count="multiple",
@@ -316,6 +339,8 @@ def build_ui(engine: EngineHolder, store: ConversationStore, owners: dict[str, s
             api_visibility="private",
         )
         files.upload(upload, files, [status, table], api_visibility="private")
+        fetch.click(add_by_url, page_url, [status, table, page_url], api_visibility="private")
+        page_url.submit(add_by_url, page_url, [status, table, page_url], api_visibility="private")
         speaker.submit(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
         speaker.change(lambda who: quotes_view(engine, who), speaker, quotes, api_visibility="private")
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.indexing.boilerplate import is_furniture
 from rag.indexing.mapped_text import MappedText
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -19,11 +20,6 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # A header line such as " date 2025-11-07 Trump Highlights ..." (seed 000).
 _DATE_HEADER = re.compile(r"^\s*date[:\s]+(\d{4}-\d{2}-\d{2})[T\d:.Z+-]*\s*(.*)$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-# Lines that are page furniture, not article text.
-_BOILERPLATE = re.compile(
-    r"^\s*(also read|read more|related|post a comment|\d+\s+comments?|share( this)?|advertisement)\s*:?\s*$",
-    re.IGNORECASE,
-)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_FRONT_MATTER_DATE = re.compile(r"^date:\s*[\"']?(\d{4}-\d{2}-\d{2})", re.IGNORECASE | re.MULTILINE)
 
@@ -162,7 +158,7 @@ def clean_plain(original: str, markdown: bool = False) -> tuple[MappedText, str 
                 title = stripped
         elif title is not None and stripped == title:
             continue  # the same title printed again
-        elif _BOILERPLATE.match(stripped):
+        elif is_furniture(stripped):
             continue
         elif markdown and (h := _MD_HEADING.match(body)):
             body_start, body = body_start + h.end(), body[h.end() :]

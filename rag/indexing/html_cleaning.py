@@ -3,8 +3,10 @@
 A small scanner rather than a DOM parser: a DOM loses source positions, and
 citations must index the original file. Tags are dropped, block-level tags become
 line breaks, entities are decoded, and script/style/nav/header/footer content is
-skipped. Title comes from <title> or the first <h1>; the date from common meta tags
-or a <time datetime>.
+skipped. Of that text, only the paragraphs trafilatura calls the article's main text
+are kept (:mod:`rag.indexing.page_text`: menus, ads and comment bars in ``<div>``s go),
+and its title and date are preferred; the scanner's own title (<title> or the first
+<h1>) and date (meta tags or a <time datetime>) are the fallback.
 """
 
 from __future__ import annotations
@@ -58,7 +60,17 @@ def _plain(fragment: str) -> str:
 
 
 def clean_html(original: str) -> tuple[MappedText, str | None, str | None]:
-    """Strip markup from an HTML document, keeping a map to the source offsets."""
+    """The main text of an HTML document with a map to the source offsets, its title and date."""
+    from rag.indexing.page_text import extract_page, main_text_of
+
+    scanned, title, date = scan_html(original)
+    page = extract_page(original)
+    main = main_text_of(scanned, page)
+    return (main or scanned), (page.title or title), (page.date or date)
+
+
+def scan_html(original: str) -> tuple[MappedText, str | None, str | None]:
+    """Strip markup from an HTML document, keeping a map to the source offsets (the whole text)."""
     out = MappedText()
     skip_stack: list[str] = []
     pos = 0

@@ -9,15 +9,12 @@ ingest at a time per index folder, enforced with a file lock.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,9 @@ from rag.components.store import (
 )
 from rag.indexing.chunking import Chunk, Chunker
 from rag.indexing.corpus import Article, FileProblem, corpus_files, read_article, source_name
+from rag.indexing.duplicates import Copies, find_copies
+from rag.indexing.news import publisher_of
+from rag.indexing.report import IngestReport
 from rag.indexing.sentence_index import delete_sentences, sentence_rows, write_sentences
 from rag.indexing.statement_store import StatementStore, store_statements, sync_statements, version_of
 from rag.indexing.writer import BackgroundWriter
@@ -50,55 +50,6 @@ METADATA_KEYS = ["source", "title", "date", "start", "end", "chunk_index", "n_ch
 
 class IngestBusyError(RuntimeError):
     """Another ingest holds the lock on this index."""
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did, file by file."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    problems: list[FileProblem] = field(default_factory=list)
-    chunks_embedded: int = 0
-    chunks_total: int = 0
-    seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)
-    """Seconds per step: model load, read, chunk, embed, write (Chroma), bm25 (rebuild)."""
-
-    def summary(self) -> str:
-        """One line a person reads."""
-        where = ", ".join(f"{name} {secs:.1f}" for name, secs in self.phases.items() if secs >= 0.05)
-        return (
-            f"added {len(self.added)}, updated {len(self.updated)}, skipped {len(self.skipped)} unchanged, "
-            f"removed {len(self.removed)}, {len(self.problems)} problem file(s); "
-            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index ({self.seconds:.1f} s"
-            + (f": {where}" if where else "")
-            + ")"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data (what a Ray task sends back to the driver)."""
-        return dataclasses.asdict(self)
-
-    def merge(self, other: dict[str, Any]) -> None:
-        """Add another report's files, counts and step times (a Ray task's :meth:`as_dict`) to this one."""
-        for name in ("added", "updated", "skipped", "removed"):
-            getattr(self, name).extend(other[name])
-        self.problems.extend(FileProblem(**p) for p in other["problems"])
-        self.chunks_embedded += other["chunks_embedded"]
-        for phase, secs in other["phases"].items():
-            self.phases[phase] = self.phases.get(phase, 0.0) + secs
-
-    @contextmanager
-    def timing(self, phase: str) -> Iterator[None]:
-        """Add the time the block takes to ``phases[phase]``."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
 
 def chunk_node(chunk: Chunk, article: Article, chunk_id: ChunkId) -> TextNode:
@@ -277,10 +228,13 @@ def _index(
     present: dict[str, set[str]],
     progress: bool = False,
     statements: StatementStore | None = None,
+    dedupe: bool = False,
 ) -> bool:
     """:func:`index_files` with its parts given; ``present`` (the stored ids, by file) loses the
     entries of the files found, so what is left names files that are gone. With ``statements``,
-    the quotes index is written from the same read of each file, once its chunks are stored."""
+    the quotes index is written from the same read of each file, once its chunks are stored.
+    With ``dedupe`` (``files`` is the whole corpus), syndicated copies are left out of the index
+    (their ids stay in ``present``, to be dropped) and saved as groups for the query side."""
     from tqdm import tqdm
 
     settings = components.settings
@@ -292,15 +246,23 @@ def _index(
     pending: list[_Pending] = []
     stated = statements.versions() if statements is not None else {}
     to_state: list[Article] = []  # articles whose statements are missing or out of date
-    with BackgroundWriter() as writer:
-        for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
-            with report.timing("read"):
-                result = read_article(corpus_dir, path, settings.max_file_bytes)
+    articles = []
+    with report.timing("read"):  # all first: copies are found by comparing every pair
+        for path in files:
+            result = read_article(corpus_dir, path, settings.max_file_bytes)
             if isinstance(result, FileProblem):
                 report.problems.append(result)
                 log.warning("skipped %s", result)
-                continue
-            article = result
+            else:
+                articles.append(result)
+    if dedupe:
+        with report.timing("copies"):
+            copies = find_copies(articles)
+        Copies.save(settings.index_dir, copies, publisher_of(corpus_dir))
+        report.copies = [f"{copy} (copy of {first})" for copy, first in sorted(copies.items())]
+        articles = [a for a in articles if a.source not in copies]
+    with BackgroundWriter() as writer:
+        for article in tqdm(articles, desc="ingest", unit="file", disable=not progress):
             if statements is not None and stated.get(article.source) != version_of(article.sha16):
                 to_state.append(article)
             old_ids = present.pop(article.source, set())
@@ -350,11 +312,12 @@ def _ingest_locked(
         from rag.indexing.distributed import ingest_on_ray
 
         ingest_on_ray(settings, corpus_dir, files, report, index_files)
+        Copies.save(settings.index_dir, {}, str)  # copies are found on the local path only (docs/news-ingest.md)
         for source in live_sources:
             present.pop(source, None)  # the workers brought these in step
         changed = bool(report.added or report.updated)
     else:
-        changed = _index(components, stores, corpus_dir, files, report, present, progress, quotes)
+        changed = _index(components, stores, corpus_dir, files, report, present, progress, quotes, dedupe=True)
 
     # Whatever is left names files that are gone (or now unreadable, or ids we did not write).
     for source, ids in present.items():

@@ -70,3 +70,18 @@ class MappedText:
         else:
             o_end = self._orig_starts[j] + self._orig_lens[j]
         return o_start, o_end
+
+    def copy_span(self, start: int, end: int, into: MappedText) -> None:
+        """Append the cleaned span ``[start, end)`` to ``into``, each piece keeping its map (a
+        replaced unit, such as a decoded entity, goes whole or not at all)."""
+        i = max(0, self._piece(start))
+        while i < len(self._parts) and self._clean_starts[i] < end:
+            c_start, c_len = self._clean_starts[i], self._clean_lens[i]
+            if self._clean_lens[i] == self._orig_lens[i]:  # verbatim: cut to the span
+                lo, hi = max(start, c_start), min(end, c_start + c_len)
+                if hi > lo:
+                    o = self._orig_starts[i] + lo - c_start
+                    into._append(self._parts[i][lo - c_start : hi - c_start], o, hi - lo)
+            elif c_start >= start:
+                into._append(self._parts[i], self._orig_starts[i], self._orig_lens[i])
+            i += 1

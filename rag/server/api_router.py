@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from rag.assistant import Assistant
 from rag.components.store import IndexNotReadyError, IndexUnavailableError
 from rag.contract import AnswerDelta, StreamEvent
 from rag.engine import STARTING, EngineHolder
+from rag.indexing.report import IngestReport
 from rag.indexing.uploads import UploadError
 from rag.server.conversations_router import owner
 from rag.server.errors import ApiError, error_event
@@ -22,6 +24,8 @@ from rag.server.schemas import (
     AskRequest,
     AskResponse,
     ErrorBody,
+    FetchRequest,
+    FetchResult,
     Health,
     IngestResult,
     Quote,
@@ -134,9 +138,9 @@ def build_api_router() -> APIRouter:
     async def sources(request: Request) -> SourceList:
         assistant = await current_assistant(request)
         found = await run_in_threadpool(assistant.sources)
-        return SourceList(
-            sources=[SourceSummary(source=s.source, title=s.title, date=s.date, chunks=s.chunks) for s in found]
-        )
+        also = assistant.copies.also_published
+        items = [SourceSummary(**dataclasses.asdict(s), also_published=also(s.source)) for s in found]
+        return SourceList(sources=items)
 
     @router.get("/quotes", response_model=QuoteList, summary="Who said what: statements, newest article first")
     async def quotes(
@@ -182,18 +186,31 @@ def build_api_router() -> APIRouter:
             saved, unchanged, report = await run_in_threadpool(engine.add_articles, uploads)
         except UploadError as exc:
             raise ApiError(UPLOAD_STATUS.get(exc.code, 422), exc.code, str(exc)) from exc
-        return IngestResult(
-            saved=saved,
-            unchanged=unchanged,
-            added=report.added,
-            updated=report.updated,
-            removed=report.removed,
-            problems=[str(p) for p in report.problems],
-            chunks_total=report.chunks_total,
-            seconds=round(report.seconds, 3),
-        )
+        return IngestResult(saved=saved, unchanged=unchanged, **_changes(report))
+
+    @router.post("/ingest/url", response_model=FetchResult, summary="Fetch article URLs and feeds, and index them")
+    async def ingest_url(body: FetchRequest, request: Request) -> FetchResult:
+        engine = engine_of(request)
+        try:
+            news, report = await run_in_threadpool(engine.add_from_web, body.urls, body.feeds)
+        except UploadError as exc:
+            raise ApiError(UPLOAD_STATUS.get(exc.code, 422), exc.code, str(exc)) from exc
+        fetched = {"saved": news.saved, "unchanged": news.unchanged, "not_fetched": [str(p) for p in news.problems]}
+        return FetchResult(**fetched, copies=report.copies, **_changes(report))
 
     return router
+
+
+def _changes(report: IngestReport) -> dict[str, Any]:
+    """What an ingest changed in the index, as the ingest responses give it."""
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "removed": report.removed,
+        "problems": [str(p) for p in report.problems],
+        "chunks_total": report.chunks_total,
+        "seconds": round(report.seconds, 3),
+    }
 
 
 def build_health_router() -> APIRouter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag.contract import NOT_BLANK, Answer, ArticleFilter, Message
 from rag.conversations import ID_PATTERN, MAX_COMMENT_CHARS, MAX_TITLE_CHARS, ConversationSummary
@@ -119,6 +119,9 @@ class SourceSummary(BaseModel):
     title: str
     date: str | None = None
     chunks: int = Field(description="Chunks indexed for it.")
+    also_published: list[str] = Field(
+        default_factory=list, description="Who else published this article (syndicated copies, not indexed)."
+    )
 
 
 class SourceList(BaseModel):
@@ -174,6 +177,26 @@ class IngestResult(BaseModel):
     problems: list[str] = Field(description="Files the indexer skipped, with the reason.")
     chunks_total: int
     seconds: float
+
+
+class FetchRequest(BaseModel):
+    """Article pages and RSS/Atom feeds to fetch into the corpus folder and index."""
+
+    urls: list[str] = Field(default_factory=list, max_length=100, description="Article pages (or feeds) to fetch.")
+    feeds: list[str] = Field(default_factory=list, max_length=100, description="RSS/Atom feeds: their new items.")
+
+    @model_validator(mode="after")
+    def _something(self) -> FetchRequest:
+        if not (self.urls or self.feeds):
+            raise ValueError("give at least one URL or feed")
+        return self
+
+
+class FetchResult(IngestResult):
+    """What a fetch stored and what it changed in the index."""
+
+    not_fetched: list[str] = Field(description="URLs that could not be fetched or read, with the reason.")
+    copies: list[str] = Field(default_factory=list, description="Syndicated copies, counted once (copy of <file>).")
 
 
 class Health(BaseModel):
