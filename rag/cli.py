@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
+
+    sub.add_parser("mcp", help="serve the answers to an MCP client (Claude Desktop, an IDE, an agent) over stdio")
     return parser
 
 
@@ -169,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
             return _ingest(settings, as_json=args.json, workers=args.workers)
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "mcp":
+            from rag.engine import EngineHolder
+            from rag.server.mcp_server import build_mcp
+
+            build_mcp(EngineHolder(settings).current).run("stdio")  # stdout is the protocol: logs go to stderr
+            return EXIT_OK
         if args.command == "feedback":
             return _feedback(settings, args)
         if args.command == "eval":

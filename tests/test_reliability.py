@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import SEEDS, make_settings, run_cli
+from helpers import ROOT, make_settings, run_cli
 from servers import RunningServer, start_rag_server
 
 from rag.components.store import all_ids, open_collection
@@ -80,8 +80,8 @@ def test_ingest_while_readers_ask(private_server) -> None:  # type: ignore[no-un
     for t in readers:
         t.start()
     try:
-        for n in range(3):
-            text = (SEEDS / "001_2143c3894b5ebdc7.txt").read_text("utf-8") + f"\nUpdate number {n}.\n"
+        for n, story in enumerate(("chess-final", "rail-strike", "flu-season")):  # three stories (a copy counts once)
+            text = (ROOT / "evals" / "news_pages" / f"{story}.main.txt").read_text("utf-8")
             files = {"files": (f"upload_{n}.txt", text.encode(), "text/plain")}
             response = httpx.post(f"{server.url}/api/ingest", files=files, timeout=120)
             assert response.status_code == 200, response.text

@@ -189,3 +189,39 @@ def test_rename_and_delete_a_saved_conversation(page, server: RunningServer) -> 
     page.locator("#chat .cite-chip").first.wait_for(state="detached", timeout=30_000)  # the open one: chat cleared
     titles = [c["title"] for c in httpx.get(f"{server.url}/api/conversations").json()["conversations"]]
     assert "Tomahawks" not in titles and question not in titles
+
+
+def test_add_by_url_fetches_an_article_and_lists_it(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from helpers import SEEDS, make_settings
+    from news_site import NewsSite
+    from servers import start_rag_server
+
+    from rag.indexing.ingest import ingest
+
+    corpus = tmp_path / "corpus"  # its own corpus: the shared server's is the checkout's seeds
+    corpus.mkdir()
+    first_seed = sorted(SEEDS.iterdir())[0]
+    (corpus / first_seed.name).write_bytes(first_seed.read_bytes())
+    settings = make_settings(corpus, tmp_path / "index")
+    ingest(settings)
+    site = NewsSite()
+    env = {"RAG_ALLOW_PRIVATE_URLS": "1", "RAG_FETCH_DELAY_S": "0"}
+    server = start_rag_server(settings.index_dir, corpus, tmp_path / "server.log", env)
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(f"{server.url}/")
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#add-url textarea, #add-url input").first.fill(f"{site.url}/news/museum-theft.html")
+        page.locator("#add-url-button").click()
+        page.get_by_text("Fetched web/127.0.0.1/museum-theft-").wait_for(timeout=120_000)
+        page.locator("#articles").get_by_text("Gold coins stolen from the city museum").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "ui-add-by-url.png"))
+        page.get_by_role("tab", name="Ask").click()
+        page.locator("#question textarea").fill("How many gold coins did thieves take from the museum?")
+        page.keyboard.press("Enter")
+        page.locator("#chat .cite-chip").first.wait_for(timeout=60_000)
+        assert "37" in page.locator("#chat").inner_text()
+    finally:
+        page.close()
+        server.stop()
+        site.close()

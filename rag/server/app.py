@@ -19,12 +19,14 @@ from rag.engine import EngineHolder
 from rag.server.api_router import ERRORS, build_api_router, build_health_router
 from rag.server.conversations_router import build_conversations_router
 from rag.server.deferred_ui import UIStarting, mount_when_built
-from rag.server.errors import api_keys, install_error_handlers, key_checker
+from rag.server.errors import KeyRequired, api_keys, install_error_handlers, key_checker
+from rag.server.mcp_server import build_mcp
 from rag.server.openai_router import build_openai_router
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 UI_PATH = "/ui"
+MCP_PATH = "/mcp"
 
 
 def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
@@ -33,10 +35,17 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
     engine = EngineHolder(settings)
     starting = UIStarting()
 
+    mcp = build_mcp(engine.current)
+    # Stateless: any of several app servers answers any call (no session to stick to).
+    mcp_app = mcp.streamable_http_app(
+        streamable_http_path="/", stateless_http=True, json_response=True, host=settings.host
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(engine.load)  # /readyz says "starting" until this is done
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(mcp.session_manager.run())
             if with_ui:
                 build = functools.partial(mount_ui, settings=settings, engine=engine, conversations=conversations)
                 task = asyncio.create_task(mount_when_built(app, UI_PATH, build, stack, starting))
@@ -59,6 +68,7 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
     app.include_router(build_openai_router(), dependencies=protected)
     app.include_router(build_conversations_router(ERRORS), dependencies=protected)
     document_limits(app, settings)
+    app.mount(MCP_PATH, KeyRequired(mcp_app, settings))  # the MCP server, behind the same key as /api
     if with_ui:
 
         @app.get("/", include_in_schema=False)

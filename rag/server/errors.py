@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -111,14 +112,38 @@ def key_checker(settings: Settings) -> Any:
     keys = api_keys(settings)
 
     async def require_key(request: Request) -> None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
+        token = _bearer(request.headers.get("authorization", ""))
         request.state.owner = owner_of(token if keys else None)
-        if not keys:
-            return
-        # compare_digest against every key: the time taken says nothing about which (or how much) matched.
-        matched = [hmac.compare_digest(token.encode(), key) for key in keys]
-        if scheme.lower() != "bearer" or not any(matched):
-            raise ApiError(401, "unauthorized", "missing or wrong API key (Authorization: Bearer <RAG_API_KEY>)")
+        if keys and not _known(token, keys):
+            raise ApiError(401, "unauthorized", WRONG_KEY)
 
     return require_key
+
+
+WRONG_KEY = "missing or wrong API key (Authorization: Bearer <RAG_API_KEY>)"
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _known(token: str | None, keys: list[bytes]) -> bool:
+    # compare_digest against every key: the time taken says nothing about which (or how much) matched.
+    matched = [hmac.compare_digest((token or "").encode(), key) for key in keys]
+    return token is not None and any(matched)
+
+
+class KeyRequired:
+    """An ASGI app (a mounted one: FastAPI's dependencies do not reach it) behind the API key."""
+
+    def __init__(self, app: Any, settings: Settings):
+        self._app, self._keys = app, api_keys(settings)
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self._keys:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            if not _known(_bearer(headers.get("authorization", "")), self._keys):
+                await error_json(401, "unauthorized", WRONG_KEY)(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
