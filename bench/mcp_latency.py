@@ -1,5 +1,5 @@
 """Latency of ``ask`` through MCP against ``POST /api/ask``, on one `rag serve`, in the same run
-(``python bench/mcp.py``; needs the seed index in RAG_INDEX_DIR, default .index).
+(``python bench/mcp_latency.py``; needs the seed index in RAG_INDEX_DIR, default .index).
 
 Starts `rag serve` on a free loopback port, warms both paths, then times the same questions
 alternately through each (one MCP session kept open, as an agent keeps it; one HTTP client),
