@@ -234,10 +234,10 @@ def _ingest(settings: Settings, as_json: bool, workers: str = "local") -> int:
 
 
 def _feedback(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.conversations import ConversationStore, StoreUnavailableError
+    from rag.conversations import StoreUnavailableError, store_for
 
     try:
-        found = ConversationStore(settings.conversations_path).feedback()
+        found = store_for(settings).feedback()
     except StoreUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

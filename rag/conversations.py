@@ -1,18 +1,20 @@
-"""Conversations that persist, and feedback on their answers: SQLite (WAL) in ``RAG_DATA_DIR``.
+"""Conversations that persist, and feedback on their answers, in one database: an SQLite file
+(WAL) in ``RAG_DATA_DIR`` by default, or PostgreSQL (``RAG_DATABASE_URL``) shared by every app
+server (:mod:`rag.conversation_db`: engine, tables, migrations).
 
 Kept apart from the index (``RAG_INDEX_DIR``), so a re-index never touches them. Each
 conversation belongs to an owner: the API key that made it (as a hash; the key is never
 stored), or ``"local"`` when the server has no key. A turn stores the question and the whole
 answer contract, so a reopened conversation shows its citations exactly as they were; a
-rating stores the answer it rates. Every call opens its own connection (safe across threads
-and processes; WAL lets readers and one writer work at once, ``busy_timeout`` queues writers).
+rating stores the answer it rates. Every call is one transaction; the database being down or
+unusable is a :class:`StoreUnavailableError` (the server answers 503 and goes on answering).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,25 +23,17 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from rag.contract import Answer, Message
+from rag.conversation_db import conversations, feedback, make_engine, migrate, turns
+from rag.settings import Settings
 
 LOCAL_OWNER = "local"
 MAX_COMMENT_CHARS = 2000
 MAX_TITLE_CHARS = 200
 ID_PATTERN = r"^[0-9a-f]{32}$"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-  id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner, updated);
-CREATE TABLE IF NOT EXISTS turns (
-  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE, turn INTEGER NOT NULL,
-  question TEXT NOT NULL, answer TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (conversation_id, turn));
-CREATE TABLE IF NOT EXISTS feedback (
-  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE, turn INTEGER NOT NULL,
-  rating TEXT NOT NULL, comment TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (conversation_id, turn));
-"""
 
 
 class StoreUnavailableError(RuntimeError):
@@ -111,65 +105,84 @@ def _now() -> str:
 
 
 class ConversationStore:
-    """Conversations, turns and feedback in one SQLite file."""
+    """Conversations, turns and feedback in one database (an SQLite file, or a database URL)."""
 
-    def __init__(self, path: Path, timeout_s: float = 10.0):
-        self.path = path
+    def __init__(self, target: Path | str, timeout_s: float = 10.0):
+        """``target``: an SQLite file, or a SQLAlchemy URL (``postgresql+psycopg://user@host/db``)."""
+        self.url = target if isinstance(target, str) else f"sqlite:///{target}"
+        self._path = None if isinstance(target, str) else target
         self._timeout = timeout_s
-        self._ready = False
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def _where(self) -> str:
+        """The database, for messages: never its password."""
+        from sqlalchemy.engine import make_url
+
+        return str(self._path) if self._path else make_url(self.url).render_as_string(hide_password=True)
+
+    def _ready(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                if self._path is not None:
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                engine = make_engine(self.url, self._timeout)
+                try:
+                    migrate(engine)  # the schema at its newest revision before the first use
+                except BaseException:
+                    engine.dispose()
+                    raise
+                self._engine = engine
+            return self._engine
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction (a write one takes the write lock first on SQLite)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailableError(f"cannot open the conversation store {self.path}: {exc}") from exc
-        try:
-            db.execute("PRAGMA foreign_keys = ON")
-            if not self._ready:
-                db.execute("PRAGMA journal_mode = WAL")
-                db.executescript(_SCHEMA)
-                self._ready = True
-            yield db
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"the conversation store {self.path} failed: {exc}") from exc
-        finally:
-            db.close()
+            with self._ready().connect() as conn:
+                conn = conn.execution_options(write=write)
+                with conn.begin():
+                    yield conn
+        except (OSError, SQLAlchemyError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreUnavailableError(f"the conversation store {self._where()} failed: {reason}") from exc
 
     def create(self, owner: str, title: str = "") -> ConversationSummary:
         """A new, empty conversation."""
         now, cid = _now(), uuid.uuid4().hex
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO conversations VALUES (?, ?, ?, ?, ?)", (cid, owner, title[:MAX_TITLE_CHARS], now, now)
-            )
+        row = {"id": cid, "owner": owner, "title": title[:MAX_TITLE_CHARS], "created": now, "updated": now}
+        with self._db(write=True) as db:
+            db.execute(conversations.insert().values(**row))
         return ConversationSummary(id=cid, title=title, created=now, updated=now, turns=0)
 
     def summaries(self, owner: str) -> list[ConversationSummary]:
         """The owner's conversations, most recently used first."""
+        c, t = conversations.c, turns.c
+        query = (
+            select(c.id, c.title, c.created, c.updated, func.count(t.turn))
+            .select_from(conversations.outerjoin(turns, t.conversation_id == c.id))
+            .where(c.owner == owner)
+            .group_by(c.id, c.title, c.created, c.updated)
+            .order_by(c.updated.desc())
+        )
         with self._db() as db:
-            rows = db.execute(
-                "SELECT c.id, c.title, c.created, c.updated, COUNT(t.turn) FROM conversations c "
-                "LEFT JOIN turns t ON t.conversation_id = c.id WHERE c.owner = ? GROUP BY c.id ORDER BY c.updated DESC",
-                (owner,),
-            ).fetchall()
+            rows = db.execute(query).all()
         return [ConversationSummary(id=r[0], title=r[1], created=r[2], updated=r[3], turns=r[4]) for r in rows]
 
     def get(self, owner: str, cid: str) -> Conversation:
         """One conversation with its turns and their ratings; :class:`ConversationNotFoundError` otherwise."""
+        c, t, f = conversations.c, turns.c, feedback.c
         with self._db() as db:
-            head = db.execute(
-                "SELECT id, title, created, updated FROM conversations WHERE id = ? AND owner = ?", (cid, owner)
-            ).fetchone()
+            head = db.execute(select(c.id, c.title, c.created, c.updated).where(c.id == cid, c.owner == owner)).first()
             if head is None:
                 raise ConversationNotFoundError(cid)
+            joined = turns.outerjoin(feedback, (f.conversation_id == t.conversation_id) & (f.turn == t.turn))
             rows = db.execute(
-                "SELECT t.turn, t.question, t.answer, t.created, f.rating, f.comment FROM turns t "
-                "LEFT JOIN feedback f ON f.conversation_id = t.conversation_id AND f.turn = t.turn "
-                "WHERE t.conversation_id = ? ORDER BY t.turn",
-                (cid,),
-            ).fetchall()
+                select(t.turn, t.question, t.answer, t.created, f.rating, f.comment)
+                .select_from(joined)
+                .where(t.conversation_id == cid)
+                .order_by(t.turn)
+            ).all()
         items = [
             Turn(
                 turn=r[0],
@@ -184,62 +197,64 @@ class ConversationStore:
         return Conversation(id=head[0], title=head[1], created=head[2], updated=head[3], turns=len(items), items=items)
 
     def rename(self, owner: str, cid: str, title: str) -> None:
-        with self._db() as db:
+        c = conversations.c
+        with self._db(write=True) as db:
             done = db.execute(
-                "UPDATE conversations SET title = ? WHERE id = ? AND owner = ?", (title[:MAX_TITLE_CHARS], cid, owner)
+                conversations.update().where(c.id == cid, c.owner == owner).values(title=title[:MAX_TITLE_CHARS])
             )
             if done.rowcount == 0:
                 raise ConversationNotFoundError(cid)
 
     def delete(self, owner: str, cid: str) -> None:
         """The conversation, its turns and its feedback, gone."""
-        with self._db() as db:
-            if db.execute("DELETE FROM conversations WHERE id = ? AND owner = ?", (cid, owner)).rowcount == 0:
+        c = conversations.c
+        with self._db(write=True) as db:
+            if db.execute(conversations.delete().where(c.id == cid, c.owner == owner)).rowcount == 0:
                 raise ConversationNotFoundError(cid)
 
     def add_turn(self, owner: str, cid: str, question: str, answer: Answer) -> int:
-        """Append a turn (atomically: concurrent writers each get their own number); its 0-based index."""
-        now = _now()
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")  # the write lock before reading the count: no two turns get one number
-            try:
-                head = db.execute("SELECT title FROM conversations WHERE id = ? AND owner = ?", (cid, owner)).fetchone()
-                if head is None:
-                    raise ConversationNotFoundError(cid)
-                (n,) = db.execute("SELECT COUNT(*) FROM turns WHERE conversation_id = ?", (cid,)).fetchone()
-                db.execute(
-                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?)", (cid, n, question, answer.model_dump_json(), now)
+        """Append a turn (atomically: concurrent writers, on any app server, each get their own number);
+        its 0-based index."""
+        now, c = _now(), conversations.c
+        with self._db(write=True) as db:
+            # The conversation's row locked before the count (PostgreSQL; SQLite holds its write lock).
+            head = db.execute(select(c.title).where(c.id == cid, c.owner == owner).with_for_update()).first()
+            if head is None:
+                raise ConversationNotFoundError(cid)
+            n = db.execute(select(func.count()).select_from(turns).where(turns.c.conversation_id == cid)).scalar_one()
+            db.execute(
+                turns.insert().values(
+                    conversation_id=cid, turn=n, question=question, answer=answer.model_dump_json(), created=now
                 )
-                title = head[0] or question[:MAX_TITLE_CHARS]  # the first question names the conversation
-                db.execute("UPDATE conversations SET updated = ?, title = ? WHERE id = ?", (now, title, cid))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+            )
+            title = head[0] or question[:MAX_TITLE_CHARS]  # the first question names the conversation
+            db.execute(conversations.update().where(c.id == cid).values(updated=now, title=title))
         return int(n)
 
     def rate(self, owner: str, cid: str, turn: int, rating: Literal["up", "down"], comment: str = "") -> None:
         """Record (or replace) the rating of one answer."""
-        with self._db() as db:
+        c, t = conversations.c, turns.c
+        row = {"rating": rating, "comment": comment[:MAX_COMMENT_CHARS], "created": _now()}
+        with self._db(write=True) as db:
             known = db.execute(
-                "SELECT 1 FROM turns t JOIN conversations c ON c.id = t.conversation_id "
-                "WHERE c.id = ? AND c.owner = ? AND t.turn = ?",
-                (cid, owner, turn),
-            ).fetchone()
+                select(t.turn)
+                .select_from(turns.join(conversations, c.id == t.conversation_id))
+                .where(c.id == cid, c.owner == owner, t.turn == turn)
+            ).first()
             if known is None:
                 raise ConversationNotFoundError(f"{cid} turn {turn}")
-            db.execute(
-                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?)",
-                (cid, turn, rating, comment[:MAX_COMMENT_CHARS], _now()),
-            )
+            db.execute(feedback.delete().where(feedback.c.conversation_id == cid, feedback.c.turn == turn))
+            db.execute(feedback.insert().values(conversation_id=cid, turn=turn, **row))
 
     def feedback(self) -> list[Feedback]:
         """Every rating (of any owner: this is the team's view), oldest first, with what it rates."""
+        c, f = conversations.c, feedback.c
         with self._db() as db:
             rows = db.execute(
-                "SELECT f.conversation_id, f.turn, f.rating, f.comment, f.created, c.owner FROM feedback f "
-                "JOIN conversations c ON c.id = f.conversation_id ORDER BY f.created"
-            ).fetchall()
+                select(f.conversation_id, f.turn, f.rating, f.comment, f.created, c.owner)
+                .select_from(feedback.join(conversations, c.id == f.conversation_id))
+                .order_by(f.created)
+            ).all()
         out = []
         for cid, turn, rated, comment, created, owner in rows:
             conversation = self.get(owner, cid)
@@ -258,6 +273,12 @@ class ConversationStore:
                 )
             )
         return out
+
+
+def store_for(settings: Settings) -> ConversationStore:
+    """The store the settings name: ``RAG_DATABASE_URL``, else the SQLite file in ``RAG_DATA_DIR``."""
+    url = settings.database_url
+    return ConversationStore(url.get_secret_value() if url else settings.conversations_path)
 
 
 def as_markdown(conversation: Conversation) -> str:

@@ -164,6 +164,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by POST /api/ingest.")
     max_upload_files: int = Field(20, ge=1, description="Most files accepted by one POST /api/ingest.")
 
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the database of conversations and feedback, shared by every app server "
+        "(postgresql+psycopg://user:password@host:5432/db); unset: an SQLite file in RAG_DATA_DIR.",
+    )
+
     allow_private_urls: bool = Field(
         False,
         description="Let `rag ingest URL` and POST /api/ingest/url fetch loopback, private and link-local "

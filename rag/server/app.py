@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from rag.conversations import ConversationStore, owner_of
+from rag.conversations import ConversationStore, owner_of, store_for
 from rag.engine import EngineHolder
 from rag.server.api_router import ERRORS, build_api_router, build_health_router
 from rag.server.conversations_router import build_conversations_router
@@ -60,7 +60,7 @@ def create_app(settings: Settings, with_ui: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.state.conversations = conversations = ConversationStore(settings.conversations_path)
+    app.state.conversations = conversations = store_for(settings)
     install_error_handlers(app)
     protected = [Depends(key_checker(settings))]
     app.include_router(build_health_router())
