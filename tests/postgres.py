@@ -3,6 +3,7 @@ temp dir, ``pg_ctl start`` on a random port; stopped and started again by a test
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -77,8 +78,6 @@ def start_cluster() -> PgCluster:
 
 def remove_cluster(cluster: PgCluster) -> None:
     """Stop it if it runs, and delete its files."""
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         cluster.stop()
-    except subprocess.CalledProcessError:
-        pass  # already stopped
     shutil.rmtree(cluster.data.parent, ignore_errors=True)
