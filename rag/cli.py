@@ -226,7 +226,8 @@ def _ingest(settings: Settings, as_json: bool, workers: str = "local") -> int:
     if as_json:
         print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
         return EXIT_OK
-    for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+    changes = {"added": report.added, "updated": report.updated, "removed": report.removed, "copy": report.copies}
+    for label, names in changes.items():
         for name in names:
             print(f"{label:8} {name}")
     print(report.summary())
