@@ -88,6 +88,13 @@ class NewsSite:
         if path in ("/feed.xml", "/atom.xml"):
             kind = "application/atom+xml" if path == "/atom.xml" else "application/rss+xml"
             return self._send(h, 200, self.feed(path == "/atom.xml"), kind, conditional=True)
+        if path == "/self-feed.xml":  # an item that links back to the feed itself
+            items = "".join(
+                f"<item><title>{n}</title><link>{self.url}{link}</link><guid>{n}</guid></item>"
+                for n, link in (("self", "/self-feed.xml"), ("chess", "/news/chess-final.html"))
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Loop</title>{items}</channel></rss>'
+            return self._send(h, 200, body.encode(), "application/rss+xml")
         if path == "/broken-feed.xml":
             return self._send(h, 200, b"<rss><channel><item><title>cut off", "application/rss+xml")
         if path == "/image.png":

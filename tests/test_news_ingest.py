@@ -100,6 +100,14 @@ def test_an_item_whose_link_fails_is_reported_and_fetched_on_the_next_run(site: 
     assert sorted(Path(s).name.split("-")[0] for s in second.saved) == ["chess", "ferry"]
 
 
+def test_a_feed_item_that_is_a_feed_is_not_followed(site: NewsSite, tmp_path: Path) -> None:
+    settings = web_settings(tmp_path)
+    for asked in ({"feeds": [f"{site.url}/self-feed.xml"]}, {"urls": [f"{site.url}/self-feed.xml"]}):
+        report = fetch_news(settings, settings.corpus_dir, **asked)  # type: ignore[arg-type]
+        assert [p.code for p in report.problems] == ["not_html"] and "self-feed.xml" in str(report.problems[0])
+    assert site.requests["/self-feed.xml"] == 4  # each run: the feed, then its item once; no loop
+
+
 def test_a_page_fetched_again_unchanged_is_asked_with_its_etag(site: NewsSite, tmp_path: Path) -> None:
     settings = web_settings(tmp_path)
     url = f"{site.url}/moved"  # a redirect to an article: followed, and the file is named after the URL asked

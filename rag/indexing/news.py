@@ -77,16 +77,16 @@ class NewsDesk:
         self._fetcher = fetcher
         self._state = corpus_dir / STATE_FOLDER
 
-    def add_url(self, url: str, report: NewsReport) -> str | None:
-        """Fetch one article page and store it (or, when the URL is a feed, its new items); its corpus
-        file name (the feed's URL), or ``None`` (a problem reported)."""
+    def add_url(self, url: str, report: NewsReport, item: bool = False) -> str | None:
+        """Fetch one article page and store it (or, when the URL is a feed and not itself a feed's
+        ``item``, its new items); its corpus file name (the feed's URL), or ``None`` (a problem reported)."""
         try:
-            return self._store(url, report)
+            return self._store(url, report, item)
         except FetchError as exc:
             report.problems.append(exc)
             return None
 
-    def _store(self, url: str, report: NewsReport) -> str:
+    def _store(self, url: str, report: NewsReport, item: bool) -> str:
         site, stem = slug_for(url)
         source = f"{WEB_FOLDER}/{site}/{stem}.txt"
         meta_path = self._state / "pages" / site / f"{stem}.json"
@@ -97,7 +97,7 @@ class NewsDesk:
         if fetched.unchanged:
             report.unchanged.append(source)
             return source
-        if fetched.content_type in _FEED_TYPES:  # a feed given as a URL: its items
+        if fetched.content_type in _FEED_TYPES and not item:  # a feed given as a URL: its items (one level)
             self._store_items(url, fetched, report)
             return url
         if fetched.content_type and fetched.content_type not in _HTML_TYPES:
@@ -148,7 +148,7 @@ class NewsDesk:
             if not link:
                 report.problems.append(FetchError("bad_feed", f"{feed_url}: item {item!r} has no link"))
                 continue
-            if self.add_url(link, report) is not None:
+            if self.add_url(link, report, item=True) is not None:
                 seen.add(item)  # a failed item is tried again next time
         feeds[feed_url] = {
             "etag": fetched.etag,
