@@ -143,6 +143,9 @@ class ConversationStore:
                 conn = conn.execution_options(write=write)
                 with conn.begin():
                     yield conn
+        except ImportError as exc:  # the URL names a driver that is not installed
+            hint = "pip install 'newsdesk-qa[postgres]'" if "psycopg" in self.url else "install its driver"
+            raise StoreUnavailableError(f"the conversation store {self._where()} needs {exc.name}: {hint}") from exc
         except (OSError, SQLAlchemyError) as exc:
             reason = getattr(exc, "orig", None) or exc
             raise StoreUnavailableError(f"the conversation store {self._where()} failed: {reason}") from exc

@@ -124,6 +124,13 @@ def test_the_store_keeps_its_guarantees_on_postgres(postgres: PgCluster) -> None
     assert "secret-pw" not in str(failed.value) and "nowhere" in str(failed.value)
 
 
+def test_a_url_whose_driver_is_missing_says_what_to_install() -> None:
+    store = ConversationStore("postgresql+pg8000://rag:pw@127.0.0.1:1/db")  # pg8000: not a dependency
+    with pytest.raises(StoreUnavailableError, match="needs pg8000: install its driver") as failed:
+        store.summaries("local")
+    assert "pw" not in str(failed.value)
+
+
 # The store's schema before it had versions (as created by commit 4d5fabe), verbatim.
 UNVERSIONED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
