@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,24 +29,13 @@ ROUNDS = 5
 
 def main() -> None:
     """Print the two medians (ms) and MCP's ratio to the API."""
-    import socket
 
+    from common import offline_env, start_server
     from mcp import Client
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RAG_INDEX_DIR": os.environ.get("RAG_INDEX_DIR", str(ROOT / ".index"))}
-    server = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], env=env, cwd=ROOT)
+    index = os.environ.get("RAG_INDEX_DIR", str(ROOT / ".index"))
+    server, url, _ = start_server(offline_env(RAG_INDEX_DIR=index), timeout=240)
     try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
         api: list[float] = []
         mcp: list[float] = []
 

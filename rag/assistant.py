@@ -233,7 +233,8 @@ class Assistant:
         """
         question = self.validate(question)
         final = None
-        for event in self._answer(question, _messages(history), top_k, streaming=False, filters=filters):
+        events = self._answer(question, _messages(history), top_k, streaming=False, filters=filters)
+        for event in self._with_publishers(events):
             if isinstance(event, AnswerFinal):
                 final = event.answer
         assert final is not None
@@ -253,21 +254,14 @@ class Assistant:
         raised here, before any event.
         """
         question = self.validate(question)
-        return self._answer(question, _messages(history), top_k, streaming=True, filters=filters)
+        return self._with_publishers(self._answer(question, _messages(history), top_k, streaming=True, filters=filters))
 
-    def _answer(
-        self,
-        question: str,
-        history: list[Message],
-        top_k: int | None,
-        streaming: bool,
-        filters: ArticleFilter | None = None,
-    ) -> Iterator[StreamEvent]:
-        """The events of :meth:`_stages`, each citation of the final answer naming who else published its article."""
-        for event in self._stages(question, history, top_k, streaming, filters):
+    def _with_publishers(self, events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+        """``events``, each citation of the final answer naming who else published its article."""
+        for event in events:
             yield AnswerFinal(answer=self.copies.annotate(event.answer)) if isinstance(event, AnswerFinal) else event
 
-    def _stages(
+    def _answer(
         self,
         question: str,
         history: list[Message],

@@ -28,25 +28,23 @@ conversations = Table(
     Column("updated", Text, nullable=False),
     Index("conversations_owner", "owner", "updated"),
 )
-turns = Table(
-    "turns",
-    metadata,
-    Column("conversation_id", String(32), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
-    Column("turn", Integer, primary_key=True, autoincrement=False),
-    Column("question", Text, nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("created", Text, nullable=False),
-)
-feedback = Table(
-    "feedback",
-    metadata,
-    Column("conversation_id", String(32), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
-    Column("turn", Integer, primary_key=True, autoincrement=False),
-    Column("rating", Text, nullable=False),
-    Column("comment", Text, nullable=False),
-    Column("created", Text, nullable=False),
-    Index("feedback_created", "created"),
-)
+
+
+def _per_turn(name: str, *columns: Column[Any]) -> Table:
+    """A table of one row per turn of a conversation (its turns, its feedback)."""
+    return Table(
+        name,
+        metadata,
+        Column("conversation_id", String(32), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
+        Column("turn", Integer, primary_key=True, autoincrement=False),
+        *columns,
+        Column("created", Text, nullable=False),
+    )
+
+
+turns = _per_turn("turns", Column("question", Text, nullable=False), Column("answer", Text, nullable=False))
+feedback = _per_turn("feedback", Column("rating", Text, nullable=False), Column("comment", Text, nullable=False))
+Index("feedback_created", feedback.c.created)  # attaches itself to the table
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UNVERSIONED = "0001"  # the revision a file made before Alembic holds
