@@ -11,8 +11,11 @@ questions the articles do not answer have none). The test splits are never read 
 Training is listwise: each question's sentences compete in one softmax together with a learned
 "no answer" score, so the reader learns to choose among near neighbours (the sentence of a
 SQuAD 2.0 unanswerable question's ``plausible_answers`` is kept as a hard negative) and to say
-when none answers. The question is prefixed with the kind of answer it asks for (who, when, how
-many…, as :func:`rag.answering.question.question_type` reads it). Three of the 16 articles are
+when none answers (each answerable question is also trained with its answer sentences taken
+out). Two readers adapted on one half of dev each score the other half: the out-of-fold scores
+that ``python -m evals.calibrate --reader-grid`` fits the decide stage's constants on. The
+question is prefixed with the kind of answer it asks for (who, when, how many…, as
+:func:`rag.answering.question.question_type` reads it). Three of the 16 articles are
 held out; the script prints the held-out figures, then exports the model to ONNX (int8) at
 :data:`rag.components.reader.READER_PATH`, the score being the sentence's logit minus the no-answer
 logit. Seeded: the same data and seed give the same model. docs/reader-model.md is its card.
@@ -32,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.reader_export import export
 from rag.answering.question import question_type
 from rag.components.reader import MAX_TOKENS, READER_PATH, reader_input
 from rag.text import sentence_spans
@@ -49,6 +53,21 @@ class Group:
     sentences: list[str]
     answers: list[int]
     hard: int | None = None  # the sentence of a plausible (wrong) answer
+    case: str = ""  # the golden case it comes from (dev groups)
+    must_refuse: bool = False  # a golden case the articles do not answer
+
+
+def without_answers(groups: list[Group]) -> list[Group]:
+    """Each answerable group again with the sentences holding its answer taken out, so none
+    answers: the names and the topic are all there, the asked detail is not (the refusals the
+    answerability model misses are of this kind). Groups left with fewer than two sentences are
+    dropped."""
+    out = []
+    for g in groups:
+        kept = [s for i, s in enumerate(g.sentences) if i not in g.answers]
+        if g.answers and len(kept) >= 2:
+            out.append(Group(g.question, kept, [], None, g.case, True))
+    return out
 
 
 def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group]]:
@@ -175,7 +194,9 @@ def evaluate(reader: Reader, tokenizer: Any, groups: list[Group]) -> dict[str, f
 
 def dev_groups() -> list[Group]:
     """Each golden dev question against its candidate sentences from the decide stage (on the
-    seed index of the settings: run `rag ingest seeds` first)."""
+    seed index of the settings: run `rag ingest seeds` first). ``answers`` is empty both for a
+    question the articles do not answer and for an answerable one none of whose candidates holds
+    a key fact; :func:`teachable` leaves the latter out of training."""
     from evals.metrics import key_fact_recall
     from evals.runner import load_suite
     from rag import Assistant, Settings
@@ -202,11 +223,14 @@ def dev_groups() -> list[Group]:
             if case.must_refuse
             else [i for i, s in enumerate(sentences) if (key_fact_recall(s, case.key_facts) or 0) > 0]
         )
-        if (
-            answers or case.must_refuse
-        ):  # an answerable question none of whose candidates holds a key fact teaches nothing
-            groups.append(Group(read.info.corrected, sentences, answers))
+        groups.append(Group(read.info.corrected, sentences, answers, None, case.id, case.must_refuse))
     return groups
+
+
+def teachable(groups: list[Group]) -> list[Group]:
+    """The groups to train on: an answerable question none of whose candidates holds a key fact
+    teaches nothing (its empty ``answers`` would teach a refusal)."""
+    return [g for g in groups if g.answers or g.must_refuse]
 
 
 def train(
@@ -238,48 +262,51 @@ def train(
     reader.encoder.eval()
 
 
-def export(reader: Reader, target: Path) -> None:
-    """ONNX (logit minus the no-answer logit), attention fused, quantized to int8."""
-    import os
+def state_of(reader: Reader) -> dict[str, Any]:
+    """A copy of the reader's weights."""
+    import copy
 
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    class Scored(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder, self.head, self.null = reader.encoder, reader.head, reader.null
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            batch = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
-            hidden = self.encoder(**batch).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.head(pooled).squeeze(-1) - self.null
-
-    fp32 = target.with_suffix(".fp32.onnx")
-    dummy = torch.ones(2, 8, dtype=torch.long)
-    axes = {0: "batch", 1: "seq"}
-    with torch.no_grad():
-        torch.onnx.export(
-            Scored().eval(),
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["score"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "score": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    optimize_model(str(fp32), model_type="bert", num_heads=0, hidden_size=0).save_model_to_file(str(fp32))
-    from onnx import TensorProto
-
-    # The fused graph's contrib ops defeat shape inference: say the default type is float.
-    quantize_dynamic(
-        str(fp32), str(target), weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": TensorProto.FLOAT}
+    return copy.deepcopy(
+        {"encoder": reader.encoder.state_dict(), "head": reader.head.state_dict(), "null": reader.null.data}
     )
-    os.remove(fp32)
+
+
+def load_state(reader: Reader, state: dict[str, Any]) -> None:
+    reader.encoder.load_state_dict(state["encoder"])
+    reader.head.load_state_dict(state["head"])
+    reader.null.data.copy_(state["null"])
+
+
+def scores_of(reader: Reader, tokenizer: Any, groups: list[Group]) -> dict[str, dict[str, Any]]:
+    """Each group's sentences and their scores (logit minus the no-answer logit), by case."""
+    out = {}
+    with reader.torch.no_grad():
+        for g in groups:
+            logits = reader.logits(encode(tokenizer, pairs_of([g]))) - reader.null
+            out[g.case] = {"sentences": g.sentences, "scores": [round(float(x), 4) for x in logits]}
+    return out
+
+
+def adapt(reader: Reader, tokenizer: Any, dev: list[Group], args: argparse.Namespace) -> None:
+    """The dev adaptation (each answerable question also without its answer sentences)."""
+    dev = teachable(dev)
+    groups = dev + (without_answers(dev) if args.without_answers else [])
+    train(reader, tokenizer, groups, args.dev_epochs, args.dev_lr, args.pairs_per_batch, random.Random(args.seed + 1))
+
+
+def out_of_fold(reader: Reader, tokenizer: Any, dev: list[Group], args: argparse.Namespace) -> dict[str, Any]:
+    """Scores of each dev question's candidates by a reader adapted on the other half of dev only:
+    what a threshold on the reader's score is fitted on (the shipped reader has seen every dev
+    question). Every dev question is scored, those left out of training too. The reader is left
+    as it came in."""
+    before = state_of(reader)
+    halves = [dev[0::2], dev[1::2]]
+    scores: dict[str, Any] = {}
+    for k in (0, 1):
+        adapt(reader, tokenizer, halves[1 - k], args)
+        scores.update(scores_of(reader, tokenizer, halves[k]))
+        load_state(reader, before)
+    return scores
 
 
 def main() -> None:
@@ -295,6 +322,24 @@ def main() -> None:
     parser.add_argument("--dev-epochs", type=int, default=3, help="adapting on the golden dev split (0: none)")
     parser.add_argument("--dev-lr", type=float, default=2e-5)
     parser.add_argument("--pairs-per-batch", type=int, default=48)
+    parser.add_argument(
+        "--without-answers",
+        type=int,
+        default=1,
+        help="1: every answerable question is also trained with its answer sentences taken out (answer: none)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=Path("build/reader-squad.pt"),
+        help="the model after the SQuAD stage, reused by a later run with the same data and arguments",
+    )
+    parser.add_argument(
+        "--out-of-fold",
+        type=Path,
+        default=Path("build/reader-dev-out-of-fold.json"),
+        help="where to write the dev candidates' scores by readers adapted on the other half of dev",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=READER_PATH)
     args = parser.parse_args()
@@ -306,22 +351,37 @@ def main() -> None:
     train_groups, held_out = load_groups(args.squad, rng)
     digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
     print(f"SQuAD 2.0 file sha256 {digest}")
+    if args.without_answers:
+        train_groups += without_answers(train_groups)
     pairs = sum(len(g.sentences) for g in train_groups)
     print(f"train: {len(train_groups)} questions, {pairs} pairs; held out: {len(held_out)}")
     tokenizer = load_tokenizer(MAX_TOKENS)
     reader = Reader(bundled_model_dir())
+    signature = f"{digest} {args.epochs} {args.lr} {args.pairs_per_batch} {args.without_answers} {args.seed}"
     started = time.perf_counter()
-    train(reader, tokenizer, train_groups, args.epochs, args.lr, args.pairs_per_batch, rng)
-    figures = evaluate(reader, tokenizer, held_out)
-    print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(figures)}")
+    if args.checkpoint.is_file() and (saved := torch.load(args.checkpoint))["signature"] == signature:
+        load_state(reader, saved["state"])
+        print(f"SQuAD stage read from {args.checkpoint}")
+    else:
+        train(reader, tokenizer, train_groups, args.epochs, args.lr, args.pairs_per_batch, rng)
+        args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"signature": signature, "state": state_of(reader)}, args.checkpoint)
+    removed = without_answers(held_out)
+    print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(evaluate(reader, tokenizer, held_out))}")
+    print(f"held out, answer sentences taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
     if args.dev_epochs:
         dev = dev_groups()
         print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
-        print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, dev))}")
-        train(reader, tokenizer, dev, args.dev_epochs, args.dev_lr, args.pairs_per_batch, rng)
-        print(f"dev after adapting (fitted on it): {json.dumps(evaluate(reader, tokenizer, dev))}")
+        print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
+        folds = out_of_fold(reader, tokenizer, dev, args)
+        args.out_of_fold.parent.mkdir(parents=True, exist_ok=True)
+        args.out_of_fold.write_text(json.dumps(folds, indent=1), "utf-8")
+        print(f"wrote {args.out_of_fold} (each dev half scored by a reader adapted on the other)")
+        adapt(reader, tokenizer, dev, args)
+        print(f"dev after adapting (fitted on it): {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         print(f"held out after adapting: {json.dumps(evaluate(reader, tokenizer, held_out))}")
+        print(f"held out after adapting, answers taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
     export(reader, args.out)
     size = args.out.stat().st_size / 2**20
     print(f"wrote {args.out} ({size:.1f} MiB); sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]}")

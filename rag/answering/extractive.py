@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from rag.answering.citations import OriginalTexts, cite
 from rag.answering.decision import Candidate, Plan
-from rag.answering.hit_sentences import continues_quote, is_full_sentence, marked_display, raw_text, sentence_text
+from rag.answering.hit_sentences import (
+    continues_quote,
+    is_full_sentence,
+    is_heading,
+    marked_display,
+    raw_text,
+    sentence_text,
+)
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.components.answerability_model import NOT_ADDRESSED, Decision
 from rag.contract import Citation, date_note, newest_first
@@ -110,6 +117,7 @@ class ExtractiveAnswerer:
                 last + 1 < len(hit.sentences)
                 and last - c.index < 4
                 and (BULLET.match(raw_text(hit, last + 1)) or (last == c.index and QUOTE_MARK.match(following)))
+                and not is_heading(raw_text(hit, last + 1))  # "• Undermining Western Unity" titles a section
             ):
                 last += 1
         elif following and (
