@@ -371,6 +371,7 @@ def main() -> None:
     print(f"held out, answer sentences taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
     if args.dev_epochs:
+        torch.manual_seed(args.seed + 1)  # the same dev stage whether the SQuAD stage ran or was read
         dev = dev_groups()
         print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
         print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
