@@ -6,10 +6,11 @@ cannot answer), so it lives here and imports neither answerer.
 Sentences of the retrieved chunks are scored against the read question: weighted word
 overlap (stemmed, IDF over the candidates), the names the question asks about, a bonus when
 a sentence holds what the question type asks for (a number for "how many", a date for
-"when", a quotation by the person asked about), the chunk's dense similarity and the
-sentence's own (its vector is stored at ingest). The best :data:`RERANK` are each put to
-:mod:`rag.answering.answerability`; the one most likely to address the question leads, and
-below the model's threshold the question is refused as ``not_addressed``. A name the corpus
+"when", a quotation by the person asked about) and the chunk's dense similarity. The best
+:data:`RERANK` by that score plus the sentence's own similarity (its vector is stored at
+ingest) are each put to :mod:`rag.answering.answerability`; the one most likely to address the
+question leads (or the answer reader's choice among the likeliest few), and below the model's
+threshold the question is refused as ``not_addressed``. A name the corpus
 never uses (``unknown_name``) or no passage similar enough (``low_similarity``) refuses first.
 """
 
@@ -57,8 +58,8 @@ UNSURE_MARGIN = 0.1
 # tuned for, the best three held a key fact for 65 of the 69 whose twelve did (issue 26).
 READER_TOP = 4
 # When the model prefers its lead by this much probability over the next candidate, the reader is
-# not run: out of fold on dev it changed no key fact there (55 of 75 held by the lead or the
-# runner-up either way, the reader run on 46 questions instead of 63).
+# not run: out of fold on dev it changed no key fact there (56 of 75 held by the lead or the
+# runner-up either way, the reader run on 46 answered questions instead of 63).
 READER_SKIP_MARGIN = 0.5
 
 
