@@ -39,6 +39,29 @@ def percentile(values: list[float], q: float) -> float:
     return float("nan") if found is None else found
 
 
+def alternate(assistants: dict[str, Any], questions: list[str], rounds: int) -> dict[str, list[float]]:
+    """Warm ask times (ms) of each assistant over ``questions``, asked in turn so that drift on the
+    machine hits all alike (after one warm-up round); printed as p50/p95/mean each."""
+    import statistics
+
+    for q in questions:
+        for assistant in assistants.values():
+            assistant.ask(q)
+    times: dict[str, list[float]] = {name: [] for name in assistants}
+    for _ in range(rounds):
+        for q in questions:
+            for name, assistant in assistants.items():
+                started = time.perf_counter()
+                assistant.ask(q)
+                times[name].append((time.perf_counter() - started) * 1000)
+    for name, values in times.items():
+        print(
+            f"{name:16} p50 {percentile(values, 0.5):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms  "
+            f"mean {statistics.mean(values):6.1f} ms  ({len(values)} asks)"
+        )
+    return times
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory (VmRSS) of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -10,14 +10,12 @@ Run `make ingest` (or pass --index) first.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, percentile
+from bench.common import ROOT, alternate, percentile
 
 
 def main() -> None:
@@ -36,21 +34,7 @@ def main() -> None:
     parts.__dict__["reader"] = None  # the reference: no reader in the decide stage
     reference = Assistant(settings, parts)
     questions = [c.question for c in load_suite(ROOT / "evals" / "golden.jsonl") if not c.history]
-    times: dict[str, list[float]] = {"with reader": [], "without": []}
-    for q in questions:  # warm-up
-        shipped.ask(q)
-        reference.ask(q)
-    for _ in range(args.rounds):
-        for q in questions:
-            for name, assistant in (("with reader", shipped), ("without", reference)):
-                started = time.perf_counter()
-                assistant.ask(q)
-                times[name].append((time.perf_counter() - started) * 1000)
-    for name, values in times.items():
-        print(
-            f"{name:12} p50 {percentile(values, 0.5):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms  "
-            f"mean {statistics.mean(values):6.1f} ms  ({len(values)} asks)"
-        )
+    times = alternate({"with reader": shipped, "without": reference}, questions, args.rounds)
     ratio = percentile(times["with reader"], 0.5) / percentile(times["without"], 0.5)
     print(f"warm ask p50 ratio, with reader / without: {ratio:.2f}")
 

@@ -99,9 +99,11 @@ def score_case(case: Case, reply: Reply, judge: Judge, corpus_dir: Path) -> dict
 
 
 def quoted_evidence(answer: Any) -> list[str]:
-    """What an answer from the quotes index rests on: its statements, not retrieved passages
-    (RAGAS faithfulness is against the context the answer was written from)."""
-    return [c.quote for c in answer.citations] if "quotes" in answer.timings_ms else []
+    """What an answer was written from besides the ranked passages a search returns (RAGAS
+    faithfulness is against the context the answer was written from): the passages it cites,
+    which may lie in the chunks of the question's nearest sentences (``Settings.sentence_k``)
+    or, from the quotes index, be its statements."""
+    return [c.quote for c in answer.citations]
 
 
 def problems(row: dict[str, Any], case: Case) -> list[str]:

@@ -155,11 +155,12 @@ class Assistant:
     def retrieve(self, query: str, top_k: int, allowed: set[str] | None = None) -> tuple[list[Hit], str]:
         """Ranked passages and the query searched (``query`` read as :meth:`read` does)."""
         read = self.read(query)
-        return self.hits_for(read, top_k, allowed), read.searched
+        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected), read.searched
 
     def hits_for(self, read: ReadQuestion, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
-        """The retrieve stage: the read question searched as corrected (roles named), embedded as asked."""
-        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected)
+        """The retrieve stage of an answer: the read question searched as corrected (roles named),
+        embedded as asked, and the chunks of its ``settings.sentence_k`` nearest sentences."""
+        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected, self.settings.sentence_k)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);

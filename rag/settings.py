@@ -83,6 +83,13 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer after fusion.")
     candidate_k: int = Field(12, ge=1, le=200, description="Chunks fetched from each retriever before fusion.")
+    sentence_k: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="The question's nearest sentences (corpus-wide, by their stored vectors) whose chunks join "
+        "the fused ones when not among them; 0: none.",
+    )
     fusion_mode: FusionMode = Field(FusionMode.reciprocal_rank, description="How dense and BM25 results are fused.")
     dense_weight: float = Field(0.6, ge=0, description="Weight of the dense retriever in score-based fusion.")
     bm25_weight: float = Field(0.4, ge=0, description="Weight of the BM25 retriever in score-based fusion.")

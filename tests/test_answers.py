@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import SEEDS, assert_contract, make_settings
 
@@ -103,6 +104,27 @@ def test_top_k_limits_search(assistant) -> None:  # type: ignore[no-untyped-def]
     assert len(hits) == 2
     assert hits[0].score >= hits[1].score
     assert len({h.chunk_id for h in hits}) == 2
+
+
+def test_an_answer_also_reads_the_chunks_of_the_nearest_sentences(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A paraphrase can match one sentence closely while its chunk ranks low: the chunks holding
+    the question's ``sentence_k`` nearest sentences join the fused ones, each chunk once; a search
+    still returns its ``top_k``."""
+    from rag.components.store import open_sentence_collection
+    from rag.indexing.sentence_index import parse_sentence_id
+
+    read = assistant.read("What did a senior European official call the idea that Putin is ready for peace?")
+    stored = open_sentence_collection(assistant.settings).get(include=["embeddings"])  # every sentence of the seeds
+    cosines = np.asarray(stored["embeddings"]) @ assistant.embedding.get_query_embedding(read.info.corrected)
+    nearest = [parse_sentence_id(stored["ids"][i]) for i in np.argsort(-cosines)[: assistant.settings.sentence_k]]
+    fused = assistant.retriever.retrieve(read.searched, 1, None, read.info.corrected)
+    hits = assistant.hits_for(read, 1)
+    assert [h.chunk_id for h in hits[:1]] == [h.chunk_id for h in fused]
+    assert len(hits) > 1 and len({h.chunk_id for h in hits}) == len(hits)
+    for source, _, start in nearest:
+        assert any(h.source == source and h.start <= start < h.end for h in hits), (source, start)
+    one = hits[-1].source  # a follow-up restricted to one article gets sentences of that article only
+    assert {h.source for h in assistant.hits_for(read, 1, {one})} == {one}
 
 
 def test_missing_index_says_run_ingest(tmp_path: Path) -> None:

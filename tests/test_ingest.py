@@ -60,7 +60,7 @@ def test_rerun_on_unchanged_folder_embeds_nothing(corpus_copy: Path, tmp_path: P
     assert len(again.skipped) == 5
     assert again.chunks_total == first.chunks_total
     assert_sentences_match_chunks(settings)
-    # Fetched by id only: the sentences get the sparse graph, the searched chunks Chroma's default.
+    # Written in bulk, searched for a few: the sentences get a sparser graph than the chunks' default.
     sentence_graph = open_sentence_collection(settings).configuration["hnsw"]
     assert sentence_graph["max_neighbors"] == SENTENCE_GRAPH["max_neighbors"] < 16
     assert open_collection(settings, create=False).configuration["hnsw"]["max_neighbors"] == 16

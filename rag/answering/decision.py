@@ -50,9 +50,10 @@ RERANK = 12  # candidates put to the answerability model
 # The trained reader chooses the lead among the candidates whose answerability probability is at
 # least this share of the best one's; under this margin of its probability between the lead and
 # the next, the answer gives both and says it is unsure. Both fitted on the golden dev split with
-# out-of-fold reader scores (`python -m evals.calibrate --reader-grid`): dev key facts 0.793 by the
-# model's lead alone, 0.833 by the reader's, 0.847 with the runner-up under 0.05 or 0.1 (median 35
-# and 37 words); 0.1, as the lead or the runner-up then holds a key fact for 56 of 75, not 55.
+# out-of-fold reader scores (`python -m evals.calibrate --reader-grid`): dev key facts 0.807 by the
+# model's lead alone, 0.847 by the reader's, 0.860 with the runner-up under 0.05 to 0.2 (0.793, 0.833,
+# 0.847 before the nearest sentences' chunks were read); 0.1, as then the lead or the runner-up
+# held a key fact for 56 of 75, not 55.
 READER_POOL = 0.0
 UNSURE_MARGIN = 0.1
 # The reader reads at most the model's best few (~9 ms a sentence on one core): on questions nobody

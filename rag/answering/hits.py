@@ -39,10 +39,14 @@ class Hit:
     @classmethod
     def from_node(cls, node: Any, score: float, dense: float, rank: int) -> Hit:
         """Build from a LlamaIndex node written by :func:`rag.indexing.ingest.chunk_node`."""
-        meta = node.metadata
+        return cls.from_record(node.node_id, node.get_content(), node.metadata, score, dense, rank)
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any], score: float, dense: float, rank: int) -> Hit:
+        """Build from a chunk's id, text and metadata as Chroma stores them."""
         return cls(
-            chunk_id=node.node_id,
-            text=node.get_content(),
+            chunk_id=chunk_id,
+            text=text,
             source=meta["source"],
             title=meta.get("title") or meta["source"],
             date=meta.get("date") or None,

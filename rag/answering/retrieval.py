@@ -3,7 +3,9 @@
 The retrieve stage: it searches the question as the read stage left it (spelling corrected,
 roles named: :class:`rag.answering.question.ReadQuestion`). After fusion, every hit also gets
 its dense cosine to the question (one Chroma ``get``), the signal the decision calibrates
-abstention on, and the stored vectors of its sentences.
+abstention on, and the stored vectors of its sentences. For an answer, the chunks of the
+question's ``sentence_k`` nearest sentences (searched in the sentence collection) join the fused
+ones when none of those holds them; a search returns the fused ``top_k`` alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from llama_index.core.schema import BaseNode, QueryBundle, TransformComponent
 
 from rag.answering.hits import Hit
 from rag.components.lexical import SourceFilteredBM25
-from rag.components.store import reading_index
+from rag.components.store import ChunkId, reading_index
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -80,10 +82,16 @@ class HybridRetriever:
         return self._fused(dense, SourceFilteredBM25(self._bm25, sources, self._settings.candidate_k))
 
     def retrieve(
-        self, searched: str, top_k: int, sources: set[str] | None = None, as_asked: str | None = None
+        self,
+        searched: str,
+        top_k: int,
+        sources: set[str] | None = None,
+        as_asked: str | None = None,
+        nearest_sentences: int = 0,
     ) -> list[Hit]:
         """The ``top_k`` best chunks for ``searched`` (the read question), from ``sources`` only when
-        given; ``as_asked`` is what the embedding reads (default: ``searched``)."""
+        given; ``as_asked`` is what the embedding reads (default: ``searched``). Then the chunks
+        holding the ``nearest_sentences`` sentences nearest to it that those do not hold."""
         if sources is not None and not sources:
             return []
         # Bracketed aliases ("the envoy (Steve Witkoff)", see rag.answering.roles) are words for
@@ -103,6 +111,9 @@ class HybridRetriever:
             emb = by_id.get(nws.node.node_id)
             dense = float(np.dot(q, np.asarray(emb, dtype=np.float32))) if emb is not None else 0.0
             hits.append(Hit.from_node(nws.node, nws.score or 0.0, dense, rank))
+        if self._sentences is not None and nearest_sentences:
+            with reading_index(self._settings):
+                hits += self._sentence_hits(q, hits, nearest_sentences, sources)
         if self._sentences is not None:
             with reading_index(self._settings):
                 vectors = self._sentences.for_hits(hits)
@@ -110,3 +121,24 @@ class HybridRetriever:
                 hit.query_vector = q
                 hit.sentence_vectors = np.stack([vectors[(hit.source, s.start)] for s in hit.sentences])
         return hits
+
+    def _sentence_hits(self, q: np.ndarray, hits: list[Hit], k: int, sources: set[str] | None) -> list[Hit]:
+        """The chunks holding the question's nearest sentences (corpus-wide) that no hit holds:
+        a paraphrase can match one sentence closely while its chunk as a whole ranks below
+        ``top_k`` (on dev, the sentence holding the answer is then often the nearest of all)."""
+        assert self._sentences is not None
+        added: list[Hit] = []
+        for source, version, start in self._sentences.nearest(q, k, sources):
+            if any(h.source == source and h.start <= start < h.end for h in hits + added):
+                continue
+            where = {"$and": [{"source": source}, {"start": {"$lte": start}}, {"end": {"$gt": start}}]}
+            got = self._collection.get(where=where, include=["documents", "metadatas", "embeddings"])
+            rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+            # Two overlapping chunks may hold it: the first of this file version.
+            for chunk_id, text, meta, emb in sorted(rows, key=lambda row: int(row[2]["start"])):
+                parsed = ChunkId.parse(chunk_id)
+                if parsed is not None and parsed.version == version:
+                    dense = float(np.dot(q, np.asarray(emb, dtype=np.float32)))
+                    added.append(Hit.from_record(chunk_id, text, meta, 0.0, dense, len(hits) + len(added)))
+                    break
+        return added

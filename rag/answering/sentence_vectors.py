@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.components.store import ChunkId
-from rag.indexing.sentence_index import sentence_id
+from rag.indexing.sentence_index import parse_sentence_id, sentence_id
 
 if TYPE_CHECKING:
     from rag.answering.hits import Hit
@@ -49,6 +49,14 @@ class SentenceVectors:
         if missing:
             found |= self._embed_missing(missing, [wanted[i][1] for i in missing])
         return {wanted[i][0]: v for i, v in found.items() if i in wanted}
+
+    def nearest(self, query: np.ndarray, k: int, sources: set[str] | None = None) -> list[tuple[str, str, int]]:
+        """``(source, version, start)`` of the ``k`` sentences nearest to ``query`` (of ``sources`` only when given)."""
+        if self._collection is None or k <= 0:
+            return []
+        where = {"source": {"$in": sorted(sources)}} if sources else None
+        got = self._collection.query(query_embeddings=[query.tolist()], n_results=k, where=where, include=[])
+        return [parse_sentence_id(raw) for raw in got["ids"][0]]
 
     def _embed_missing(self, ids: list[str], texts: list[str]) -> dict[str, np.ndarray]:
         with self._lock:

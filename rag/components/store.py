@@ -153,10 +153,12 @@ def sentence_collection_name(settings: Settings) -> str:
     return f"{settings.collection}_sentences"
 
 
-# Sentence vectors are only ever fetched by id, never searched, but Chroma builds a vector graph
-# for every collection: the sparsest one it allows makes their writes 3x cheaper (20k vectors,
-# 15.4 s -> 4.9 s, docs/performance.md). An index made before keeps its own graph settings.
-SENTENCE_GRAPH = {"space": "cosine", "ef_construction": 10, "max_neighbors": 4}
+# Sentence vectors are fetched by id and searched for the question's nearest few
+# (``Settings.sentence_k``). Chroma's default graph (16 neighbours, ef_construction 100) made their
+# writes 3x dearer than the sparsest (20k vectors, 15.4 s -> 4.9 s, docs/performance.md), whose search
+# finds only 0.31 of the exact top 3 there; 8 neighbours, ef_construction 40, ef_search 200 find 0.94
+# for writes 1.25x the sparsest's. An index made before keeps its own graph settings.
+SENTENCE_GRAPH = {"space": "cosine", "ef_construction": 40, "max_neighbors": 8, "ef_search": 200}
 
 
 def open_sentence_collection(settings: Settings, client: Any | None = None) -> Any:

@@ -28,6 +28,12 @@ def sentence_id(source: str, version: str, start: int) -> str:
     return f"{source}|{version}|s{start}"
 
 
+def parse_sentence_id(raw: str) -> tuple[str, str, int]:
+    """``(source, version, start)`` of a :func:`sentence_id`."""
+    source, version, start = raw.rsplit("|", 2)
+    return source, version, int(start.removeprefix("s"))
+
+
 def sentence_rows(nodes: Sequence[Any]) -> tuple[list[str], list[str], list[dict[str, str]]]:
     """Ids, texts and metadata of the sentences of ``nodes`` (chunks of one ingest batch),
     each sentence once even when two overlapping chunks hold it."""
