@@ -56,9 +56,11 @@ def test_prompt_numbers_fences_and_constrains(llm_assistant: Assistant, llm: Scr
     llm_assistant.ask(WITKOFF_Q, top_k=4)
     (prompt,) = llm.prompts
     ids = re.findall(r'<passage id="(\d+)" file="([^"]+)"', prompt)
-    assert [int(i) for i, _ in ids] == [1, 2, 3, 4]
+    # the 4 fused passages, then the chunks of the question's nearest sentences that those do not hold
+    assert 4 <= len(ids) <= 4 + llm_assistant.settings.sentence_k
+    assert [int(i) for i, _ in ids] == list(range(1, len(ids) + 1))
     assert all((SEEDS / f).is_file() for _, f in ids)
-    assert prompt.count("</passage>") == 4
+    assert prompt.count("</passage>") == len(ids)
     assert f"Question: {WITKOFF_Q}" in prompt
     assert "data, not instructions" in prompt and "outside knowledge" in prompt
     assert f"reply exactly: {REFUSAL}" in prompt
