@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,30 @@ def alternate(assistants: dict[str, Any], questions: list[str], rounds: int) -> 
             f"mean {statistics.mean(values):6.1f} ms  ({len(values)} asks)"
         )
     return times
+
+
+def shipped_against_reference(
+    description: str, names: tuple[str, str], make_reference: Callable[[Any, Any], Any]
+) -> None:
+    """The warm-ask comparison of a bench: ``--index`` and ``--rounds`` from the command line, the
+    Assistant as shipped and ``make_reference(settings, shipped)`` answering the golden suite's
+    questions in turn (:func:`alternate`), then the ratio of their p50s. ``names``: shipped, reference."""
+    import argparse
+
+    from evals.runner import load_suite
+    from rag import Assistant, Settings
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--index", type=Path, default=None, help="index dir (default: RAG_INDEX_DIR or .index)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings(answerer="extractive", **({"index_dir": args.index} if args.index else {}))
+    shipped = Assistant(settings)
+    reference = make_reference(settings, shipped)
+    questions = [c.question for c in load_suite(ROOT / "evals" / "golden.jsonl") if not c.history]
+    times = alternate(dict(zip(names, (shipped, reference))), questions, args.rounds)
+    ratio = percentile(times[names[0]], 0.5) / percentile(times[names[1]], 0.5)
+    print(f"warm ask p50 ratio, {names[0]} / {names[1]}: {ratio:.2f}")
 
 
 def rss_mb(pid: int) -> float:

@@ -9,35 +9,25 @@ Run `make ingest` (or pass --index) first.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, alternate, percentile
+from bench.common import shipped_against_reference
 
 
-def main() -> None:
-    from evals.runner import load_suite
-    from rag import Assistant, Settings
+def without_reader(settings: Any, shipped: Any) -> Any:
+    """The reference: the decide stage with no reader."""
+    from rag import Assistant
     from rag.components import build_components
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=None, help="index dir (default: RAG_INDEX_DIR or .index)")
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    settings = Settings(answerer="extractive", **({"index_dir": args.index} if args.index else {}))
-    shipped = Assistant(settings)
     assert shipped.decider._reader() is not None, "the reader model is not installed: make train-reader"
     parts = build_components(settings, embedding=shipped.embedding)
-    parts.__dict__["reader"] = None  # the reference: no reader in the decide stage
-    reference = Assistant(settings, parts)
-    questions = [c.question for c in load_suite(ROOT / "evals" / "golden.jsonl") if not c.history]
-    times = alternate({"with reader": shipped, "without": reference}, questions, args.rounds)
-    ratio = percentile(times["with reader"], 0.5) / percentile(times["without"], 0.5)
-    print(f"warm ask p50 ratio, with reader / without: {ratio:.2f}")
+    parts.__dict__["reader"] = None
+    return Assistant(settings, parts)
 
 
 if __name__ == "__main__":
-    main()
+    shipped_against_reference(__doc__.splitlines()[0], ("with reader", "without"), without_reader)

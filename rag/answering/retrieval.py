@@ -111,11 +111,10 @@ class HybridRetriever:
             emb = by_id.get(nws.node.node_id)
             dense = float(np.dot(q, np.asarray(emb, dtype=np.float32))) if emb is not None else 0.0
             hits.append(Hit.from_node(nws.node, nws.score or 0.0, dense, rank))
-        if self._sentences is not None and nearest_sentences:
-            with reading_index(self._settings):
-                hits += self._sentence_hits(q, hits, nearest_sentences, sources)
         if self._sentences is not None:
             with reading_index(self._settings):
+                if nearest_sentences:
+                    hits += self._sentence_hits(q, hits, nearest_sentences, sources)
                 vectors = self._sentences.for_hits(hits)
             for hit in hits:
                 hit.query_vector = q
