@@ -139,7 +139,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test", "test2", "test3"), case.id
+        assert case.split in ("dev", "test", "test2", "test3", "test4"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The categories, each with enough cases, in both splits.
@@ -157,6 +157,10 @@ def test_suites_are_well_formed_and_split() -> None:
     # test3: the same, written in the next session (test2 had been read by then).
     test3 = Counter(c.category for c in golden if c.split == "test3")
     assert sum(test3.values()) >= 40 and test3["unanswerable_known"] >= 10 and test3["follow_up"] >= 4, test3
+    # test4: the same again, in the session after (test3 had been read case by case by then).
+    test4 = Counter(c.category for c in golden if c.split == "test4")
+    assert sum(test4.values()) >= 40 and test4["paraphrase"] >= 15 and test4["unanswerable_known"] >= 10, test4
+    assert test4["follow_up"] >= 5 and test4["quote"] >= 5, test4
 
 
 def test_fast_subset_is_stratified_and_fixed() -> None:
