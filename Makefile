@@ -51,8 +51,10 @@ run: ingest
 	@echo "From the command line: $(RAG) ask \"What did Witkoff say?\""
 	$(RAG) serve
 
+# Two workers, one a core (pytest-xdist); `make test PYTEST_WORKERS=0` runs serially.
+PYTEST_WORKERS ?= 2
 test: $(DEV_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check rag ui evals tests bench

@@ -17,7 +17,9 @@ class Case(BaseModel):
     """One question of a suite."""
 
     id: str
-    split: str = Field("test", description="'dev' (tune on these), 'test', 'test2', 'test3' or 'test4' (report on these).")
+    split: str = Field(
+        "test", description="'dev' (tune on these), 'test', 'test2', 'test3' or 'test4' (report on these)."
+    )
     category: str
     question: str
     expected_sources: list[str] = Field(default_factory=list)
