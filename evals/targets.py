@@ -18,7 +18,7 @@ class Case(BaseModel):
 
     id: str
     split: str = Field(
-        "test", description="'dev' (tune on these), 'test', 'test2', 'test3' or 'test4' (report on these)."
+        "test", description="'dev' (tune on these); 'test' and 'test2' to 'test5' (report on these)."
     )
     category: str
     question: str

@@ -139,7 +139,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test", "test2", "test3", "test4"), case.id
+        assert case.split in ("dev", "test", "test2", "test3", "test4", "test5"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The issue's categories, each with enough cases, in both splits.
@@ -161,6 +161,12 @@ def test_suites_are_well_formed_and_split() -> None:
     test4 = Counter(c.category for c in golden if c.split == "test4")
     assert sum(test4.values()) >= 40 and test4["paraphrase"] >= 15 and test4["unanswerable_known"] >= 10, test4
     assert test4["follow_up"] >= 5 and test4["quote"] >= 5, test4
+    # test5: conversations (issue 26, sixth session): follow-ups that need the earlier turn, some
+    # the articles do not answer, and standalone questions asked after an unrelated turn.
+    test5 = [c for c in golden if c.split == "test5"]
+    assert len(test5) >= 30 and all(c.history for c in test5), len(test5)
+    follow_ups = [c for c in test5 if c.category == "follow_up"]
+    assert len(follow_ups) >= 20 and sum(c.must_refuse for c in follow_ups) >= 4, len(follow_ups)
 
 
 def test_fast_subset_is_stratified_and_fixed() -> None:
