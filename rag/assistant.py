@@ -12,6 +12,7 @@ from typing import Any
 
 from rag.answering.citations import OriginalTexts
 from rag.answering.condensing import condense_by_rule
+from rag.answering.conversation import ConversationSearch
 from rag.answering.decision import Decider, Plan
 from rag.answering.english import EnglishWords
 from rag.answering.extractive import ExtractiveAnswerer
@@ -94,6 +95,7 @@ class Assistant:
         reader = loading.submit(lambda: parts.reader)
         loading.shutdown(wait=False)
         self.decider = Decider(model, settings.abstain_threshold, partial(unit_vector, self.embedding), reader.result)
+        self.searcher = ConversationSearch(settings, self.retriever, self.decider)
         self.answerer = ExtractiveAnswerer(
             self.texts, settings.max_answer_sentences, model.threshold, settings.max_answer_words
         )
@@ -160,7 +162,7 @@ class Assistant:
     def hits_for(self, read: ReadQuestion, top_k: int, allowed: set[str] | None = None) -> list[Hit]:
         """The retrieve stage of an answer: the read question searched as corrected (roles named),
         embedded as asked, and the chunks of its ``settings.sentence_k`` nearest sentences."""
-        return self.retriever.retrieve(read.searched, top_k, allowed, read.info.corrected, self.settings.sentence_k)
+        return self.searcher.hits(read, top_k, allowed)
 
     def check_index(self) -> int:
         """The number of chunks the store holds now (a cheap probe for readiness);
@@ -289,9 +291,8 @@ class Assistant:
                 answer = Answer(answer=quoted[0], abstained=False, citations=quoted[1], **fields, **base)
                 yield from _streamed(answer)
                 return
-        hits = self.hits_for(read, top_k or self.settings.top_k, allowed)
+        hits, plan = self.searcher.hits_and_plan(read, history, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
-        plan = self.decider.decide(read, hits)
         if self.generator is None:
             yield from _streamed(self._extractive(plan, base, clock))
             return

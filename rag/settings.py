@@ -17,6 +17,14 @@ class FusionMode(str, Enum):
     dist_based_score = "dist_based_score"
 
 
+class ContextRetrieval(str, Enum):
+    """How a question asked after earlier turns uses the previous question when it searches."""
+
+    off = "off"  # the read question alone
+    concat = "concat"  # the read question with the previous user question appended
+    fallback = "fallback"  # the read question; with the previous one too when that answers and this does not
+
+
 class EmbedBackend(str, Enum):
     """Which engine computes embeddings."""
 
@@ -89,6 +97,12 @@ class Settings(BaseSettings):
         le=20,
         description="The question's nearest sentences (corpus-wide, by their stored vectors) whose chunks join "
         "the fused ones when not among them; 0: none.",
+    )
+    context_retrieval: ContextRetrieval = Field(
+        ContextRetrieval.fallback,
+        description="How a follow-up's search uses the previous user question: 'off', 'concat' (always "
+        "appended) or 'fallback' (searched again with it appended, and that answer taken when it answers and "
+        "the question alone does not, or answers with more confidence).",
     )
     fusion_mode: FusionMode = Field(FusionMode.reciprocal_rank, description="How dense and BM25 results are fused.")
     dense_weight: float = Field(0.6, ge=0, description="Weight of the dense retriever in score-based fusion.")

@@ -190,3 +190,43 @@ def test_duration_question_finds_the_duration(assistant) -> None:  # type: ignor
     answer = assistant.ask("How long did the call last?")
     assert_contract(answer, SEEDS)
     assert "nearly an hour" in answer.citations[0].quote
+
+
+LITHIUM = [
+    {"role": "user", "content": "Which company plans to bid on Ukraine's lithium?"},
+    {"role": "assistant", "content": "Techmet, a U.S. company [1]."},
+]
+
+
+def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    from rag.answering.conversation import ConversationSearch
+    from rag.answering.hit_sentences import raw_text
+    from rag.contract import Message
+
+    question, history = "Which fund would that belong to?", [Message(**m) for m in LITHIUM]
+    answer = assistant.ask(question, history=history)
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained, answer.answer
+    assert any("reconstruction fund" in c.quote for c in answer.citations), answer.model_dump()
+    # The question alone does not find it: the previous question is what made the difference.
+    alone = ConversationSearch(
+        assistant.settings.model_copy(update={"context_retrieval": "off"}), assistant.retriever, assistant.decider
+    )
+    read = assistant.read(question, history)
+    _, plan = alone.hits_and_plan(read, history, assistant.settings.top_k, None)
+    lead = raw_text(plan.ranked[0].hit, plan.ranked[0].index) if plan.decision.answerable and plan.ranked else ""
+    assert "reconstruction fund" not in lead
+
+
+def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("How many people were injured in the drone attack on Kyiv?", history=LITHIUM)
+    assert not answer.abstained, answer.answer
+    assert any("14 people" in c.quote for c in answer.citations), answer.model_dump()
+
+
+@pytest.mark.parametrize("question", [FACTS[0][0], FACTS[3][0], "What was the name of the official killed in Luhansk?"])
+def test_the_reader_does_not_change_the_decision(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    # A follow-up's two readings are compared without the reader (rag.answering.conversation).
+    read = assistant.read(question)
+    hits = assistant.hits_for(read, assistant.settings.top_k)
+    assert assistant.decider.decide(read, hits, reading=False).decision == assistant.decider.decide(read, hits).decision

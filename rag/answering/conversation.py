@@ -1,0 +1,60 @@
+"""The retrieve and decide stages of a question asked in a conversation.
+
+A follow-up often names nothing it asks about ("How did Ukraine hit back?", "What fund is that
+part of?"), so the question alone retrieves little; the previous question says what it is about.
+Appended always (``concat``), it misleads a question that changes the subject; ``fallback`` (the
+default) searches the question alone first, searches again with the previous question appended,
+and takes that second reading only when it answers and the first does not, or answers with more
+confidence. Measured on the golden suite: evals/README.md (sixth session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rag.answering.decision import Decider, Plan
+from rag.answering.hits import Hit
+from rag.answering.question import ReadQuestion
+from rag.answering.retrieval import HybridRetriever
+from rag.contract import Message
+from rag.settings import ContextRetrieval, Settings
+
+
+class ConversationSearch:
+    """Retrieves for a read question and decides on the hits, with the conversation's previous
+    question as ``settings.context_retrieval`` says."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, decider: Decider):
+        self.settings = settings
+        self.retriever = retriever
+        self.decider = decider
+
+    def hits(self, read: ReadQuestion, top_k: int, allowed: set[str] | None = None, context: str = "") -> list[Hit]:
+        """The read question searched as corrected (roles named), embedded as asked, and the chunks
+        of its ``settings.sentence_k`` nearest sentences; ``context`` (the previous question) is
+        searched and embedded with it when given."""
+        searched, as_asked = read.searched, read.info.corrected
+        if context:
+            searched, as_asked = f"{searched} {context}", f"{as_asked} {context}"
+        return self.retriever.retrieve(searched, top_k, allowed, as_asked, self.settings.sentence_k)
+
+    def hits_and_plan(
+        self, read: ReadQuestion, history: Sequence[Message], top_k: int, allowed: set[str] | None
+    ) -> tuple[list[Hit], Plan]:
+        """The hits an answer rests on and the decision on them."""
+        mode = self.settings.context_retrieval
+        context = next((m.content for m in reversed(history) if m.role == "user"), "")
+        if mode is ContextRetrieval.concat and context:
+            hits = self.hits(read, top_k, allowed, context)
+            return hits, self.decider.decide(read, hits)
+        hits = self.hits(read, top_k, allowed)
+        if mode is not ContextRetrieval.fallback or not context:
+            return hits, self.decider.decide(read, hits)
+        # The reader does not change the decision, so the two readings are compared without it
+        # and only the one kept is read (the reader is most of a decision's time).
+        in_context = self.hits(read, top_k, allowed, context)
+        own = self.decider.decide(read, hits, reading=False).decision
+        alt = self.decider.decide(read, in_context, reading=False).decision
+        if alt.answerable and (not own.answerable or alt.confidence > own.confidence):
+            hits = in_context
+        return hits, self.decider.decide(read, hits)
