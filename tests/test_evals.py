@@ -139,7 +139,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test", "test2", "test3", "test4", "test5"), case.id
+        assert case.split in ("dev", "test", "test2", "test3", "test4", "test5", "test6"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The categories, each with enough cases, in both splits.
@@ -167,6 +167,12 @@ def test_suites_are_well_formed_and_split() -> None:
     assert len(test5) >= 30 and all(c.history for c in test5), len(test5)
     follow_ups = [c for c in test5 if c.category == "follow_up"]
     assert len(follow_ups) >= 20 and sum(c.must_refuse for c in follow_ups) >= 4, len(follow_ups)
+    # test6: conversations again (seventh session), once test5 had been read case by case; and
+    # dev's own conversations (dv-fu-), so that what a follow-up does can be fitted on dev.
+    test6 = [c for c in golden if c.split == "test6"]
+    assert len(test6) >= 20 and all(c.history for c in test6) and sum(c.must_refuse for c in test6) >= 6, len(test6)
+    dev_conversations = [c for c in golden if c.split == "dev" and c.id.startswith("dv-fu-")]
+    assert len(dev_conversations) >= 20 and sum(c.must_refuse for c in dev_conversations) >= 6
 
 
 def test_fast_subset_is_stratified_and_fixed() -> None:
