@@ -22,7 +22,7 @@ class ContextRetrieval(str, Enum):
 
     off = "off"  # the read question alone
     concat = "concat"  # the read question with the previous user question appended
-    fallback = "fallback"  # the read question; with the previous one too when that answers and this does not
+    fallback = "fallback"  # the read question; when it is refused, with the previous one too
 
 
 class EmbedBackend(str, Enum):
@@ -101,8 +101,15 @@ class Settings(BaseSettings):
     context_retrieval: ContextRetrieval = Field(
         ContextRetrieval.fallback,
         description="How a follow-up's search uses the previous user question: 'off', 'concat' (always "
-        "appended) or 'fallback' (searched again with it appended, and that answer taken when it answers and "
-        "the question alone does not, or answers with more confidence).",
+        "appended) or 'fallback' (when the question alone is refused, searched again with it appended, and "
+        "that answer taken when its confidence is at least context_min_confidence).",
+    )
+    context_min_confidence: float = Field(
+        0.51,
+        ge=0,
+        le=1,
+        description="The answerability confidence a follow-up's second reading (with the previous question) "
+        "needs to replace a refusal; fitted on the dev split's conversations (evals/README.md).",
     )
     fusion_mode: FusionMode = Field(FusionMode.reciprocal_rank, description="How dense and BM25 results are fused.")
     dense_weight: float = Field(0.6, ge=0, description="Weight of the dense retriever in score-based fusion.")

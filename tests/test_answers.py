@@ -222,11 +222,3 @@ def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) ->
     answer = assistant.ask("How many people were injured in the drone attack on Kyiv?", history=LITHIUM)
     assert not answer.abstained, answer.answer
     assert any("14 people" in c.quote for c in answer.citations), answer.model_dump()
-
-
-@pytest.mark.parametrize("question", [FACTS[0][0], FACTS[3][0], "What was the name of the official killed in Luhansk?"])
-def test_the_reader_does_not_change_the_decision(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
-    # A follow-up's two readings are compared without the reader (rag.answering.conversation).
-    read = assistant.read(question)
-    hits = assistant.hits_for(read, assistant.settings.top_k)
-    assert assistant.decider.decide(read, hits, reading=False).decision == assistant.decider.decide(read, hits).decision

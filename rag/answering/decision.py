@@ -104,10 +104,9 @@ class Decider:
         self._embed_query = embed_query
         self._reader = reader
 
-    def decide(self, question: ReadQuestion, hits: list[Hit], reading: bool = True) -> Plan:
+    def decide(self, question: ReadQuestion, hits: list[Hit]) -> Plan:
         """Whether ``hits`` answer ``question`` (every answerer asks this first), and the ranked
-        sentences, led by the one of the top :data:`RERANK` most likely to address the question;
-        ``reading=False`` leaves the reader out (the decision is the same, the lead the model's)."""
+        sentences, led by the one of the top :data:`RERANK` most likely to address the question."""
         info = question.info
         if info.missing_names:
             message = f"The articles do not cover this: none of them mentions {', '.join(info.missing_names)}."
@@ -135,7 +134,7 @@ class Decider:
         runner_up = None
         sure = len(by_model) > 1 and by_model[0][0] - by_model[1][0] >= READER_SKIP_MARGIN
         # An overview gathers (not read); the reader reads candidates the model rates above 0.
-        read = reading and decision.answerable and decision.confidence > 0 and not info.broad and not sure
+        read = decision.answerable and decision.confidence > 0 and not info.broad and not sure
         reader = self._reader() if read else None
         if reader is not None:
             lead, runner_up = _reader_choice(reader, info.kind.value, corrected, decisions, recency)
