@@ -40,20 +40,23 @@ def percentile(values: list[float], q: float) -> float:
     return float("nan") if found is None else found
 
 
-def alternate(assistants: dict[str, Any], questions: list[str], rounds: int) -> dict[str, list[float]]:
-    """Warm ask times (ms) of each assistant over ``questions``, asked in turn so that drift on the
-    machine hits all alike (after one warm-up round); printed as p50/p95/mean each."""
+def alternate(
+    assistants: dict[str, Any], questions: list[tuple[str, list[Any]]], rounds: int
+) -> dict[str, list[float]]:
+    """Warm ask times (ms) of each assistant over ``questions`` (each with its history), asked in
+    turn so that drift on the machine hits all alike (after one warm-up round); printed as
+    p50/p95/mean each."""
     import statistics
 
-    for q in questions:
+    for q, history in questions:
         for assistant in assistants.values():
-            assistant.ask(q)
+            assistant.ask(q, history=history)
     times: dict[str, list[float]] = {name: [] for name in assistants}
     for _ in range(rounds):
-        for q in questions:
+        for q, history in questions:
             for name, assistant in assistants.items():
                 started = time.perf_counter()
-                assistant.ask(q)
+                assistant.ask(q, history=history)
                 times[name].append((time.perf_counter() - started) * 1000)
     for name, values in times.items():
         print(
@@ -64,11 +67,12 @@ def alternate(assistants: dict[str, Any], questions: list[str], rounds: int) -> 
 
 
 def shipped_against_reference(
-    description: str, names: tuple[str, str], make_reference: Callable[[Any, Any], Any]
+    description: str, names: tuple[str, str], make_reference: Callable[[Any, Any], Any], follow_ups: bool = False
 ) -> None:
     """The warm-ask comparison of a bench: ``--index`` and ``--rounds`` from the command line, the
     Assistant as shipped and ``make_reference(settings, shipped)`` answering the golden suite's
-    questions in turn (:func:`alternate`), then the ratio of their p50s. ``names``: shipped, reference."""
+    questions in turn (:func:`alternate`), then the ratio of their p50s. ``names``: shipped, reference;
+    ``follow_ups``: the questions asked with a history instead of those without."""
     import argparse
 
     from evals.runner import load_suite
@@ -81,7 +85,8 @@ def shipped_against_reference(
     settings = Settings(answerer="extractive", **({"index_dir": args.index} if args.index else {}))
     shipped = Assistant(settings)
     reference = make_reference(settings, shipped)
-    questions = [c.question for c in load_suite(ROOT / "evals" / "golden.jsonl") if not c.history]
+    cases = [c for c in load_suite(ROOT / "evals" / "golden.jsonl") if bool(c.history) == follow_ups]
+    questions = [(c.question, list(c.history)) for c in cases]
     times = alternate(dict(zip(names, (shipped, reference))), questions, args.rounds)
     ratio = percentile(times[names[0]], 0.5) / percentile(times[names[1]], 0.5)
     print(f"warm ask p50 ratio, {names[0]} / {names[1]}: {ratio:.2f}")
