@@ -202,6 +202,7 @@ def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(a
     from rag.answering.conversation import ConversationSearch
     from rag.answering.hit_sentences import raw_text
     from rag.contract import Message
+    from rag.settings import ContextRetrieval
 
     question, history = "Which fund would that belong to?", [Message(**m) for m in LITHIUM]
     answer = assistant.ask(question, history=history)
@@ -210,7 +211,9 @@ def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(a
     assert any("reconstruction fund" in c.quote for c in answer.citations), answer.model_dump()
     # The question alone does not find it: the previous question is what made the difference.
     alone = ConversationSearch(
-        assistant.settings.model_copy(update={"context_retrieval": "off"}), assistant.retriever, assistant.decider
+        assistant.settings.model_copy(update={"context_retrieval": ContextRetrieval.off}),
+        assistant.retriever,
+        assistant.decider,
     )
     read = assistant.read(question, history)
     _, plan = alone.hits_and_plan(read, history, assistant.settings.top_k, None)
@@ -222,3 +225,26 @@ def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) ->
     answer = assistant.ask("How many people were injured in the drone attack on Kyiv?", history=LITHIUM)
     assert not answer.abstained, answer.answer
     assert any("14 people" in c.quote for c in answer.citations), answer.model_dump()
+
+
+def test_a_second_reading_that_answers_the_earlier_subject_does_not_replace_a_refusal(assistant) -> None:  # type: ignore[no-untyped-def]
+    from rag.answering.conversation import ConversationSearch
+    from rag.contract import Message
+    from rag.settings import ContextRetrieval
+
+    history = [
+        Message(role="user", content="What did Ukraine's drone strike near Moscow hit?"),
+        Message(role="assistant", content="A substation in Sergiyev Posad [1]."),
+    ]
+    question = "Was anyone hurt there?"  # the articles say who was hurt in Kyiv, not there
+    assert assistant.ask(question, history=history).abstained
+    # Searched with the previous question, the decide stage answers it (with the Kyiv injuries),
+    # below the confidence the shipped setting asks of such a reading.
+    always = ConversationSearch(
+        assistant.settings.model_copy(update={"context_retrieval": ContextRetrieval.concat}),
+        assistant.retriever,
+        assistant.decider,
+    )
+    _, plan = always.hits_and_plan(assistant.read(question, history), history, assistant.settings.top_k, None)
+    assert plan.decision.answerable
+    assert plan.decision.confidence < assistant.settings.context_min_confidence

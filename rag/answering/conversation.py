@@ -47,12 +47,12 @@ class ConversationSearch:
         """The hits an answer rests on and the decision on them."""
         mode = self.settings.context_retrieval
         context = next((m.content for m in reversed(history) if m.role == "user"), "")
-        if mode is ContextRetrieval.concat and context:
+        if mode == ContextRetrieval.concat and context:
             hits = self.hits(read, top_k, allowed, context)
             return hits, self.decider.decide(read, hits)
         hits = self.hits(read, top_k, allowed)
         plan = self.decider.decide(read, hits)
-        if mode is not ContextRetrieval.fallback or not context or plan.decision.answerable:
+        if mode != ContextRetrieval.fallback or not context or plan.decision.answerable:
             return hits, plan
         in_context = self.hits(read, top_k, allowed, context)
         other = self.decider.decide(read, in_context)
