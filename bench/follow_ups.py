@@ -21,8 +21,9 @@ from bench.common import shipped_against_reference
 def question_alone(settings: Any, shipped: Any) -> Any:
     """The reference: a follow-up searched without the previous question."""
     from rag import Assistant
+    from rag.settings import ContextRetrieval
 
-    return Assistant(settings.model_copy(update={"context_retrieval": "off"}))
+    return Assistant(settings.model_copy(update={"context_retrieval": ContextRetrieval.off}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import pytest
 from helpers import SEEDS, assert_contract, make_settings
 
 from rag import Assistant, IndexNotReadyError, QuestionError
+from rag.answering.decision import Plan
+from rag.contract import Message
 
 # (question, the article that answers it, a phrase the cited passages must hold)
 FACTS = [
@@ -198,11 +200,19 @@ LITHIUM = [
 ]
 
 
-def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(assistant) -> None:  # type: ignore[no-untyped-def]
+def _searched_with(assistant, mode: str, question: str, history: list[Message]) -> Plan:  # type: ignore[no-untyped-def]
+    """The decision on ``question`` after ``history`` when a follow-up is searched as ``mode`` says."""
     from rag.answering.conversation import ConversationSearch
-    from rag.answering.hit_sentences import raw_text
-    from rag.contract import Message
     from rag.settings import ContextRetrieval
+
+    settings = assistant.settings.model_copy(update={"context_retrieval": ContextRetrieval(mode)})
+    search = ConversationSearch(settings, assistant.retriever, assistant.decider)
+    _, plan = search.hits_and_plan(assistant.read(question, history), history, settings.top_k, None)
+    return plan
+
+
+def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    from rag.answering.hit_sentences import raw_text
 
     question, history = "Which fund would that belong to?", [Message(**m) for m in LITHIUM]
     answer = assistant.ask(question, history=history)
@@ -210,13 +220,7 @@ def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(a
     assert not answer.abstained, answer.answer
     assert any("reconstruction fund" in c.quote for c in answer.citations), answer.model_dump()
     # The question alone does not find it: the previous question is what made the difference.
-    alone = ConversationSearch(
-        assistant.settings.model_copy(update={"context_retrieval": ContextRetrieval.off}),
-        assistant.retriever,
-        assistant.decider,
-    )
-    read = assistant.read(question, history)
-    _, plan = alone.hits_and_plan(read, history, assistant.settings.top_k, None)
+    plan = _searched_with(assistant, "off", question, history)
     lead = raw_text(plan.ranked[0].hit, plan.ranked[0].index) if plan.decision.answerable and plan.ranked else ""
     assert "reconstruction fund" not in lead
 
@@ -228,10 +232,6 @@ def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) ->
 
 
 def test_a_second_reading_that_answers_the_earlier_subject_does_not_replace_a_refusal(assistant) -> None:  # type: ignore[no-untyped-def]
-    from rag.answering.conversation import ConversationSearch
-    from rag.contract import Message
-    from rag.settings import ContextRetrieval
-
     history = [
         Message(role="user", content="What did Ukraine's drone strike near Moscow hit?"),
         Message(role="assistant", content="A substation in Sergiyev Posad [1]."),
@@ -240,11 +240,6 @@ def test_a_second_reading_that_answers_the_earlier_subject_does_not_replace_a_re
     assert assistant.ask(question, history=history).abstained
     # Searched with the previous question, the decide stage answers it (with the Kyiv injuries),
     # below the confidence the shipped setting asks of such a reading.
-    always = ConversationSearch(
-        assistant.settings.model_copy(update={"context_retrieval": ContextRetrieval.concat}),
-        assistant.retriever,
-        assistant.decider,
-    )
-    _, plan = always.hits_and_plan(assistant.read(question, history), history, assistant.settings.top_k, None)
+    plan = _searched_with(assistant, "concat", question, history)
     assert plan.decision.answerable
     assert plan.decision.confidence < assistant.settings.context_min_confidence

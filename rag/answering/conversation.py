@@ -47,10 +47,7 @@ class ConversationSearch:
         """The hits an answer rests on and the decision on them."""
         mode = self.settings.context_retrieval
         context = next((m.content for m in reversed(history) if m.role == "user"), "")
-        if mode == ContextRetrieval.concat and context:
-            hits = self.hits(read, top_k, allowed, context)
-            return hits, self.decider.decide(read, hits)
-        hits = self.hits(read, top_k, allowed)
+        hits = self.hits(read, top_k, allowed, context if mode == ContextRetrieval.concat else "")
         plan = self.decider.decide(read, hits)
         if mode != ContextRetrieval.fallback or not context or plan.decision.answerable:
             return hits, plan
