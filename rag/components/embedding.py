@@ -216,7 +216,7 @@ def unit_vector(embedding: BaseEmbedding, text: str) -> np.ndarray:
 
 def build_embedding(settings: Settings) -> BaseEmbedding:
     """The embedding model the settings choose; backends are imported only when chosen."""
-    if settings.embed_backend is EmbedBackend.openai:
+    if settings.embed_backend == EmbedBackend.openai:
         try:
             from llama_index.embeddings.openai import OpenAIEmbedding
         except ImportError as exc:
