@@ -17,7 +17,7 @@ class Case(BaseModel):
     """One question of a suite."""
 
     id: str
-    split: str = Field("test", description="'dev' (tune on these); 'test' and 'test2' to 'test6' (report on these).")
+    split: str = Field("test", description="'dev' (tune on these); 'test' and 'test2' to 'test7' (report on these).")
     category: str
     question: str
     expected_sources: list[str] = Field(default_factory=list)
