@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,9 @@ class Group:
     hard: int | None = None  # the sentence of a plausible (wrong) answer
     case: str = ""  # the golden case it comes from (dev groups)
     must_refuse: bool = False  # a golden case the articles do not answer
+    # The sentences with the asked detail (the answer span, a key fact) replaced by a vague
+    # phrase: ``None`` when that left the detail somewhere in the group.
+    vague: list[str] | None = None
 
 
 def without_answers(groups: list[Group]) -> list[Group]:
@@ -70,10 +74,61 @@ def without_answers(groups: list[Group]) -> list[Group]:
     return out
 
 
+# What a news sentence says when it leaves the asked detail out ("a former official", "several
+# settlements", "at one point"), by the kind of answer the question asks for.
+VAGUE = {
+    "person": ("someone", "an official", "a person"),
+    "number": ("several", "a number of", "some"),
+    "date": ("at one point", "at some time", "earlier"),
+    "place": ("somewhere", "in one place", "there"),
+}
+VAGUE_OTHER = ("something", "one of them", "it")
+
+
+def vague_phrase(question: str, rng: random.Random) -> str:
+    """A phrase that stands where the answer was, in the vague way news copy leaves a detail out."""
+    return rng.choice(VAGUE.get(question_type(question).value, VAGUE_OTHER))
+
+
+def without_details(groups: list[Group]) -> list[Group]:
+    """Each answerable group again with the asked detail taken out of its answer sentences, which
+    stay in as hard negatives: the topic, the names and the sentence are all there, only what
+    the question asks for is not. That is how the questions the articles do not answer look
+    ("Which former official was assassinated?" against "…targeted a former official")."""
+    out = []
+    for g in groups:
+        if g.answers and g.vague is not None:
+            out.append(Group(g.question, g.vague, [], g.answers[0], g.case, True))
+    return out
+
+
+def _vague_sentences(
+    question: str, context: str, spans: list[tuple[int, int]], answers: list[dict[str, Any]], rng: random.Random
+) -> list[str] | None:
+    """The sentences of ``context`` (at ``spans``) with the answer spans replaced by a vague
+    phrase; ``None`` when an answer's text is still in one of them."""
+    out = []
+    for s, e in spans:
+        inside = [
+            (a["answer_start"], a["answer_start"] + len(a["text"])) for a in answers if s <= a["answer_start"] < e
+        ]
+        if not inside:
+            out.append(context[s:e])
+            continue
+        start, end = min(x for x, _ in inside), min(e, max(y for _, y in inside))
+        before = context[s:start]
+        if question_type(question).value == "date":  # "in 1977" -> "at one point", not "in at one point"
+            before = re.sub(r"\b(?:in|on|at|by|during)\s+$", "", before, flags=re.I)
+        out.append(before + vague_phrase(question, rng) + context[end:e])
+    texts = {a["text"].lower() for a in answers}
+    return None if any(t in x.lower() for t in texts for x in out) else out
+
+
 def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group]]:
     """Training and held-out groups, split by article."""
     articles = json.loads(path.read_text("utf-8"))["data"]
     split: tuple[list[Group], list[Group]] = ([], [])
+    vague_rng = random.Random(0)  # its own stream: the sentences drawn by ``rng`` stay as they were
     for n, article in enumerate(articles):
         held_out = n >= len(articles) - HELD_OUT_ARTICLES
         for paragraph in article["paragraphs"]:
@@ -92,6 +147,8 @@ def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group
                 group = Group(
                     qa["question"], [context[s:e] for s, e in spans], answers, plausible[0] if plausible else None
                 )
+                if answers:
+                    group.vague = _vague_sentences(qa["question"], context, spans, qa["answers"], vague_rng)
                 split[held_out].append(_capped(group, rng))
     return split
 
@@ -108,6 +165,7 @@ def _capped(group: Group, rng: random.Random) -> Group:
         [group.sentences[i] for i in chosen],
         [index[i] for i in group.answers],
         index[group.hard] if group.hard is not None else None,
+        vague=[group.vague[i] for i in chosen] if group.vague is not None else None,
     )
 
 
@@ -192,7 +250,7 @@ def evaluate(reader: Reader, tokenizer: Any, groups: list[Group]) -> dict[str, f
     }
 
 
-def dev_groups() -> list[Group]:
+def dev_groups(rng: random.Random) -> list[Group]:
     """Each golden dev question against its candidate sentences from the decide stage (on the
     seed index of the settings: run `rag ingest seeds` first). ``answers`` is empty both for a
     question the articles do not answer and for an answerable one none of whose candidates holds
@@ -208,7 +266,7 @@ def dev_groups() -> list[Group]:
     parts = build_components(settings)
     parts.__dict__["reader"] = None  # the candidates as the decision ranks them without a reader
     assistant = Assistant(settings, parts)
-    groups = []
+    groups: list[Group] = []
     for case in load_suite(Path(__file__).with_name("golden.jsonl")):
         if case.split != "dev" or not (case.must_refuse or case.key_facts):
             continue
@@ -223,8 +281,22 @@ def dev_groups() -> list[Group]:
             if case.must_refuse
             else [i for i, s in enumerate(sentences) if (key_fact_recall(s, case.key_facts) or 0) > 0]
         )
-        groups.append(Group(read.info.corrected, sentences, answers, None, case.id, case.must_refuse))
+        group = Group(read.info.corrected, sentences, answers, None, case.id, case.must_refuse)
+        if answers:
+            group.vague = _vague_facts(group, case.key_facts, rng)
+        groups.append(group)
     return groups
+
+
+def _vague_facts(group: Group, key_facts: list[list[str]], rng: random.Random) -> list[str] | None:
+    """``group``'s sentences with every phrasing of a key fact replaced by a vague phrase;
+    ``None`` when a key fact is still found in one of them."""
+    from evals.metrics import key_fact_recall
+
+    phrasings = sorted({p for facts in key_facts for p in facts}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(p) for p in phrasings), re.I)
+    out = [pattern.sub(lambda _: vague_phrase(group.question, rng), s) for s in group.sentences]
+    return None if any((key_fact_recall(s, key_facts) or 0) > 0 for s in out) else out
 
 
 def teachable(groups: list[Group]) -> list[Group]:
@@ -291,6 +363,7 @@ def adapt(reader: Reader, tokenizer: Any, dev: list[Group], args: argparse.Names
     """The dev adaptation (each answerable question also without its answer sentences)."""
     dev = teachable(dev)
     groups = dev + (without_answers(dev) if args.without_answers else [])
+    groups += without_details(dev) if args.without_details else []
     train(reader, tokenizer, groups, args.dev_epochs, args.dev_lr, args.pairs_per_batch, random.Random(args.seed + 1))
 
 
@@ -329,6 +402,13 @@ def main() -> None:
         help="1: every answerable question is also trained with its answer sentences taken out (answer: none)",
     )
     parser.add_argument(
+        "--without-details",
+        type=int,
+        default=1,
+        help="1: every answerable question is also trained with the asked detail of its answer sentences "
+        "replaced by a vague phrase (answer: none)",
+    )
+    parser.add_argument(
         "--checkpoint",
         type=Path,
         default=Path("build/reader-squad.pt"),
@@ -351,13 +431,15 @@ def main() -> None:
     train_groups, held_out = load_groups(args.squad, rng)
     digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
     print(f"SQuAD 2.0 file sha256 {digest}")
-    if args.without_answers:
-        train_groups += without_answers(train_groups)
+    extra = without_answers(train_groups) if args.without_answers else []
+    extra += without_details(train_groups) if args.without_details else []
+    train_groups += extra
     pairs = sum(len(g.sentences) for g in train_groups)
     print(f"train: {len(train_groups)} questions, {pairs} pairs; held out: {len(held_out)}")
     tokenizer = load_tokenizer(MAX_TOKENS)
     reader = Reader(bundled_model_dir())
     signature = f"{digest} {args.epochs} {args.lr} {args.pairs_per_batch} {args.without_answers} {args.seed}"
+    signature += f" {args.without_details}" if args.without_details else ""
     started = time.perf_counter()
     if args.checkpoint.is_file() and (saved := torch.load(args.checkpoint))["signature"] == signature:
         load_state(reader, saved["state"])
@@ -366,13 +448,15 @@ def main() -> None:
         train(reader, tokenizer, train_groups, args.epochs, args.lr, args.pairs_per_batch, rng)
         args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
         torch.save({"signature": signature, "state": state_of(reader)}, args.checkpoint)
-    removed = without_answers(held_out)
+    removed, vague = without_answers(held_out), without_details(held_out)
     print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(evaluate(reader, tokenizer, held_out))}")
     print(f"held out, answer sentences taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
+    print(f"held out, asked details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
     if args.dev_epochs:
         torch.manual_seed(args.seed + 1)  # the same dev stage whether the SQuAD stage ran or was read
-        dev = dev_groups()
+        dev = dev_groups(random.Random(args.seed + 2))
+        print(f"dev: {len(without_details(dev))} answerable questions with their key facts taken out")
         print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
         print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         folds = out_of_fold(reader, tokenizer, dev, args)
@@ -383,6 +467,7 @@ def main() -> None:
         print(f"dev after adapting (fitted on it): {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         print(f"held out after adapting: {json.dumps(evaluate(reader, tokenizer, held_out))}")
         print(f"held out after adapting, answers taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
+        print(f"held out after adapting, details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
     export(reader, args.out)
     size = args.out.stat().st_size / 2**20
     print(f"wrote {args.out} ({size:.1f} MiB); sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]}")
