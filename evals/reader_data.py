@@ -82,6 +82,7 @@ def _vague_sentences(
     """The sentences of ``context`` (at ``spans``) with the answer spans replaced by a vague
     phrase; ``None`` when an answer's text is still in one of them."""
     out = []
+    dated = question_type(question).value == "date"
     for s, e in spans:
         inside = [
             (a["answer_start"], a["answer_start"] + len(a["text"])) for a in answers if s <= a["answer_start"] < e
@@ -91,15 +92,16 @@ def _vague_sentences(
             continue
         start, end = min(x for x, _ in inside), min(e, max(y for _, y in inside))
         before = context[s:start]
-        if question_type(question).value == "date":  # "in 1977" -> "at one point", not "in at one point"
+        if dated:  # "in 1977" -> "at one point", not "in at one point"
             before = re.sub(r"\b(?:in|on|at|by|during)\s+$", "", before, flags=re.I)
         out.append(before + vague_phrase(question, rng) + context[end:e])
     texts = {a["text"].lower() for a in answers}
     return None if any(t in x.lower() for t in texts for x in out) else out
 
 
-def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group]]:
-    """Training and held-out groups, split by article."""
+def load_groups(path: Path, rng: random.Random, vague: bool = False) -> tuple[list[Group], list[Group]]:
+    """Training and held-out groups, split by article; with ``vague``, each answerable group
+    also holds its sentences with the answer replaced by a vague phrase (:func:`without_details`)."""
     articles = json.loads(path.read_text("utf-8"))["data"]
     split: tuple[list[Group], list[Group]] = ([], [])
     vague_rng = random.Random(0)  # its own stream: the sentences drawn by ``rng`` stay as they were
@@ -121,7 +123,7 @@ def load_groups(path: Path, rng: random.Random) -> tuple[list[Group], list[Group
                 group = Group(
                     qa["question"], [context[s:e] for s, e in spans], answers, plausible[0] if plausible else None
                 )
-                if answers:
+                if vague and answers:
                     group.vague = _vague_sentences(qa["question"], context, spans, qa["answers"], vague_rng)
                 split[held_out].append(_capped(group, rng))
     return split
@@ -143,11 +145,12 @@ def _capped(group: Group, rng: random.Random) -> Group:
     )
 
 
-def dev_groups(rng: random.Random) -> list[Group]:
+def dev_groups(vague_rng: random.Random | None = None) -> list[Group]:
     """Each golden dev question against its candidate sentences from the decide stage (on the
     seed index of the settings: run `rag ingest seeds` first). ``answers`` is empty both for a
     question the articles do not answer and for an answerable one none of whose candidates holds
-    a key fact; :func:`teachable` leaves the latter out of training."""
+    a key fact; :func:`teachable` leaves the latter out of training. With ``vague_rng``, each
+    answerable group also holds its sentences with the key facts replaced by a vague phrase."""
     from evals.metrics import key_fact_recall
     from evals.runner import load_suite
     from rag import Assistant, Settings
@@ -175,8 +178,8 @@ def dev_groups(rng: random.Random) -> list[Group]:
             else [i for i, s in enumerate(sentences) if (key_fact_recall(s, case.key_facts) or 0) > 0]
         )
         group = Group(read.info.corrected, sentences, answers, None, case.id, case.must_refuse)
-        if answers:
-            group.vague = _vague_facts(group, case.key_facts, rng)
+        if vague_rng is not None and answers:
+            group.vague = _vague_facts(group, case.key_facts, vague_rng)
         groups.append(group)
     return groups
 

@@ -253,7 +253,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     rng = random.Random(args.seed)
-    train_groups, held_out = load_groups(args.squad, rng)
+    train_groups, held_out = load_groups(args.squad, rng, vague=bool(args.without_details))
     digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
     print(f"SQuAD 2.0 file sha256 {digest}")
     extra = without_answers(train_groups) if args.without_answers else []
@@ -273,15 +273,17 @@ def main() -> None:
         train(reader, tokenizer, train_groups, args.epochs, args.lr, args.pairs_per_batch, rng)
         args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
         torch.save({"signature": signature, "state": state_of(reader)}, args.checkpoint)
-    removed, vague = without_answers(held_out), without_details(held_out)
+    removed, vague = without_answers(held_out), without_details(held_out)  # none without the option
     print(f"held out ({HELD_OUT_ARTICLES} articles): {json.dumps(evaluate(reader, tokenizer, held_out))}")
     print(f"held out, answer sentences taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
-    print(f"held out, asked details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
+    if vague:
+        print(f"held out, asked details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
     if args.dev_epochs:
         torch.manual_seed(args.seed + 1)  # the same dev stage whether the SQuAD stage ran or was read
-        dev = dev_groups(random.Random(args.seed + 2))
-        print(f"dev: {len(without_details(dev))} answerable questions with their key facts taken out")
+        dev = dev_groups(random.Random(args.seed + 2) if args.without_details else None)
+        if args.without_details:
+            print(f"dev: {len(without_details(dev))} answerable questions with their key facts taken out")
         print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
         print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         folds = out_of_fold(reader, tokenizer, dev, args)
@@ -292,7 +294,8 @@ def main() -> None:
         print(f"dev after adapting (fitted on it): {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         print(f"held out after adapting: {json.dumps(evaluate(reader, tokenizer, held_out))}")
         print(f"held out after adapting, answers taken out: {json.dumps(evaluate(reader, tokenizer, removed))}")
-        print(f"held out after adapting, details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
+        if vague:
+            print(f"held out after adapting, details taken out: {json.dumps(evaluate(reader, tokenizer, vague))}")
     export(reader, args.out)
     size = args.out.stat().st_size / 2**20
     print(f"wrote {args.out} ({size:.1f} MiB); sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]}")
