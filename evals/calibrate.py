@@ -25,6 +25,7 @@ import numpy as np
 
 from evals.metrics import key_fact_recall
 from evals.runner import load_suite
+from evals.targets import FIT_SPLITS, fit_splits
 from rag.answering.answerability import FEATURES
 from rag.answering.hit_sentences import raw_text
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
@@ -32,10 +33,10 @@ from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, Answerabi
 MAX_FALSE_REFUSALS = 0.05
 
 
-def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
+def _plans(assistant: Any, suite: Path, splits: tuple[str, ...]) -> list[tuple[Any, Any]]:
     plans = []
     for case in load_suite(suite):
-        if case.split != "dev" or not (case.must_refuse or case.key_facts):
+        if case.split not in splits or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)  # the stages of Assistant.ask, up to decide
         plan = assistant.decider.decide(read, assistant.hits_for(read, assistant.settings.top_k))
@@ -44,10 +45,10 @@ def _plans(assistant: Any, suite: Path) -> list[tuple[Any, Any]]:
     return plans
 
 
-def sentence_rows(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray]:
+def sentence_rows(assistant: Any, suite: Path, splits: tuple[str, ...] = FIT_SPLITS) -> tuple[np.ndarray, np.ndarray]:
     """One row per candidate sentence of each dev case; 1 = the sentence holds a key fact."""
     rows, labels = [], []
-    for case, plan in _plans(assistant, suite):
+    for case, plan in _plans(assistant, suite, splits):
         for c in plan.ranked:
             if c.features is None or not all(c.features[f] for f in REQUIRED):
                 continue  # the model gives these 0 whatever the weights
@@ -57,10 +58,12 @@ def sentence_rows(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(rows), np.asarray(labels)
 
 
-def case_decisions(assistant: Any, suite: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def case_decisions(
+    assistant: Any, suite: Path, splits: tuple[str, ...] = FIT_SPLITS
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Per dev case: the probability of the sentence that would lead, whether it is answerable, its id."""
     p, y, ids = [], [], []
-    for case, plan in _plans(assistant, suite):
+    for case, plan in _plans(assistant, suite, splits):
         p.append(plan.decision.confidence)
         y.append(0.0 if case.must_refuse else 1.0)
         ids.append(case.id)
@@ -101,7 +104,7 @@ class OutOfFold:
         return np.asarray([self._table[s] for s in sentences], dtype=np.float32)
 
 
-def reader_grid(assistant: Any, suite: Path, scores: Path) -> None:
+def reader_grid(assistant: Any, suite: Path, scores: Path, splits: tuple[str, ...] = FIT_SPLITS) -> None:
     """Key-fact recall and answer length on dev for each choice of the reader's pool and unsure
     margin (:data:`rag.answering.decision.READER_TOP`, :data:`~rag.answering.decision.UNSURE_MARGIN`),
     with out-of-fold reader scores (:class:`OutOfFold`); the "model" row is the answerability
@@ -113,7 +116,7 @@ def reader_grid(assistant: Any, suite: Path, scores: Path) -> None:
     from rag.answering.extractive import UNSURE
 
     folds = OutOfFold(scores)
-    cases = [c for c in load_suite(suite) if c.split == "dev" and c.key_facts and not c.must_refuse]
+    cases = [c for c in load_suite(suite) if c.split in splits and c.key_facts and not c.must_refuse]
     print("reader top margin | dev key facts | median words | unsure answers")
     for top in (0, 2, 4, 12):
         for margin in (0.0, 0.05, 0.1, 0.15, 0.2) if top else (0.0,):
@@ -142,16 +145,19 @@ def main() -> None:
         const=Path("build/reader-dev-out-of-fold.json"),
         help="only print the dev grid of the reader's choice, with these out-of-fold scores",
     )
+    parser.add_argument(
+        "--fit-splits", type=fit_splits, default=FIT_SPLITS, help="the golden splits fitted on, comma-separated"
+    )
     args = parser.parse_args()
     assistant = Assistant(Settings(answerer="extractive"))
     if args.reader_grid:
-        reader_grid(assistant, args.suite, args.reader_grid)
+        reader_grid(assistant, args.suite, args.reader_grid, args.fit_splits)
         return
-    x, labels = sentence_rows(assistant, args.suite)
+    x, labels = sentence_rows(assistant, args.suite, args.fit_splits)
     w, b = fit_logistic(x, labels)
     print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")
     assistant.decider.model = AnswerabilityModel(dict(zip(FEATURES, map(float, w))), float(b), 0.0)
-    p, y, ids = case_decisions(assistant, args.suite)  # the whole decision, with these weights
+    p, y, ids = case_decisions(assistant, args.suite, args.fit_splits)  # the whole decision, with these weights
     threshold = choose_threshold(p, y)
     for t in np.round(np.arange(0.05, 0.91, 0.05), 2):
         print(
@@ -170,6 +176,7 @@ def main() -> None:
         "bias": round(float(b), 4),
         "threshold": threshold,
         "fitted": {
+            "splits": list(args.fit_splits),
             "sentences": len(labels),
             "cases": len(y),
             "answerable": int(y.sum()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.targets import FIT_SPLITS
 from rag.answering.question import question_type
 from rag.text import sentence_spans
 
@@ -145,7 +146,7 @@ def _capped(group: Group, rng: random.Random) -> Group:
     )
 
 
-def dev_groups(vague_rng: random.Random | None = None) -> list[Group]:
+def dev_groups(vague_rng: random.Random | None = None, splits: tuple[str, ...] = FIT_SPLITS) -> list[Group]:
     """Each golden dev question against its candidate sentences from the decide stage (on the
     seed index of the settings: run `rag ingest seeds` first). ``answers`` is empty both for a
     question the articles do not answer and for an answerable one none of whose candidates holds
@@ -164,7 +165,7 @@ def dev_groups(vague_rng: random.Random | None = None) -> list[Group]:
     assistant = Assistant(settings, parts)
     groups: list[Group] = []
     for case in load_suite(Path(__file__).with_name("golden.jsonl")):
-        if case.split != "dev" or not (case.must_refuse or case.key_facts):
+        if case.split not in splits or not (case.must_refuse or case.key_facts):
             continue
         read = assistant.read(case.question, case.history)
         plan = assistant.decider.decide(read, assistant.hits_for(read, settings.top_k))

@@ -12,12 +12,21 @@ from pydantic import BaseModel, Field
 
 from rag.contract import Answer, Citation, Message
 
+# The splits the shipped models are fitted on by default (`python -m evals.calibrate`, `make
+# train-reader`); `--fit-splits` names others, e.g. test splits retired once read case by case.
+FIT_SPLITS = ("dev",)
+
+
+def fit_splits(value: str) -> tuple[str, ...]:
+    """The splits a fitting script reads, from its ``--fit-splits`` option ("dev,test3")."""
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
 
 class Case(BaseModel):
     """One question of a suite."""
 
     id: str
-    split: str = Field("test", description="'dev' (tune on these); 'test' and 'test2' to 'test7' (report on these).")
+    split: str = Field("test", description="'dev' (tune on these); 'test' and 'test2' to 'test8' (report on these).")
     category: str
     question: str
     expected_sources: list[str] = Field(default_factory=list)

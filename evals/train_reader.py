@@ -45,6 +45,7 @@ from evals.reader_data import (
     without_details,
 )
 from evals.reader_export import export
+from evals.targets import FIT_SPLITS, fit_splits
 from rag.answering.question import question_type
 from rag.components.reader import MAX_TOKENS, READER_PATH, reader_input
 
@@ -245,6 +246,12 @@ def main() -> None:
         default=Path("build/reader-dev-out-of-fold.json"),
         help="where to write the dev candidates' scores by readers adapted on the other half of dev",
     )
+    parser.add_argument(
+        "--fit-splits",
+        type=fit_splits,
+        default=FIT_SPLITS,
+        help="the golden splits adapted on, comma-separated (default: dev)",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=READER_PATH)
     args = parser.parse_args()
@@ -281,7 +288,7 @@ def main() -> None:
     print(f"no-answer logit {reader.null.item():.3f}; trained in {(time.perf_counter() - started) / 60:.1f} min")
     if args.dev_epochs:
         torch.manual_seed(args.seed + 1)  # the same dev stage whether the SQuAD stage ran or was read
-        dev = dev_groups(random.Random(args.seed + 2) if args.without_details else None)
+        dev = dev_groups(random.Random(args.seed + 2) if args.without_details else None, args.fit_splits)
         if args.without_details:
             print(f"dev: {len(without_details(dev))} answerable questions with their key facts taken out")
         print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")

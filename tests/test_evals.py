@@ -139,7 +139,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7"), case.id
+        assert case.split in ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8"), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The categories, each with enough cases, in both splits.
@@ -176,6 +176,11 @@ def test_suites_are_well_formed_and_split() -> None:
     test7 = Counter(c.category for c in golden if c.split == "test7")
     assert sum(test7.values()) >= 50 and test7["paraphrase"] >= 15 and test7["unanswerable_known"] >= 10, test7
     assert test7["follow_up"] >= 5 and test7["quote"] >= 5, test7
+    # test8: every kind again (ninth session), written before anything ran on it.
+    test8 = [c for c in golden if c.split == "test8"]
+    kinds = Counter(c.category for c in test8)
+    assert len(test8) >= 40 and kinds["paraphrase"] >= 15 and kinds["unanswerable_known"] >= 10, kinds
+    assert kinds["follow_up"] >= 5 and kinds["quote"] >= 5 and sum(c.must_refuse for c in test8) >= 12, kinds
     dev_conversations = [c for c in golden if c.split == "dev" and c.id.startswith("dv-fu-")]
     assert len(dev_conversations) >= 20 and sum(c.must_refuse for c in dev_conversations) >= 6
 
