@@ -81,6 +81,7 @@ calibrate: ingest
 	$(PY) -m evals.calibrate
 
 # Retrain the answer reader (rag/components/reader.int8.onnx) on SQuAD 2.0 from ../shared/data/squad2/
-# (seeded; ~25 min on 2 cores; model card: docs/reader-model.md), then `make calibrate` and `make eval`.
+# and the golden fitting pool (dev, test3..test6; seeded; ~55 min on 2 cores; model card:
+# docs/reader-model.md), then `make eval`.
 train-reader: $(STAMP)
 	$(PY) -m evals.train_reader

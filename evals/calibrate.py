@@ -25,7 +25,7 @@ import numpy as np
 
 from evals.metrics import key_fact_recall
 from evals.runner import load_suite
-from evals.targets import FIT_SPLITS, fit_splits
+from evals.targets import FIT_SPLITS, READER_FIT_SPLITS, fit_splits
 from rag.answering.answerability import FEATURES
 from rag.answering.hit_sentences import raw_text
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
@@ -101,10 +101,20 @@ class OutOfFold:
         return self
 
     def scores(self, kind: str, question: str, sentences: list[str]) -> np.ndarray:
+        missing = [s for s in sentences if s not in self._table]
+        if missing:
+            raise Unscored(missing[0])
         return np.asarray([self._table[s] for s in sentences], dtype=np.float32)
 
 
-def reader_grid(assistant: Any, suite: Path, scores: Path, splits: tuple[str, ...] = FIT_SPLITS) -> None:
+class Unscored(LookupError):
+    """A sentence the training script gave no out-of-fold score."""
+
+
+READER_TOPS = (0, 2, 4, 12)  # the reader's pools the grid tries (0: the answerability model alone)
+
+
+def reader_grid(assistant: Any, suite: Path, scores: Path, splits: tuple[str, ...] = READER_FIT_SPLITS) -> None:
     """Key-fact recall and answer length on dev for each choice of the reader's pool and unsure
     margin (:data:`rag.answering.decision.READER_TOP`, :data:`~rag.answering.decision.UNSURE_MARGIN`),
     with out-of-fold reader scores (:class:`OutOfFold`); the "model" row is the answerability
@@ -117,8 +127,21 @@ def reader_grid(assistant: Any, suite: Path, scores: Path, splits: tuple[str, ..
 
     folds = OutOfFold(scores)
     cases = [c for c in load_suite(suite) if c.split in splits and c.key_facts and not c.must_refuse]
+    # A follow-up searched again with the previous question (rag.answering.conversation) reads
+    # sentences the training script never scored: those cases are left out of every row.
+    scored = []
+    decision.READER_TOP = max(READER_TOPS)  # the widest row reads the most sentences
+    for c in cases:
+        assistant.decider._reader = lambda c=c: folds.use(c.id)
+        try:
+            assistant.ask(c.question, c.history)
+            scored.append(c)
+        except Unscored:
+            pass
+    print(f"{len(scored)} of {len(cases)} answerable cases (the others read sentences without a score)")
+    cases = scored
     print("reader top margin | dev key facts | median words | unsure answers")
-    for top in (0, 2, 4, 12):
+    for top in READER_TOPS:
         for margin in (0.0, 0.05, 0.1, 0.15, 0.2) if top else (0.0,):
             decision.READER_TOP, decision.UNSURE_MARGIN = top, margin
             answers = []
@@ -146,13 +169,16 @@ def main() -> None:
         help="only print the dev grid of the reader's choice, with these out-of-fold scores",
     )
     parser.add_argument(
-        "--fit-splits", type=fit_splits, default=FIT_SPLITS, help="the golden splits fitted on, comma-separated"
+        "--fit-splits",
+        type=fit_splits,
+        help="the golden splits fitted on, comma-separated (default: dev; the reader's pool for --reader-grid)",
     )
     args = parser.parse_args()
     assistant = Assistant(Settings(answerer="extractive"))
     if args.reader_grid:
-        reader_grid(assistant, args.suite, args.reader_grid, args.fit_splits)
+        reader_grid(assistant, args.suite, args.reader_grid, args.fit_splits or READER_FIT_SPLITS)
         return
+    args.fit_splits = args.fit_splits or FIT_SPLITS
     x, labels = sentence_rows(assistant, args.suite, args.fit_splits)
     w, b = fit_logistic(x, labels)
     print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import HEADLINE
+from evals.targets import split_label
 
 REGRESSION = 0.02  # a headline metric this much lower than the compared report is flagged
 
@@ -53,7 +54,7 @@ def summary_table(report: dict[str, Any]) -> list[str]:
         lines.append(f"| {run['target']} | " + " | ".join(_fmt(run["summary"].get(n)) for n in names) + " |")
         for split, summary in run["summary"].get("by_split", {}).items():
             if len(run["summary"]["by_split"]) > 1:
-                label = f"{run['target']}, {split} split"
+                label = f"{run['target']}, {split_label(split)} split"
                 lines.append(f"| {label} | " + " | ".join(_fmt(summary.get(n)) for n in names) + " |")
     if "compare" in report:
         lines.append("| compared report | " + " | ".join(_fmt(report["compare"].get(n)) for n in names) + " |")

@@ -14,7 +14,7 @@ from typing import Any
 
 from evals import metrics as m
 from evals.judges import build_judge, check_judge, claims_of
-from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, Target, UrlTarget
+from evals.targets import AssistantTarget, BaselineTarget, Case, Reply, Target, UrlTarget, split_label
 from rag.answering.judge import Judge
 
 FAST_SIZE = 22  # the CI subset (pytest): two cases of each category
@@ -275,7 +275,7 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
     for _, run in rows:
         parts = [(run["target"], run["summary"])]
         if len(run["summary"].get("by_split", {})) > 1:
-            parts += [(f"{run['target']}, {k}", v) for k, v in run["summary"]["by_split"].items()]
+            parts += [(f"{run['target']}, {split_label(k)}", v) for k, v in run["summary"]["by_split"].items()]
         for label, s in parts:
             print(f"| {label} | " + " | ".join("–" if s.get(n) is None else f"{s[n]}" for n in names) + " |")
     if "judge_check" in report:

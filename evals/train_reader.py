@@ -4,9 +4,10 @@ The reader rates how well one sentence answers one question. It is all-MiniLM-L6
 embedder the package already ships, Apache-2.0) with a one-number head, fine-tuned on SQuAD 2.0
 (``../shared/data/squad2/``, CC BY-SA 4.0) in the setting the decide stage puts it in: a question
 against the sentences of a passage, one of which (or none) answers it; then adapted on the
-golden suite's **dev** split only: each dev question against the candidate sentences the
-decide stage gives it on the seed index (a candidate answers when it holds a key fact; the
-questions the articles do not answer have none). The test splits are never read here.
+golden suite's fitting pool (:data:`evals.targets.READER_FIT_SPLITS`: dev and the retired test3
+to test6): each of its questions against the candidate sentences the decide stage gives it on
+the seed index (a candidate answers when it holds a key fact; the questions the articles do not
+answer have none). test, test2, test7 and test8 are never read here.
 
 Training is listwise: each question's sentences compete in one softmax together with a learned
 "no answer" score, so the reader learns to choose among near neighbours (the sentence of a
@@ -45,7 +46,7 @@ from evals.reader_data import (
     without_details,
 )
 from evals.reader_export import export
-from evals.targets import FIT_SPLITS, fit_splits
+from evals.targets import READER_FIT_SPLITS, fit_splits
 from rag.answering.question import question_type
 from rag.components.reader import MAX_TOKENS, READER_PATH, reader_input
 
@@ -249,8 +250,8 @@ def main() -> None:
     parser.add_argument(
         "--fit-splits",
         type=fit_splits,
-        default=FIT_SPLITS,
-        help="the golden splits adapted on, comma-separated (default: dev)",
+        default=READER_FIT_SPLITS,
+        help="the golden splits adapted on, comma-separated (default: dev and the retired test3 to test6)",
     )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=READER_PATH)
@@ -291,7 +292,8 @@ def main() -> None:
         dev = dev_groups(random.Random(args.seed + 2) if args.without_details else None, args.fit_splits)
         if args.without_details:
             print(f"dev: {len(without_details(dev))} answerable questions with their key facts taken out")
-        print(f"dev: {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
+        splits = ", ".join(args.fit_splits)
+        print(f"dev ({splits}): {len(dev)} questions, {sum(len(g.sentences) for g in dev)} candidate sentences")
         print(f"dev before adapting: {json.dumps(evaluate(reader, tokenizer, teachable(dev)))}")
         folds = out_of_fold(reader, tokenizer, dev, args)
         args.out_of_fold.parent.mkdir(parents=True, exist_ok=True)
