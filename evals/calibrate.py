@@ -25,7 +25,7 @@ import numpy as np
 
 from evals.metrics import key_fact_recall
 from evals.runner import load_suite
-from evals.targets import FIT_SPLITS, READER_FIT_SPLITS, fit_splits
+from evals.targets import FIT_SPLITS, READER_FIT_SPLITS, fit_splits, fitting_cases
 from rag.answering.answerability import FEATURES
 from rag.answering.hit_sentences import raw_text
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel, fit_logistic
@@ -35,9 +35,7 @@ MAX_FALSE_REFUSALS = 0.05
 
 def _plans(assistant: Any, suite: Path, splits: tuple[str, ...]) -> list[tuple[Any, Any]]:
     plans = []
-    for case in load_suite(suite):
-        if case.split not in splits or not (case.must_refuse or case.key_facts):
-            continue
+    for case in fitting_cases(load_suite(suite), splits):
         read = assistant.read(case.question, case.history)  # the stages of Assistant.ask, up to decide
         plan = assistant.decider.decide(read, assistant.hits_for(read, assistant.settings.top_k))
         if plan.decision.features:  # else refused before the model: unknown name or low similarity
@@ -178,12 +176,12 @@ def main() -> None:
     if args.reader_grid:
         reader_grid(assistant, args.suite, args.reader_grid, args.fit_splits or READER_FIT_SPLITS)
         return
-    args.fit_splits = args.fit_splits or FIT_SPLITS
-    x, labels = sentence_rows(assistant, args.suite, args.fit_splits)
+    splits = args.fit_splits or FIT_SPLITS
+    x, labels = sentence_rows(assistant, args.suite, splits)
     w, b = fit_logistic(x, labels)
     print(f"fitted on {len(labels)} candidate sentences of dev, {int(labels.sum())} holding a key fact")
     assistant.decider.model = AnswerabilityModel(dict(zip(FEATURES, map(float, w))), float(b), 0.0)
-    p, y, ids = case_decisions(assistant, args.suite, args.fit_splits)  # the whole decision, with these weights
+    p, y, ids = case_decisions(assistant, args.suite, splits)  # the whole decision, with these weights
     threshold = choose_threshold(p, y)
     for t in np.round(np.arange(0.05, 0.91, 0.05), 2):
         print(
@@ -202,7 +200,7 @@ def main() -> None:
         "bias": round(float(b), 4),
         "threshold": threshold,
         "fitted": {
-            "splits": list(args.fit_splits),
+            "splits": list(splits),
             "sentences": len(labels),
             "cases": len(y),
             "answerable": int(y.sum()),

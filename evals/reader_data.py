@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.targets import FIT_SPLITS
+from evals.targets import FIT_SPLITS, fitting_cases
 from rag.answering.question import question_type
 from rag.text import sentence_spans
 
@@ -164,9 +164,7 @@ def dev_groups(vague_rng: random.Random | None = None, splits: tuple[str, ...] =
     parts.__dict__["reader"] = None  # the candidates as the decision ranks them without a reader
     assistant = Assistant(settings, parts)
     groups: list[Group] = []
-    for case in load_suite(Path(__file__).with_name("golden.jsonl")):
-        if case.split not in splits or not (case.must_refuse or case.key_facts):
-            continue
+    for case in fitting_cases(load_suite(Path(__file__).with_name("golden.jsonl")), splits):
         read = assistant.read(case.question, case.history)
         plan = assistant.decider.decide(read, assistant.hits_for(read, settings.top_k))
         top = sorted(plan.ranked[:RERANK], key=lambda c: (c.hit.source, c.hit.sentences[c.index].start))

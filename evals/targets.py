@@ -47,6 +47,12 @@ class Case(BaseModel):
     must_refuse: bool = False
 
 
+def fitting_cases(cases: list[Case], splits: tuple[str, ...]) -> list[Case]:
+    """The cases of ``splits`` a model can be fitted on: those with key facts or due a refusal
+    (a draft from feedback whose key facts nobody has filled yet has neither)."""
+    return [c for c in cases if c.split in splits and (c.must_refuse or c.key_facts)]
+
+
 @dataclass
 class Reply:
     """An answer, the ranked passages retrieval found for the question, and the time it took."""
