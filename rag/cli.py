@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the web chat, the HTTP API and the OpenAI-compatible API")
     p.add_argument("--host", default=None, help="address to bind (default: RAG_HOST or 127.0.0.1)")
-    p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860)")
+    p.add_argument("--port", type=int, default=None, help="port (default: RAG_PORT or 7860; 0: any free port, printed)")
 
     sub.add_parser("mcp", help="serve the answers to an MCP client (Claude Desktop, an IDE, an agent) over stdio")
     return parser
@@ -271,12 +271,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"warning: serving on {settings.host} without RAG_API_KEY: anyone who can reach it can ask", file=sys.stderr
         )
-    print(f"Newsdesk QA on http://{settings.host}:{settings.port}/ (API docs at /docs)", file=sys.stderr)
     # Keep-alive longer than a load balancer's idle timeout (often 60 s): otherwise the server
     # may close a connection just as a busy client reuses it (seen as ReadError under load).
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, log_level="warning", timeout_keep_alive=75
     )
+    # Bound now, before the index loads (seconds): the port is ours from here on, and with
+    # --port 0 the system picks a free one, printed below (no window for another process to take it).
+    sock = config.bind_socket()
+    port = sock.getsockname()[1]
+    print(f"Newsdesk QA on http://{settings.host}:{port}/ (API docs at /docs)", file=sys.stderr, flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
     return EXIT_OK
 
 

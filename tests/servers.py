@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -51,19 +52,21 @@ def start_process(
     args: list[str],
     env: dict[str, str],
     log_path: Path,
-    ready_url: str,
+    ready_url: str | Callable[[], str | None],
     timeout: float = 120,
     headers: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``args`` and wait until ``ready_url`` answers 200; the process's output goes to ``log_path``."""
+    """Start ``args`` and wait until ``ready_url`` answers 200; the process's output goes to ``log_path``.
+    ``ready_url`` may be a function that gives it once the process has said it (``None`` until then)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{args[:3]} exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        url = ready_url if isinstance(ready_url, str) else ready_url()
         try:
-            if httpx.get(ready_url, timeout=2, headers=headers).status_code == 200:
+            if url is not None and httpx.get(url, timeout=2, headers=headers).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
@@ -72,11 +75,15 @@ def start_process(
     raise RuntimeError(f"{args[:3]} not ready after {timeout} s:\n{log_path.read_text(errors='replace')}")
 
 
+SERVING = re.compile(r"Newsdesk QA on (http://127\.0\.0\.1:\d+)/")  # `rag serve`'s first line
+
+
 def start_rag_server(
     index_dir: Path, corpus_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
 ) -> RunningServer:
-    """`python -m rag serve` on a free loopback port over an existing index."""
-    port = free_port()
+    """`python -m rag serve` on a free loopback port over an existing index. The server picks the
+    port itself (``--port 0``) and prints it: a port chosen here and handed over could be taken by
+    another test's process in between (two xdist workers start servers at the same time)."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_TEST_NETGUARD"},
         "RAG_INDEX_DIR": str(index_dir),
@@ -84,9 +91,14 @@ def start_rag_server(
         "RAG_DATA_DIR": str(log_path.parent / "data"),  # conversations of this server, never the checkout's
         **(extra_env or {}),
     }
-    url = f"http://127.0.0.1:{port}"
-    process = start_process([sys.executable, "-m", "rag", "serve", "--port", str(port)], env, log_path, f"{url}/readyz")
-    running = RunningServer(url, process, log_path)
+
+    def base_url() -> str | None:
+        said = SERVING.search(log_path.read_text("utf-8", errors="replace"))
+        return said[1] if said else None
+
+    args = [sys.executable, "-m", "rag", "serve", "--port", "0"]
+    process = start_process(args, env, log_path, lambda: (url := base_url()) and f"{url}/readyz")
+    running = RunningServer(str(base_url()), process, log_path)
     wait_for_ui(running)
     return running
 

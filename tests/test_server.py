@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import SEEDS, assert_contract
+from helpers import SEEDS, assert_contract, run_cli
 from servers import RunningServer, start_rag_server
 
 from rag import Answer, Settings
@@ -49,6 +51,19 @@ def test_probes(server: RunningServer) -> None:
     assert ready["ready"] is True and ready["mode"] == "extractive"
     assert ready["articles"] == len(sources) == 5
     assert ready["chunks"] == sum(s["chunks"] for s in sources) > 5
+
+
+def test_a_taken_port_fails_at_once_with_a_clear_error(tmp_path: Path) -> None:
+    """The port is bound before the index loads: a taken one is said in seconds, not after loading."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        began = time.monotonic()
+        done = run_cli("serve", "--port", str(port), env={"RAG_INDEX_DIR": str(tmp_path / "index")}, timeout=60)
+    assert done.returncode != 0 and "address already in use" in done.stderr.lower(), done.stderr[-2000:]
+    assert f"Newsdesk QA on http://127.0.0.1:{port}/" not in done.stderr  # never announced as serving
+    assert time.monotonic() - began < 30
 
 
 def test_ask_returns_the_cited_contract(server: RunningServer) -> None:

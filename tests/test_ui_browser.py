@@ -13,6 +13,8 @@ from servers import RunningServer
 
 from rag import Answer
 
+PlaywrightError = pytest.importorskip("playwright.sync_api").Error
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -43,7 +45,11 @@ def page(browser, server: RunningServer):  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{server.url}/")
+    try:
+        page.goto(f"{server.url}/")
+    except PlaywrightError as exc:  # say what the server was doing, not only that the browser got no page
+        alive = "running" if server.process.poll() is None else f"exited with {server.process.returncode}"
+        raise RuntimeError(f"{exc}\nthe server at {server.url} is {alive}; its log:\n{server.log()}") from exc
     page.wait_for_selector("#question textarea")
     page.requests = requests  # type: ignore[attr-defined]
     yield page
