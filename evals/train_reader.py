@@ -253,6 +253,12 @@ def main() -> None:
         default=READER_FIT_SPLITS,
         help="the golden splits adapted on, comma-separated (default: dev and the retired test3 to test6)",
     )
+    parser.add_argument(
+        "--squad-share",
+        type=float,
+        default=1.0,
+        help="train on this share of the SQuAD training questions (a seeded sample; for a learning curve)",
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=READER_PATH)
     args = parser.parse_args()
@@ -262,6 +268,8 @@ def main() -> None:
     torch.set_num_threads(2)
     rng = random.Random(args.seed)
     train_groups, held_out = load_groups(args.squad, rng, vague=bool(args.without_details))
+    if args.squad_share < 1:  # the held-out articles stay whole: every share is measured on the same questions
+        train_groups = random.Random(args.seed).sample(train_groups, round(len(train_groups) * args.squad_share))
     digest = hashlib.sha256(args.squad.read_bytes()).hexdigest()
     print(f"SQuAD 2.0 file sha256 {digest}")
     extra = without_answers(train_groups) if args.without_answers else []
@@ -273,6 +281,7 @@ def main() -> None:
     reader = Reader(bundled_model_dir())
     signature = f"{digest} {args.epochs} {args.lr} {args.pairs_per_batch} {args.without_answers} {args.seed}"
     signature += f" {args.without_details}" if args.without_details else ""
+    signature += f" share {args.squad_share}" if args.squad_share < 1 else ""
     started = time.perf_counter()
     if args.checkpoint.is_file() and (saved := torch.load(args.checkpoint))["signature"] == signature:
         load_state(reader, saved["state"])
