@@ -117,7 +117,9 @@ class Settings(BaseSettings):
 
     max_answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences the extractive answer quotes.")
     abstain_threshold: float = Field(
-        0.26, description="Abstain when the best passage's dense cosine to the question is below this."
+        0.26,
+        description="Abstain when the best passage's dense cosine to the question is below this, unless the "
+        "passages hold every name and content word of the question (then the decision decides).",
     )
     answerable_threshold: float | None = Field(
         None,

@@ -77,6 +77,8 @@ _PLACE_MORE = re.compile(
 )
 _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
 _ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
@@ -159,7 +161,10 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
                 return True
         if re.search(r"\bhow old\b", question, re.I):
             return bool(_AGE.search(text))
-        if _ASKS_MONEY.search(question):
+        if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
+            return bool(_QUANTITY.search(amounts))
+        # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
+        if _ASKS_MONEY.search(question) and not _HOW_MANY.search(question):
             return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
         if counted:
             words = re.findall(r"[\w,.-]+", amounts)
