@@ -73,16 +73,16 @@ bench: $(STAMP)
 eval: ingest
 	$(RAG) eval --suite evals/golden.jsonl --mode extractive --baseline --check-judge --quotes
 
-# The held-out corpora (evals/heldout_corpus/, evals/heldout2_corpus/: articles nothing the product
-# fits was made from), each in an index of its own, and their questions (evals/heldout*.jsonl).
+# The held-out corpora (evals/heldout*_corpus/: articles nothing the product fits was made from),
+# each in an index of its own, and their questions (evals/heldout*.jsonl).
 eval-heldout: $(STAMP)
-	for s in heldout heldout2; do \
+	for s in heldout heldout2 heldout3; do \
 	  export RAG_CORPUS_DIR=evals/$${s}_corpus RAG_INDEX_DIR=.index-$$s; \
 	  $(RAG) ingest evals/$${s}_corpus && $(RAG) eval --suite evals/$$s.jsonl --mode extractive || exit 1; \
 	done
 
 clean:
-	rm -rf .index .index-heldout .index-heldout2 .pytest_cache tests/artifacts
+	rm -rf .index .index-heldout .index-heldout2 .index-heldout3 .pytest_cache tests/artifacts
 
 # Refit the answerability model (rag/components/answerability.json) on the golden dev split; then `make eval`.
 calibrate: ingest

@@ -17,7 +17,7 @@ from rag.answering.judge import HeuristicJudge
 from rag.indexing.ingest import ingest
 
 EVALS = ROOT / "evals"
-SUITES = ["heldout", "heldout2"]  # evals/<name>.jsonl over evals/<name>_corpus/
+SUITES = ["heldout", "heldout2", "heldout3"]  # evals/<name>.jsonl over evals/<name>_corpus/
 
 
 @pytest.mark.parametrize("name", SUITES)
