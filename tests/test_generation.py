@@ -222,6 +222,9 @@ def test_it_means_what_was_asked_about_unless_the_answer_named_a_thing() -> None
     assert condense_by_rule("What did it warn Moscow about?", g7) == "What did G7 warn Moscow about?"
     village = chat("Which village did Russia capture?", "Milove [1].")
     assert condense_by_rule("Where is it?", village) == "Where is Milove?"
+    # A number opening the answer is no thing: "it" stays (the question names nothing to put instead)
+    days = chat("How long did the nurses' strike last?", "Twelve days [1].")
+    assert condense_by_rule("How long will it take to clear the backlog?", days) is None
 
 
 def test_persistent_errors_fall_back_with_the_reason(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

@@ -10,9 +10,12 @@ from rag.contract import Message
 from rag.language import FOLLOW_UP_PRONOUNS, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
+# Capitalised words that name nothing "it" could be: question words, pronouns, and the numbers
+# an answer opens with ("Twelve days." does not make "How long will it take…" ask about "Twelve").
 _NOT_NAMES = frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
-    It Its He His She Her They Their This That These Those""".split()
+    It Its He His She Her They Their This That These Those One Two Three Four Five Six Seven
+    Eight Nine Ten Eleven Twelve Dozens Hundreds Thousands Millions Some Several Many Most""".split()
 )
 
 
