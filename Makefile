@@ -75,14 +75,15 @@ eval: ingest
 
 # The held-out corpora (evals/heldout*_corpus/: articles nothing the product fits was made from),
 # each in an index of its own, and their questions (evals/heldout*.jsonl).
+HELDOUT_SUITES := $(sort $(patsubst evals/%_corpus,%,$(wildcard evals/heldout*_corpus)))
 eval-heldout: $(STAMP)
-	for s in heldout heldout2 heldout3; do \
+	for s in $(HELDOUT_SUITES); do \
 	  export RAG_CORPUS_DIR=evals/$${s}_corpus RAG_INDEX_DIR=.index-$$s; \
 	  $(RAG) ingest evals/$${s}_corpus && $(RAG) eval --suite evals/$$s.jsonl --mode extractive || exit 1; \
 	done
 
 clean:
-	rm -rf .index .index-heldout .index-heldout2 .index-heldout3 .pytest_cache tests/artifacts
+	rm -rf .index .index-heldout* .pytest_cache tests/artifacts
 
 # Refit the answerability model (rag/components/answerability.json) on the golden dev split; then `make eval`.
 calibrate: ingest

@@ -169,7 +169,7 @@ def dev_groups(vague_rng: random.Random | None = None, splits: tuple[str, ...] =
         hits = assistant.hits_for(read, settings.top_k)
         # Questions under the similarity gate are left out even when the decision now reads them
         # (every word of them in the passages): the shipped reader was adapted without them.
-        if not hits or max(h.dense for h in hits) < settings.abstain_threshold:
+        if assistant.decider.dissimilar(hits):
             continue
         plan = assistant.decider.decide(read, hits)
         top = sorted(plan.ranked[:RERANK], key=lambda c: (c.hit.source, c.hit.sentences[c.index].start))

@@ -17,7 +17,11 @@ from rag.answering.judge import HeuristicJudge
 from rag.indexing.ingest import ingest
 
 EVALS = ROOT / "evals"
-SUITES = ["heldout", "heldout2", "heldout3"]  # evals/<name>.jsonl over evals/<name>_corpus/
+SUITES = sorted(p.name.removesuffix("_corpus") for p in EVALS.glob("heldout*_corpus"))  # <name>.jsonl over it
+
+
+def test_the_three_heldout_corpora_are_found() -> None:
+    assert SUITES == ["heldout", "heldout2", "heldout3"]
 
 
 @pytest.mark.parametrize("name", SUITES)

@@ -7,16 +7,20 @@ import re
 from collections.abc import Sequence
 
 from rag.contract import Message
-from rag.language import FOLLOW_UP_PRONOUNS, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
+from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
-# Capitalised words that name nothing "it" could be: question words, pronouns, and the numbers
-# an answer opens with ("Twelve days." does not make "How long will it take…" ask about "Twelve").
 _NOT_NAMES = frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
-    It Its He His She Her They Their This That These Those One Two Three Four Five Six Seven
-    Eight Nine Ten Eleven Twelve Dozens Hundreds Thousands Millions Some Several Many Most""".split()
+    It Its He His She Her They Their This That These Those Some Many Most""".split()
 )
+
+
+def _names(text: str) -> list[str]:
+    """The capitalised phrases of ``text`` that name something "it" or "he" could be: not question
+    words or pronouns, nor the number an answer opens with ("Twelve days." does not make "How long
+    will it take…" ask about "Twelve")."""
+    return [n for n in _NAME.findall(text) if n.split()[0] not in _NOT_NAMES and not NUMBER.fullmatch(n.split()[0])]
 
 
 def needs_condensing(question: str, history: Sequence[Message]) -> bool:
@@ -44,7 +48,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         and last.role == "assistant"
         and not OPENING_PRONOUN.match(last.content)
     ):
-        answered = [n for n in _NAME.findall(last.content) if n.split()[0] not in _NOT_NAMES]
+        answered = _names(last.content)
         if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
             thing = answered[0]
             return FOLLOW_UP_PRONOUNS.sub(
@@ -54,7 +58,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     for message in reversed(history):
         if message.role != "user":
             continue
-        names = [n for n in _NAME.findall(message.content) if n.split()[0] not in _NOT_NAMES]
+        names = _names(message.content)
         if names:
             name, asked = names[0], message.content.strip()
             break

@@ -114,7 +114,7 @@ class Decider:
         # The similarity gate (a cosine fitted on one corpus) refuses before the decision, except a
         # question every word of which the passages hold: that one the decision refuses, saying what
         # is missing (issue 26). Articles whose names the embedder never saw score low cosines.
-        if not hits or (max(h.dense for h in hits) < self._threshold and not _words_all_in(info, hits)):
+        if self.dissimilar(hits) and not _words_all_in(info, hits):
             return Plan(Decision(False, 0.0, "low_similarity", "The articles do not cover this question."), [], info)
         ranked, idf, recency = self._score(info, hits)
         best = max((c.score for c in ranked), default=0.0)
@@ -143,6 +143,10 @@ class Decider:
             lead, runner_up = _reader_choice(reader, info.kind.value, corrected, decisions, recency)
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info, runner_up)
+
+    def dissimilar(self, hits: list[Hit]) -> bool:
+        """No hit, or none whose dense cosine to the question reaches ``abstain_threshold``."""
+        return not hits or max(h.dense for h in hits) < self._threshold
 
     def _score(self, info: QuestionInfo, hits: list[Hit]) -> tuple[list[Candidate], dict[str, float], dict[str, float]]:
         by_key: dict[tuple[str, int], Candidate] = {}
