@@ -1,7 +1,7 @@
 """The reader's training data (``python -m evals.train_reader``): SQuAD 2.0 questions against the
-sentences of their paragraph, and the golden dev questions against their candidate sentences,
-each also without its answer sentences (and, for the experiment ``--without-details``, with the
-asked detail replaced by a vague phrase)."""
+sentences of their paragraph, and the fitting pool's questions (golden splits, or held-out suites
+on their own corpus) against their candidate sentences, each also without its answer sentences
+(and, for the experiment ``--without-details``, with the asked detail replaced by a vague phrase)."""
 
 from __future__ import annotations
 
@@ -147,24 +147,44 @@ def _capped(group: Group, rng: random.Random) -> Group:
 
 
 def dev_groups(vague_rng: random.Random | None = None, splits: tuple[str, ...] = FIT_SPLITS) -> list[Group]:
-    """Each golden dev question against its candidate sentences from the decide stage (on the
-    seed index of the settings: run `rag ingest seeds` first). ``answers`` is empty both for a
-    question the articles do not answer and for an answerable one none of whose candidates holds
-    a key fact; :func:`teachable` leaves the latter out of training. With ``vague_rng``, each
-    answerable group also holds its sentences with the key facts replaced by a vague phrase."""
-    from evals.metrics import key_fact_recall
+    """Each question of the fitting ``splits`` against its candidate sentences from the decide
+    stage: golden splits on the seed index of the settings (run `rag ingest seeds` first), a
+    held-out suite (``heldout``…: ``evals/<name>.jsonl``) on its own corpus, ingested into
+    ``build/index-<name>``. ``answers`` is empty both for a question the articles do not answer
+    and for an answerable one none of whose candidates holds a key fact; :func:`teachable` leaves
+    the latter out of training. With ``vague_rng``, each answerable group also holds its
+    sentences with the key facts replaced by a vague phrase."""
     from evals.runner import load_suite
-    from rag import Assistant, Settings
+    from rag import Settings
+    from rag.indexing.ingest import ingest
+
+    evals = Path(__file__).parent
+    golden = tuple(s for s in splits if not (evals / f"{s}_corpus").is_dir())
+    groups = _groups(Settings(answerer="extractive"), load_suite(evals / "golden.jsonl"), golden, vague_rng)
+    for name in (s for s in splits if s not in golden):
+        corpus, index = evals / f"{name}_corpus", Path("build") / f"index-{name}"
+        settings = Settings(answerer="extractive", corpus_dir=corpus, index_dir=index)
+        ingest(settings)  # unchanged files are skipped
+        groups += _groups(settings, load_suite(evals / f"{name}.jsonl"), (name,), vague_rng)
+    return groups
+
+
+def _groups(settings: Any, cases: list[Any], splits: tuple[str, ...], vague_rng: random.Random | None) -> list[Group]:
+    """The groups of ``cases`` in ``splits``, on the index of ``settings``."""
+    from evals.metrics import key_fact_recall
+    from rag import Assistant
     from rag.answering.decision import RERANK
     from rag.answering.hit_sentences import raw_text
     from rag.components import build_components
 
-    settings = Settings(answerer="extractive")
+    cases = fitting_cases(cases, splits)
+    if not cases:
+        return []
     parts = build_components(settings)
     parts.__dict__["reader"] = None  # the candidates as the decision ranks them without a reader
     assistant = Assistant(settings, parts)
     groups: list[Group] = []
-    for case in fitting_cases(load_suite(Path(__file__).with_name("golden.jsonl")), splits):
+    for case in cases:
         read = assistant.read(case.question, case.history)
         hits = assistant.hits_for(read, settings.top_k)
         # Questions under the similarity gate are left out even when the decision now reads them
