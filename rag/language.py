@@ -15,16 +15,25 @@ from rag.text import STOP_WORDS, WORD, stem_words
 # "It" is left out: in news prose it is mostly "It has been revealed that ...".
 PRONOUN_START = re.compile(r"^\W*(he|she|they|this|that|these|those|his|her|their|its|such|the two)\b", re.I)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+# Number words a news story spells out ("ninety days", "about fifty jars").
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?"
+)
 NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
+    rf"\d|\b({NUMBER_WORDS}|hundreds?|thousands?|"
     r"millions?|billions?|several|multiple|"
     r"an? (hour|minute|day|week|month|year)|hours|minutes|days|weeks|months|years)\b",
     re.I,
 )
+# A date or a time a story gives: "Oct. 19", "2022", "on Monday", "by the end of March" (a month
+# alone only capitalised: "may" is a verb), "next week", "next summer", "the first century".
 DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (week|month|year)|"
-    r"this (week|month|year)|(19|20)\d{2})\b",
+    r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight|"
+    r"(last|this|next) (week|month|year|quarter|spring|summer|autumn|winter)|"
+    r"in (the )?(spring|summer|autumn|winter)|\w+ century|(19|20)\d{2})\b",
     re.I,
 )
 PLACE = re.compile(r"\b(in|at|near|to|from)\s+(the\s+)?[A-Z][a-z]+")

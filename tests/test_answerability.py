@@ -92,6 +92,11 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "By how much will nurses' pay rise?")
     posts = "The deal funds 240 additional nursing posts."
     assert type_matches(QuestionType.number, posts, "How many extra nursing jobs does the deal pay for?", stem)
+    # dates and numbers as a story spells them
+    assert type_matches(QuestionType.date, "It will close the plant by the end of March.", "When will it close?")
+    assert type_matches(QuestionType.date, "The union will ballot members next week.", "When will it vote?")
+    assert not type_matches(QuestionType.date, "The company may close the plant.", "When will it close?")
+    assert type_matches(QuestionType.number, "It will act within ninety days.", "Within how many days?", stem)
     assert type_matches(QuestionType.person, "He called Yuri Ushakov.", "Who did he call?")
     assert not type_matches(QuestionType.person, "A former official was killed.", "Who was the former official?")
     assert question_type("Who won the race?") is QuestionType.person

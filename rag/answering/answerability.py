@@ -40,7 +40,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.question import QuestionInfo, QuestionType
-from rag.language import ASKED_SPEAKER_VERBS, BULLET, DATE, INVERTED_SPEECH, PLACE, REASON, SPEECH, SPEECH_ACT
+from rag.language import (
+    ASKED_SPEAKER_VERBS,
+    BULLET,
+    DATE,
+    INVERTED_SPEECH,
+    NUMBER_WORDS,
+    PLACE,
+    REASON,
+    SPEECH,
+    SPEECH_ACT,
+)
 from rag.text import STOP_WORDS as STOP
 from rag.text import stem
 
@@ -58,8 +68,8 @@ FEATURES = (
     "asked_noun",
 )
 _QUANTITY = re.compile(
-    r"(?<![\d,.])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"dozens?|hundreds?|thousands?|millions?|billions?|several|multiple|an? (?:hour|minute|day|week|month|year))\b",
+    rf"(?<![\d,.])(?!(?:19|20)\d\d\b)\d[\d,.]*|\b({NUMBER_WORDS}|"
+    r"hundreds?|thousands?|millions?|billions?|several|multiple|an? (?:hour|minute|day|week|month|year))\b",
     re.I,
 )
 _AGE = re.compile(r"\b(\d{1,3}|\w+ty(?:-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bborn\b", re.I)
