@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.targets import FIT_SPLITS, fitting_cases
+from evals.targets import FIT_SPLITS, Case, fitting_cases
 from rag.answering.question import question_type
+from rag.settings import Settings
 from rag.text import sentence_spans
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad2" / "squad2-dev-half.json"
@@ -149,27 +150,29 @@ def _capped(group: Group, rng: random.Random) -> Group:
 def dev_groups(vague_rng: random.Random | None = None, splits: tuple[str, ...] = FIT_SPLITS) -> list[Group]:
     """Each question of the fitting ``splits`` against its candidate sentences from the decide
     stage: golden splits on the seed index of the settings (run `rag ingest seeds` first), a
-    held-out suite (``heldout``…: ``evals/<name>.jsonl``) on its own corpus, ingested into
-    ``build/index-<name>``. ``answers`` is empty both for a question the articles do not answer
-    and for an answerable one none of whose candidates holds a key fact; :func:`teachable` leaves
-    the latter out of training. With ``vague_rng``, each answerable group also holds its
-    sentences with the key facts replaced by a vague phrase."""
+    held-out suite (``heldout``…: ``evals/<name>.jsonl``) on its own corpus, in the index `make
+    eval-heldout` uses (``.index-<name>``, ingested when missing or stale). ``answers`` is empty
+    both for a question the articles do not answer and for an answerable one none of whose
+    candidates holds a key fact; :func:`teachable` leaves the latter out of training. With
+    ``vague_rng``, each answerable group also holds its sentences with the key facts replaced by a
+    vague phrase."""
     from evals.runner import load_suite
-    from rag import Settings
     from rag.indexing.ingest import ingest
 
     evals = Path(__file__).parent
     golden = tuple(s for s in splits if not (evals / f"{s}_corpus").is_dir())
     groups = _groups(Settings(answerer="extractive"), load_suite(evals / "golden.jsonl"), golden, vague_rng)
     for name in (s for s in splits if s not in golden):
-        corpus, index = evals / f"{name}_corpus", Path("build") / f"index-{name}"
+        corpus, index = evals / f"{name}_corpus", Path(f".index-{name}")
         settings = Settings(answerer="extractive", corpus_dir=corpus, index_dir=index)
         ingest(settings)  # unchanged files are skipped
         groups += _groups(settings, load_suite(evals / f"{name}.jsonl"), (name,), vague_rng)
     return groups
 
 
-def _groups(settings: Any, cases: list[Any], splits: tuple[str, ...], vague_rng: random.Random | None) -> list[Group]:
+def _groups(
+    settings: Settings, cases: list[Case], splits: tuple[str, ...], vague_rng: random.Random | None
+) -> list[Group]:
     """The groups of ``cases`` in ``splits``, on the index of ``settings``."""
     from evals.metrics import key_fact_recall
     from rag import Assistant
