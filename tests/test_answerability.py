@@ -103,7 +103,8 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.person, "Techmet is preparing to bid.", "Who is preparing to bid?")
     assert type_matches(QuestionType.place, "Trump spoke on Air Force One.", "Where did Trump speak?")
     assert not type_matches(QuestionType.place, "Trump spoke on the record.", "Where did Trump speak?")
-    assert type_matches(QuestionType.reason, "- Witkoff has no formal role", "Why does the visit raise questions?")
+    # a reason is not checked: stories give it in words no list holds
+    assert type_matches(QuestionType.reason, "The company blamed falling demand.", "Why is the plant closing?")
     # a capital after "in", "of", "by" is a place, not the person "who" asks for
     assert not type_matches(QuestionType.person, "Areas held by Moscow were hit.", "Who hit the areas?")
     assert type_matches(QuestionType.person, "The envoy spoke to Ushakov.", "Who did the envoy speak to?")
