@@ -141,10 +141,17 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+# Commands whose output goes down a pipe and that hold no socket. The others keep Python's SIGPIPE
+# (ignored, so a write to a closed socket raises): with the default, `rag serve` died when a browser
+# hung up mid-reply.
+_PIPED_COMMANDS = frozenset({"search", "quotes", "feedback"})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``rag`` script; returns the exit code."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `rag quotes | head` ends quietly
     args = _parser().parse_args(argv)
+    if args.command in _PIPED_COMMANDS:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `rag quotes | head` ends quietly
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # On the handler, not the loggers: bm25s forces its own logger to DEBUG when imported.

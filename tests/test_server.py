@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import signal
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +66,16 @@ def test_a_taken_port_fails_at_once_with_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode != 0 and "address already in use" in done.stderr.lower(), done.stderr[-2000:]
     assert f"Newsdesk QA on http://127.0.0.1:{port}/" not in done.stderr  # never announced as serving
     assert time.monotonic() - began < 30
+
+
+def test_the_server_survives_a_client_hanging_up(server: RunningServer) -> None:
+    """A browser that closes its tab mid-reply leaves the server writing to a socket the peer has
+    closed. Python ignores SIGPIPE so that such a write raises (and is handled) instead of killing
+    the process; `rag serve` once set it to its default for `rag quotes | head`, and died of it
+    (exit -13) in the browser tests."""
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    ignored = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M)[1], 16)  # type: ignore[index]
+    assert ignored & (1 << (signal.SIGPIPE - 1)), status
 
 
 def test_ask_returns_the_cited_contract(server: RunningServer) -> None:
