@@ -68,7 +68,7 @@ def test_a_taken_port_fails_at_once_with_a_clear_error(tmp_path: Path) -> None:
     assert time.monotonic() - began < 30
 
 
-def test_the_server_survives_a_client_hanging_up(server: RunningServer) -> None:
+def test_the_server_ignores_sigpipe_so_a_client_hanging_up_cannot_kill_it(server: RunningServer) -> None:
     """A browser that closes its tab mid-reply leaves the server writing to a socket the peer has
     closed. Python ignores SIGPIPE so that such a write raises (and is handled) instead of killing
     the process; `rag serve` once set it to its default for `rag quotes | head`, and died of it
