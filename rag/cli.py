@@ -141,9 +141,9 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
-# Commands whose output goes down a pipe and that hold no socket. The others keep Python's SIGPIPE
-# (ignored, so a write to a closed socket raises): with the default, `rag serve` died when a browser
-# hung up mid-reply.
+# Short commands whose output goes down a pipe. The others keep Python's SIGPIPE (ignored, so a write
+# to a closed socket raises): with the default, `rag serve` died when a browser hung up mid-reply.
+# These still hold a socket with a Chroma server or the shared database, where a hang-up kills them.
 _PIPED_COMMANDS = frozenset({"search", "quotes", "feedback"})
 
 
