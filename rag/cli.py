@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ apply_offline_env()
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_INDEX = 0, 1, 2, 3
+EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE  # what a shell reports for a writer that `head` hung up on
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,17 +143,40 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
-# Short commands whose output goes down a pipe. The others keep Python's SIGPIPE (ignored, so a write
-# to a closed socket raises): with the default, `rag serve` died when a browser hung up mid-reply.
-# These still hold a socket with a Chroma server or the shared database, where a hang-up kills them.
-_PIPED_COMMANDS = frozenset({"search", "quotes", "feedback"})
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``rag`` script; returns the exit code."""
+    """Entry point of the ``rag`` script; returns the exit code.
+
+    SIGPIPE stays ignored (Python's default), so that a write to a closed socket raises instead of
+    killing the process: with the signal's default, `rag serve` died when a browser hung up
+    mid-reply. A reader of stdout that stops early (`rag quotes | head -1`) ends the command
+    quietly; any other broken pipe is an error like the rest.
+    """
     args = _parser().parse_args(argv)
-    if args.command in _PIPED_COMMANDS:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `rag quotes | head` ends quietly
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at interpreter exit
+    except BrokenPipeError:
+        if not _stdout_is_closed():
+            raise
+        # Point stdout at /dev/null so that the interpreter's final flush cannot fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_STDOUT_CLOSED
+    return code
+
+
+def _stdout_is_closed() -> bool:
+    """Whether stdout is a pipe or socket whose reader has gone (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (OSError, ValueError):  # stdout is not a real file descriptor
+        return False
+
+
+def _run(args: argparse.Namespace) -> int:
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # On the handler, not the loggers: bm25s forces its own logger to DEBUG when imported.

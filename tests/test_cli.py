@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from helpers import SEEDS, run_cli
+import pytest
+from helpers import ROOT, SEEDS, run_cli
+
+from rag import Settings
 
 
 def test_ingest_then_ask_json_then_search(tmp_path: Path, corpus_copy: Path) -> None:
@@ -59,3 +65,25 @@ def test_ingest_of_missing_folder(tmp_path: Path) -> None:
     result = run_cli("ingest", str(tmp_path / "no-such-dir"), env={"RAG_INDEX_DIR": str(tmp_path / "i")})
     assert result.returncode == 2
     assert "corpus folder not found" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["quotes"], ["search", "Witkoff"], ["ask", "What did Witkoff say?"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(seed_index: Settings, command: list[str]) -> None:
+    """`rag quotes | head -1`: the reader is gone before the command writes. SIGPIPE stays ignored
+    (a server must survive a client hanging up), so the write raises; the command ends with the
+    shell's code for it and no traceback, instead of dying of the signal or printing one."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "rag", *command],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "RAG_SERVER_URL": "", "RAG_INDEX_DIR": str(seed_index.index_dir)},
+            timeout=180,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (141, ""), done.stderr[-2000:]
