@@ -23,7 +23,7 @@ LAYERS = [
     ("answering", ("rag.answering",)),
     ("services", ("rag.assistant", "rag.engine", "rag.conversations", "rag")),  # "rag" itself: the public API
     ("evals", ("evals",)),
-    ("shells", ("rag.cli", "rag.client", "rag.terminal", "rag.server", "ui", "rag.__main__")),
+    ("shells", ("rag.cli", "rag.cli_arguments", "rag.client", "rag.terminal", "rag.server", "ui", "rag.__main__")),
 ]
 
 
