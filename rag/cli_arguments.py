@@ -45,10 +45,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("quotes", help="who said what: quotations and reported statements, newest first")
     p.add_argument("speaker", nargs="?", help="words of the speaker's name or role (default: everyone)")
-    p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
-    p.add_argument("--since", type=_iso_date, help="articles dated on or after YYYY-MM-DD")
-    p.add_argument("--until", type=_iso_date, help="articles dated on or before YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="print the statements as JSON")
+    _filter_arguments(p)
 
     p = sub.add_parser("eval", help="run an eval suite and write reports (see evals/README.md)")
     p.add_argument("--suite", type=Path, default=Path("evals/golden.jsonl"), help="JSONL suite")

@@ -19,11 +19,15 @@ def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
     return Settings(corpus_dir=corpus, index_dir=index, **extra)  # type: ignore[arg-type]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m rag ARGS`` as a separate process (offline guard inherited via PYTHONPATH)."""
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180, stdout: int = subprocess.PIPE
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m rag ARGS`` as a separate process (offline guard inherited via PYTHONPATH);
+    its output is captured unless ``stdout`` names a file descriptor to write to instead."""
     return subprocess.run(
         [sys.executable, "-m", "rag", *args],
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         # No server unless a test names one: a `rag serve` left running on this machine must not answer.
         env={**os.environ, "RAG_SERVER_URL": "", **(env or {})},

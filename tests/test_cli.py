@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, SEEDS, run_cli
+from helpers import SEEDS, run_cli
 
 from rag import Settings
 
@@ -75,15 +73,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(seed_index: Settings
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "rag", *command],
-            stdout=writer,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "RAG_SERVER_URL": "", "RAG_INDEX_DIR": str(seed_index.index_dir)},
-            timeout=180,
-            cwd=ROOT,
-        )
+        done = run_cli(*command, env={"RAG_INDEX_DIR": str(seed_index.index_dir)}, stdout=writer)
     finally:
         os.close(writer)
     assert (done.returncode, done.stderr) == (141, ""), done.stderr[-2000:]
