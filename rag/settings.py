@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(16, ge=1, description="Texts per embedding batch during ingest.")
     ingest_threads: int | None = Field(
-        None, ge=1, description="Embedding threads during ingest (default: every core; queries use `threads`)."
+        None,
+        ge=1,
+        description="Embedding threads during ingest (default: every core, one in a Ray task; queries use `threads`).",
     )
     ingest_batch_chunks: int = Field(
         256, ge=1, description="New chunks gathered across files before they are embedded and written together."

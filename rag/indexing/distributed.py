@@ -30,6 +30,9 @@ def _index_share(
 ) -> dict[str, Any]:
     """One Ray task: index ``paths`` (relative to ``corpus_dir``) into the shared store."""
     fault = os.environ.get("RAG_INGEST_FAULT_MARKER")  # tests: the first task to get here dies mid-share
+    # A task holds one of the cluster's CPUs (Ray's default), so its embedder keeps to one thread:
+    # with every core per task, a node running a task per core would run cores² threads.
+    settings = settings.model_copy(update={"ingest_threads": settings.ingest_threads or 1})
     report = new_report()
     files = [Path(corpus_dir) / p for p in paths]
     if fault and not Path(fault).exists():
