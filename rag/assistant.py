@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from rag.answering.english import EnglishWords
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.generation import Generator
 from rag.answering.hits import Hit
+from rag.answering.overview import OVERVIEW_LISTED, article_summary, corpus_overview, newest_sources, overview_request
 from rag.answering.question import QuestionReader, ReadQuestion
 from rag.answering.quote_answers import ShownStatement, answer_from_statements, asks_about_statements, shown_statement
 from rag.answering.retrieval import HybridRetriever
@@ -29,12 +29,13 @@ from rag.components.embedding import english_words, unit_vector, unit_vectors
 from rag.components.store import (
     IndexedSource,
     all_ids,
+    first_chunks,
     indexed_corpus_dir,
     indexed_sources,
     load_bm25,
     reading_index,
 )
-from rag.contract import BLANK, Answer, AnswerDelta, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent
+from rag.contract import BLANK, Answer, AnswerFinal, ArticleFilter, Citation, Message, StreamEvent, streamed
 from rag.indexing.duplicates import Copies
 from rag.indexing.statement_store import StatementStore
 from rag.indexing.statements import Statement
@@ -283,18 +284,19 @@ class Assistant:
             refused = {"abstained": True, "refusal_reason": "filtered_out", "confidence": 0.0}
             yield AnswerFinal(answer=Answer(answer=message, mode=self.mode, timings_ms=clock.done(), **refused, **base))
             return
-        if asks_about_statements(read.standalone):  # route: "What did X say?" goes to the quotes index
-            quoted = self._from_statements(read.searched, allowed)
-            if quoted is not None:
-                clock.mark("quotes")
-                fields = {"mode": "extractive", "confidence": 1.0, "timings_ms": clock.done()}
-                answer = Answer(answer=quoted[0], abstained=False, citations=quoted[1], **fields, **base)
-                yield from _streamed(answer)
-                return
+        # route: "What are the articles about?" to their headlines, "What did X say?" to the quotes index
+        routed = self._overview(read.standalone, allowed)
+        if routed is None and asks_about_statements(read.standalone):
+            routed = self._from_statements(read.searched, allowed)
+        if routed is not None:
+            clock.mark("route")
+            fields = {"mode": "extractive", "confidence": 1.0, "timings_ms": clock.done()}
+            yield from streamed(Answer(answer=routed[0], abstained=False, citations=routed[1], **fields, **base))
+            return
         hits, plan = self.searcher.hits_and_plan(read, history, top_k or self.settings.top_k, allowed)
         clock.mark("retrieve")
         if self.generator is None:
-            yield from _streamed(self._extractive(plan, base, clock))
+            yield from streamed(self._extractive(plan, base, clock))
             return
         decision = plan.decision
         llm_fields = {**base, "mode": "llm", "model": self.generator.model_name, "confidence": decision.confidence}
@@ -357,6 +359,21 @@ class Assistant:
         text, citations = found
         return text, [c.model_copy(update={"title": by_source[c.source].title}) for c in citations]
 
+    def _overview(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
+        """The answer to a question about the articles themselves (:mod:`rag.answering.overview`),
+        or ``None`` for any other question, or when no article is about the topic it names."""
+        if (request := overview_request(question)) is None:
+            return None
+        listed = newest_sources([s for s in self.sources() if allowed is None or s.source in allowed])
+        if request.topic:  # "Summarize the article about X": the article of the best passage about X
+            hits, _ = self.retrieve(request.topic, self.settings.top_k, allowed)
+            if self.decider.dissimilar(hits):
+                return None
+            first = Hit.from_record(*first_chunks(self.collection, [hits[0].source])[0], 1.0, 1.0, 0)
+            return article_summary(first, self.texts, self.settings.max_answer_words)
+        firsts = [Hit.from_record(*r, 1.0, 1.0, 0) for r in first_chunks(self.collection, listed[:OVERVIEW_LISTED])]
+        return corpus_overview(firsts, len(listed), self.texts, self.settings.max_answer_words)
+
     def _extractive(self, plan: Plan, base: dict[str, Any], clock: Clock) -> Answer:
         result = self.answerer.compose(plan)
         decision = result.decision
@@ -374,17 +391,3 @@ class Assistant:
 
 def _messages(history: Sequence[Message | dict[str, Any]]) -> list[Message]:
     return [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
-
-
-def _streamed(answer: Answer) -> Iterator[StreamEvent]:
-    """A whole answer as the stream protocol of every answerer: its text in pieces, then the answer."""
-    for piece in _word_pieces(answer.answer):
-        yield AnswerDelta(text=piece)
-    yield AnswerFinal(answer=answer)
-
-
-def _word_pieces(text: str, words: int = 4) -> Iterator[str]:
-    """``text`` in pieces of a few words each, whitespace kept (so they join back exactly)."""
-    tokens = re.findall(r"\S+\s*|\s+", text)
-    for i in range(0, len(tokens), words):
-        yield "".join(tokens[i : i + words])

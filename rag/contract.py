@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Literal
 
@@ -165,3 +166,12 @@ class AnswerFinal(BaseModel):
 
 
 StreamEvent = AnswerDelta | AnswerFinal
+
+
+def streamed(answer: Answer) -> Iterator[StreamEvent]:
+    """A whole answer as the stream protocol of every answerer: its text in pieces of a few
+    words (whitespace kept, so they join back exactly), then the answer."""
+    tokens = re.findall(r"\S+\s*|\s+", answer.answer)
+    for i in range(0, len(tokens), 4):
+        yield AnswerDelta(text="".join(tokens[i : i + 4]))
+    yield AnswerFinal(answer=answer)

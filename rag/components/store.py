@@ -212,6 +212,16 @@ def indexed_sources(collection: Any, ids: list[str]) -> list[IndexedSource]:
     return sorted(sources, key=lambda s: s.source)
 
 
+def first_chunks(collection: Any, sources: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """The first chunk (id, text, metadata) of each of ``sources``: where an article's headline
+    and lede are."""
+    if not sources:
+        return []
+    where = {"$and": [{"chunk_index": 0}, {"source": {"$in": sources}}]}
+    got = collection.get(where=where, include=["documents", "metadatas"])
+    return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+
+
 def ids_digest(ids: list[str]) -> str:
     """Order-independent fingerprint of a set of chunk ids."""
     h = hashlib.sha256()

@@ -1,0 +1,144 @@
+"""The overview route: questions about the articles themselves rather than a fact in them.
+
+"What are the articles about?", "What's the latest?" or "Summarize the articles" name no fact
+to look for, so the decide stage, which rates sentences by the question's words, can only refuse
+them; "Summarize the article about the phone call" asks for one article's gist. A news article
+states its gist first, in its headline and then its lede, so both are answered by quoting that:
+the corpus as its headlines, newest first, and one article as its first sentences (Lead-3, the
+baseline news summarisers are measured against: See et al. 2017, "Get To The Point"). Every
+line is a quotation of the file, cited like any other answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answering.citations import OriginalTexts, cite
+from rag.answering.hit_sentences import is_full_sentence, is_heading, sentence_text
+from rag.answering.hits import Hit
+from rag.components.store import IndexedSource
+from rag.contract import Citation, date_note, newest_first
+
+_CORPUS = frozenset("article articles story stories news report reports headline headlines topic topics".split())
+_SUMMARY = frozenset("summarize summarise summary summaries overview gist recap rundown roundup highlights".split())
+_RECENT = frozenset({"latest", "new"})  # "What's new?", "What's the latest?"
+_ONE_ARTICLE = frozenset({"article", "story", "report"})
+# Words that ask nothing of their own in such a question. Deliberately few: "did", "said" or a
+# name left over make it a question about the articles' content, which the decide stage answers.
+_FILLER = frozenset(
+    "a about all an any are available big biggest brief can could cover covered covers current currently"
+    " discuss discussed do does give has have here i in indexed is key list main major me most of on"
+    " please quick recent s short show so some tell the there these they this those today top us was"
+    " were what whats which you your".split()
+)
+LEAD_SENTENCES = 3  # an article's summary: its first sentences (Lead-3)
+OVERVIEW_LISTED = 20  # the newest articles an overview can list (more than fit in its words)
+
+
+@dataclass(frozen=True)
+class OverviewRequest:
+    """A question about the articles themselves: all of them (``topic`` empty), or the one
+    article about ``topic``."""
+
+    topic: str
+
+
+def overview_request(question: str) -> OverviewRequest | None:
+    """Whether ``question`` asks what the articles are ("What are the articles about?") or for
+    one article's summary ("Summarize the article about the Tomahawks"); ``None`` for any other."""
+    words = re.findall(r"[^\W_]+", question.replace("’", "'"))
+    lowered = [w.lower() for w in words]
+    asking = _CORPUS | _SUMMARY | _RECENT
+    rest = [w for w, low in zip(words, lowered, strict=True) if low not in asking and low not in _FILLER]
+    if not rest and any(w in asking for w in lowered):
+        return OverviewRequest("")
+    if rest and any(w in _SUMMARY for w in lowered) and any(w in _ONE_ARTICLE for w in lowered):
+        return OverviewRequest(" ".join(rest))
+    return None
+
+
+def newest_sources(sources: list[IndexedSource]) -> list[str]:
+    """The articles' file names, newest first (undated last)."""
+    return [s.source for s in sorted(sources, key=lambda s: (newest_first(s.date), s.source))]
+
+
+def corpus_overview(
+    firsts: list[Hit], total: int, texts: OriginalTexts, max_words: int
+) -> tuple[str, list[Citation]] | None:
+    """The articles' headlines, newest first, as long as the answer stays within ``max_words``;
+    ``firsts``: the first chunk of each of the newest articles, ``total``: how many there are.
+    An article printed without a headline is shown by its title (the start of its first
+    sentence, "…" marking the cut) and cites that sentence."""
+    ordered = sorted(firsts, key=lambda h: (newest_first(h.date), h.source))
+    parts = ["The article:" if total == 1 else f"The {total} articles, newest first:"]
+    citations: list[Citation] = []
+    for hit in ordered:
+        original = texts.get(hit.source, hit.sha16)
+        span = _headline(hit, original) if original is not None else None
+        if original is None or span is None:
+            continue  # changed since indexing: its offsets would be wrong
+        piece = _marked(hit.title, len(citations) + 1, date_note(hit.date))
+        if citations and len(" ".join([*parts, piece]).split()) > max_words:
+            break
+        parts.append(piece)
+        citations.append(_cite(original, hit, *span, len(citations) + 1))
+    if not citations:
+        return None
+    if total > len(citations):  # the answer stays short; the whole list is one click away
+        parts.append(f"And {total - len(citations)} more (the Articles tab and GET /api/sources list them all).")
+    return " ".join(parts), citations
+
+
+def article_summary(first: Hit, texts: OriginalTexts, max_words: int) -> tuple[str, list[Citation]] | None:
+    """The first :data:`LEAD_SENTENCES` full sentences of an article (``first``: its first chunk),
+    within ``max_words``."""
+    original = texts.get(first.source, first.sha16)
+    if original is None:
+        return None
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for i, sentence in enumerate(first.sentences):
+        text = sentence_text(first, i)
+        if not is_full_sentence(text) or is_heading(text):
+            continue  # the headline, a byline
+        n = len(citations) + 1
+        piece = _marked(original[sentence.start : sentence.end], n, date_note(first.date) if n == 1 else "")
+        if parts and len(" ".join([*parts, piece]).split()) > max_words:
+            break
+        parts.append(piece)
+        citations.append(_cite(original, first, sentence.start, sentence.end, n))
+        if n == LEAD_SENTENCES:
+            break
+    if not citations:
+        return None
+    printed = _printed_headline(first, original) is not None
+    return " ".join([f"“{first.title}” begins:" if printed else "The article begins:", *parts]), citations
+
+
+def _headline(hit: Hit, original: str) -> tuple[int, int] | None:
+    """Where the article's headline is printed in its file, else its first full sentence."""
+    if (printed := _printed_headline(hit, original)) is not None:
+        return printed
+    for i, sentence in enumerate(hit.sentences):
+        if is_full_sentence(sentence_text(hit, i)):
+            return sentence.start, sentence.end
+    return None
+
+
+def _printed_headline(hit: Hit, original: str) -> tuple[int, int] | None:
+    at = original.find(hit.title, max(0, hit.start - len(hit.title)))
+    return (at, at + len(hit.title)) if at >= 0 and not hit.title.endswith("…") else None
+
+
+def _marked(quoted: str, n: int, when: str) -> str:
+    """A quoted line with its ``[n]`` (and date) before its closing full stop."""
+    text = " ".join(quoted.split())
+    note = f" {when}" if when else ""
+    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
+        return f"{text[:-1]} [{n}]{note}{text[-1]}"
+    return f"{text} [{n}]{note}."
+
+
+def _cite(original: str, hit: Hit, start: int, end: int, n: int) -> Citation:
+    return cite(original, hit.source, start, end, id=n, score=1.0, title=hit.title, date=hit.date)
