@@ -139,6 +139,10 @@ ROUTED_SPEECH_VERBS = (
     r"admit|admitted|suggest|suggested|stress|stressed"
 )
 
+# The articles themselves as a question names them ("What do the articles say about X?"): never a
+# speaker to find quoted; such a question asks what they hold about X.
+CORPUS_NOUNS = ("article", "articles", "report", "reports", "story", "stories", "coverage", "news")
+
 # "What did <X> say / tell / reply…": the infinitives after which X must be the one speaking in the
 # answer sentence (the answerability feature speaker_match), "think" included ("What does X think").
 ASKED_SPEAKER_VERBS = (

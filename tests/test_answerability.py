@@ -133,6 +133,24 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert not speaker_matches("What did Zelensky say about the claims?", ministry)
 
 
+def test_the_articles_are_not_a_speaker_to_find_quoted() -> None:
+    """ "What do the articles say about X?" asks what they hold about X: no quotation by "the
+    articles" is needed (it refused every such question before)."""
+    assert question_type("What do the articles say about Witkoff?") is QuestionType.other
+    assert question_type("What did the report say about the Tomahawks?") is QuestionType.other
+    assert question_type("What did Witkoff say about the talks?") is QuestionType.quote
+    plain = "Steve Witkoff is a prominent U.S. real estate developer."
+    assert speaker_matches("What do the articles say about Witkoff?", plain)
+    assert not speaker_matches("What did Witkoff say about real estate?", plain)
+
+
+def test_a_question_about_what_the_articles_say_is_answered(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What do the articles say about Witkoff?")
+    assert not answer.abstained, answer.answer
+    assert_contract(answer, SEEDS)
+    assert all("Witkoff" in c.quote for c in answer.citations)
+
+
 def test_model_file_is_calibrated_on_every_feature() -> None:
     data = json.loads(WEIGHTS_PATH.read_text("utf-8"))
     assert set(data["weights"]) == set(FEATURES)
