@@ -139,9 +139,25 @@ ROUTED_SPEECH_VERBS = (
     r"admit|admitted|suggest|suggested|stress|stressed"
 )
 
-# The articles themselves as a question names them ("What do the articles say about X?"): never a
-# speaker to find quoted; such a question asks what they hold about X.
+# The articles themselves as a question names them ("What are the articles about?").
 CORPUS_NOUNS = ("article", "articles", "report", "reports", "story", "stories", "coverage", "news")
+# Words of speech in a question that ask for nobody's words: "Tell me about X" asks about X, "the
+# phone call" is a call, and "What do the articles say about X?" asks what they hold about X (the
+# articles are no speaker to find quoted).
+_NOT_SPEECH = re.compile(
+    r"^\W*(?:(?:please|can you|could you|would you)\s+)?tell (?:me|us)\b"
+    r"|\b(?:(?:the|a|an|this|that|their|his|her|its|another)(?: (?:latest|last|recent|next|first|second|previous|same"
+    r"|[\w]+-[\w]+))*|phone) calls?\b"
+    rf"|\b(?:the|these|those|all|this|that) (?:{'|'.join(CORPUS_NOUNS)})(?: \w+)? (?:{QUESTION_SPEECH_VERBS})\b",
+    re.I,
+)
+
+
+def without_non_speech(question: str) -> str:
+    """``question`` with the words of speech that ask for no one's words taken out (see
+    ``_NOT_SPEECH``), for telling whether it asks what someone said."""
+    return " ".join(_NOT_SPEECH.sub(" ", question).split())
+
 
 # "What did <X> say / tell / reply…": the infinitives after which X must be the one speaking in the
 # answer sentence (the answerability feature speaker_match), "think" included ("What does X think").

@@ -133,14 +133,20 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert not speaker_matches("What did Zelensky say about the claims?", ministry)
 
 
-def test_the_articles_are_not_a_speaker_to_find_quoted() -> None:
-    """ "What do the articles say about X?" asks what they hold about X: no quotation by "the
-    articles" is needed (it refused every such question before)."""
+def test_words_of_speech_that_ask_for_no_quotation() -> None:
+    """ "What do the articles say about X?" asks what they hold about X, "Tell me about X" asks
+    about X, and "the call" is a phone call: none needs a quotation (each was read as a "what did
+    X say" question, and refused or answered with a quotation)."""
     assert question_type("What do the articles say about Witkoff?") is QuestionType.other
     assert question_type("What did the report say about the Tomahawks?") is QuestionType.other
+    assert question_type("Tell me about the drone attack on Kyiv") is QuestionType.other
+    assert question_type("What happened after their latest call?") is QuestionType.other
     assert question_type("What did Witkoff say about the talks?") is QuestionType.quote
+    assert question_type("Can you tell me what Witkoff said?") is QuestionType.quote
+    assert question_type("What did the president call the meeting?") is QuestionType.quote
     plain = "Steve Witkoff is a prominent U.S. real estate developer."
     assert speaker_matches("What do the articles say about Witkoff?", plain)
+    assert speaker_matches("How long did the latest Trump-Putin phone call last?", "The call lasted nearly an hour.")
     assert not speaker_matches("What did Witkoff say about real estate?", plain)
 
 
@@ -149,6 +155,8 @@ def test_a_question_about_what_the_articles_say_is_answered(assistant) -> None: 
     assert not answer.abstained, answer.answer
     assert_contract(answer, SEEDS)
     assert all("Witkoff" in c.quote for c in answer.citations)
+    attack = assistant.ask("Tell me about the drone attack on Kyiv")
+    assert not attack.abstained and "drone attack on Kyiv" in attack.citations[0].quote, attack.answer
 
 
 def test_model_file_is_calibrated_on_every_feature() -> None:

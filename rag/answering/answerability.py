@@ -44,13 +44,13 @@ from dataclasses import dataclass
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.language import (
     ASKED_SPEAKER_VERBS,
-    CORPUS_NOUNS,
     DATE,
     INVERTED_SPEECH,
     NUMBER_WORDS,
     PLACE,
     SPEECH,
     SPEECH_ACT,
+    without_non_speech,
 )
 from rag.text import STOP_WORDS as STOP
 from rag.text import stem
@@ -218,7 +218,7 @@ def asked_noun_found(question: str, stems: frozenset[str], stem: Callable[[str],
 def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """For "What did X say/tell/write…", whether X (a name or a word of it) is the one speaking in
     ``text``: within a few words of a verb of speech. Other questions: always."""
-    asked = _ASKED_SPEAKER.search(question)
+    asked = _ASKED_SPEAKER.search(without_non_speech(question))
     if not asked or re.match(r"\W*(?:who|whom)\b", question, re.I):
         return True  # "Whom did the envoy call?" asks for the other party, not for words
     subject = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", asked.group(1)) if w.lower() not in _ARTICLES}
@@ -228,8 +228,6 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         return True  # a follow-up not rewritten: nothing to check against
     if subject <= _METONYMS:
         return True  # "What did Moscow say": a ministry, a spokesman or the president may speak for it
-    if subject <= _CORPUS:
-        return True  # "What do the articles say about X": they are not a speaker
     for act in SPEECH_ACT.finditer(text):
         before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
         clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
@@ -250,7 +248,6 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
 _ARTICLES = frozenset("the a an his her their its".split())
 # Capitals and seats of government that news copy uses for a government ("Moscow said").
 _METONYMS = frozenset(stem(w) for w in "moscow kremlin washington white house kyiv kiev beijing london paris".split())
-_CORPUS = frozenset(CORPUS_NOUNS) | {stem(w) for w in CORPUS_NOUNS}  # stemmed or not, as the caller reads
 
 
 def _has_name(stem: str, stems: frozenset[str]) -> bool:

@@ -19,8 +19,9 @@ from rag.answering.hit_sentences import is_full_sentence, is_heading, sentence_t
 from rag.answering.hits import Hit
 from rag.components.store import IndexedSource
 from rag.contract import Citation, date_note, newest_first
+from rag.language import CORPUS_NOUNS
 
-_CORPUS = frozenset("article articles story stories news report reports headline headlines topic topics".split())
+_CORPUS = frozenset(CORPUS_NOUNS) | {"headline", "headlines", "topic", "topics"}
 _SUMMARY = frozenset("summarize summarise summary summaries overview gist recap rundown roundup highlights".split())
 _RECENT = frozenset({"latest", "new"})  # "What's new?", "What's the latest?"
 _ONE_ARTICLE = frozenset({"article", "story", "report"})

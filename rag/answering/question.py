@@ -17,7 +17,7 @@ from rag.answering.condensing import condense_by_rule
 from rag.answering.roles import name_roles, without_aliases
 from rag.answering.spelling import SpellingCorrector
 from rag.contract import Message
-from rag.language import CALENDAR, CORPUS_NOUNS, QUESTION_SPEECH_VERBS, content_stems
+from rag.language import CALENDAR, QUESTION_SPEECH_VERBS, content_stems, without_non_speech
 from rag.text import STOP_WORDS as STOP
 from rag.text import WORD, stem, stem_words
 
@@ -84,16 +84,9 @@ _TYPES = [
 ]
 
 
-# "What do the articles say about X?": the articles are not a speaker to find quoted; the
-# question asks what they hold about X (as "according to the articles" does).
-_CORPUS_SAYS = re.compile(
-    rf"\b(?:the|these|those|all|this|that) (?:{'|'.join(CORPUS_NOUNS)})(?: \w+)? (?:{QUESTION_SPEECH_VERBS})\b"
-)
-
-
 def question_type(question: str) -> QuestionType:
     """Classify by the question's wording."""
-    q = _CORPUS_SAYS.sub(" ", question.lower())
+    q = without_non_speech(question.lower())
     return next((kind for pattern, kind in _TYPES if pattern.search(q)), QuestionType.other)
 
 
