@@ -20,6 +20,7 @@ CORPUS_QUESTIONS = [
     "Give me an overview of the news",
     "What are the main topics?",
     "what are the headlines today",
+    "What are the key takeaways?",
 ]
 # Questions about what the articles say: the decide stage answers (or refuses) them.
 CONTENT_QUESTIONS = [
@@ -30,6 +31,7 @@ CONTENT_QUESTIONS = [
     "Summarize it",
     "Summarize the talks",
     "What is the latest on the ceasefire?",
+    "What is the point of Witkoff's trip?",
 ]
 
 

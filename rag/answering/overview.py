@@ -22,7 +22,9 @@ from rag.contract import Citation, date_note, newest_first
 from rag.language import CORPUS_NOUNS
 
 _CORPUS = frozenset(CORPUS_NOUNS) | {"headline", "headlines", "topic", "topics"}
-_SUMMARY = frozenset("summarize summarise summary summaries overview gist recap rundown roundup highlights".split())
+_SUMMARY = frozenset(
+    "summarize summarise summary summaries overview gist recap rundown roundup highlights takeaways points".split()
+)
 _RECENT = frozenset({"latest", "new"})  # "What's new?", "What's the latest?"
 _ONE_ARTICLE = frozenset({"article", "story", "report"})
 # Words that ask nothing of their own in such a question. Deliberately few: "did", "said" or a
