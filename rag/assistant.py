@@ -369,10 +369,12 @@ class Assistant:
             hits, _ = self.retrieve(request.topic, self.settings.top_k, allowed)
             if self.decider.dissimilar(hits):
                 return None
-            first = Hit.from_record(*first_chunks(self.collection, [hits[0].source])[0], 1.0, 1.0, 0)
-            return article_summary(first, self.texts, self.settings.max_answer_words)
+            listed = [hits[0].source]
         firsts = [Hit.from_record(*r, 1.0, 1.0, 0) for r in first_chunks(self.collection, listed[:OVERVIEW_LISTED])]
-        return corpus_overview(firsts, len(listed), self.texts, self.settings.max_answer_words)
+        words = self.settings.max_answer_words
+        if request.topic:
+            return article_summary(firsts[0], self.texts, words) if firsts else None
+        return corpus_overview(firsts, len(listed), self.texts, words)
 
     def _extractive(self, plan: Plan, base: dict[str, Any], clock: Clock) -> Answer:
         result = self.answerer.compose(plan)

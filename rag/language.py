@@ -147,7 +147,7 @@ CORPUS_NOUNS = ("article", "articles", "report", "reports", "story", "stories", 
 _NOT_SPEECH = re.compile(
     r"^\W*(?:(?:please|can you|could you|would you)\s+)?tell (?:me|us)\b"
     r"|\b(?:(?:the|a|an|this|that|their|his|her|its|another)(?: (?:latest|last|recent|next|first|second|previous|same"
-    r"|[\w]+-[\w]+))*|phone) calls?\b"
+    r"|\w+-\w+))*|phone) calls?\b"
     rf"|\b(?:the|these|those|all|this|that) (?:{'|'.join(CORPUS_NOUNS)})(?: \w+)? (?:{QUESTION_SPEECH_VERBS})\b",
     re.I,
 )

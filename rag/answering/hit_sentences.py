@@ -82,3 +82,13 @@ def with_marker(text: str, n: int) -> str:
     if text.endswith((":", ";", ",")):
         text = text[:-1]
     return f"{text} [{n}]" + ("" if text.endswith((".", "!", "?", "”", '"', "’")) else ".")
+
+
+def with_marker_and_date(text: str, n: int, when: str) -> str:
+    """``[n]`` and the article's date (``when``, if any) before the closing full stop:
+    "…,” Witkoff said [1] (7 Nov 2025).", whitespace runs made single."""
+    text = " ".join(text.split())
+    note = f" {when}" if when else ""
+    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
+        return f"{text[:-1]} [{n}]{note}{text[-1]}"
+    return f"{text} [{n}]{note}."

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answering.citations import OriginalTexts, cite
-from rag.answering.hit_sentences import is_full_sentence, is_heading, sentence_text
+from rag.answering.hit_sentences import is_full_sentence, is_heading, sentence_text, with_marker_and_date
 from rag.answering.hits import Hit
 from rag.components.store import IndexedSource
 from rag.contract import Citation, date_note, newest_first
@@ -80,8 +80,8 @@ def corpus_overview(
         original = texts.get(hit.source, hit.sha16)
         span = _headline(hit, original) if original is not None else None
         if original is None or span is None:
-            continue  # changed since indexing: its offsets would be wrong
-        piece = _marked(hit.title, len(citations) + 1, date_note(hit.date))
+            continue  # changed since indexing (its offsets would be wrong), or nothing to quote
+        piece = with_marker_and_date(hit.title, len(citations) + 1, date_note(hit.date))
         if citations and len(" ".join([*parts, piece]).split()) > max_words:
             break
         parts.append(piece)
@@ -106,7 +106,8 @@ def article_summary(first: Hit, texts: OriginalTexts, max_words: int) -> tuple[s
         if not is_full_sentence(text) or is_heading(text):
             continue  # the headline, a byline
         n = len(citations) + 1
-        piece = _marked(original[sentence.start : sentence.end], n, date_note(first.date) if n == 1 else "")
+        when = date_note(first.date) if n == 1 else ""  # the date once, after the first
+        piece = with_marker_and_date(original[sentence.start : sentence.end], n, when)
         if parts and len(" ".join([*parts, piece]).split()) > max_words:
             break
         parts.append(piece)
@@ -132,15 +133,6 @@ def _headline(hit: Hit, original: str) -> tuple[int, int] | None:
 def _printed_headline(hit: Hit, original: str) -> tuple[int, int] | None:
     at = original.find(hit.title, max(0, hit.start - len(hit.title)))
     return (at, at + len(hit.title)) if at >= 0 and not hit.title.endswith("…") else None
-
-
-def _marked(quoted: str, n: int, when: str) -> str:
-    """A quoted line with its ``[n]`` (and date) before its closing full stop."""
-    text = " ".join(quoted.split())
-    note = f" {when}" if when else ""
-    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
-        return f"{text[:-1]} [{n}]{note}{text[-1]}"
-    return f"{text} [{n}]{note}."
 
 
 def _cite(original: str, hit: Hit, start: int, end: int, n: int) -> Citation:

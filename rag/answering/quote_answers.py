@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.citations import cite
+from rag.answering.hit_sentences import with_marker_and_date
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
 from rag.language import ROUTED_SPEECH_VERBS, content_stems
@@ -121,7 +122,7 @@ def _compose(
         while start < s.start and text[start].isspace():
             start += 1
         shown = " ".join(text[start:end].split())
-        piece = _with_marker(shown, len(citations) + 1, date_note(s.date))
+        piece = with_marker_and_date(shown, len(citations) + 1, date_note(s.date))
         if s.via:  # "Putin, as relayed by Trump": the sentence is Trump's account
             piece = f"As relayed by {s.via}: {piece}"
         if parts and len(" ".join([*parts, piece]).split()) > max_words:
@@ -132,11 +133,3 @@ def _compose(
     if left_out:  # the answer stays short; the rest is one click away
         parts.append(f"And {left_out} more (the Quotes tab and `rag quotes` list them all).")
     return (" ".join(parts), citations) if citations else None
-
-
-def _with_marker(text: str, n: int, when: str) -> str:
-    """``[n]`` and the date before the closing full stop: "…,” Witkoff said [1] (7 Nov 2025)."."""
-    text = text.rstrip()
-    if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
-        return f"{text[:-1]} [{n}] {when}{text[-1]}"
-    return f"{text} [{n}] {when}."
