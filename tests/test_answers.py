@@ -225,6 +225,25 @@ def test_a_follow_up_that_names_nothing_is_searched_with_the_previous_question(a
     assert "reconstruction fund" not in lead
 
 
+def test_a_question_word_alone_is_asked_of_the_previous_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "Why?" after "What happened to the Tomahawk package?" was read alone: nothing to search for."""
+
+    def after(question: str) -> list[Message]:
+        return [Message(role="user", content=question), Message(role="assistant", content="…")]
+
+    history = after("What happened to the Tomahawk package?")
+    answer = assistant.ask("Why?", history=history)
+    assert answer.condensed_question == "Why? What happened to the Tomahawk package?"
+    assert not answer.abstained, answer.answer
+    assert any("would lead to an escalation" in c.quote for c in answer.citations), answer.model_dump()
+    assert assistant.read("Why?", history).info.kind.value == "reason"  # the type is the follow-up's
+    where = assistant.ask("And where?", history=after("When did Trump and Putin meet in Alaska?"))
+    assert "Anchorage" in where.citations[0].quote
+    # What the articles do not say is named with the question it was asked of.
+    refused = assistant.ask("When exactly?", history=after("How many people were injured in the drone attack on Kyiv?"))
+    assert refused.abstained and "when exactly (asked of “How many people were injured" in refused.answer
+
+
 def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("How many people were injured in the drone attack on Kyiv?", history=LITHIUM)
     assert not answer.abstained, answer.answer

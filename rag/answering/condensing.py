@@ -23,21 +23,36 @@ def _names(text: str) -> list[str]:
     return [n for n in _NAME.findall(text) if n.split()[0] not in _NOT_NAMES and not NUMBER.fullmatch(n.split()[0])]
 
 
+# "Why?", "And when?", "How many?": a question word alone asks it of the previous question.
+_BARE_QUESTION_WORD = re.compile(
+    r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|whom|how(?: many| much| long| come)?|since when)"
+    r"(?:\s+(?:exactly|then|so))?\W*$",
+    re.I,
+)
+
+
 def needs_condensing(question: str, history: Sequence[Message]) -> bool:
-    """A follow-up refers back (a pronoun, or "what about ...") and there is a conversation."""
+    """A follow-up refers back (a pronoun, "what about ...", or a question word alone) and there is
+    a conversation."""
     return bool(history) and bool(
-        FOLLOW_UP_PRONOUNS.search(question) or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
+        FOLLOW_UP_PRONOUNS.search(question)
+        or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
+        or _BARE_QUESTION_WORD.match(question)
     )
 
 
 def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     """Replace pronouns with the last name the user asked about ("he" → "Witkoff"); "it" is
-    rather the thing the last answer named ("Which village…?" "Milove." "Where is it?").
+    rather the thing the last answer named ("Which village…?" "Milove." "Where is it?"). A
+    question word alone ("Why?") is asked of the previous question, which follows it.
 
     Returns ``None`` when there is nothing to resolve or no name to resolve it with.
     """
     if not needs_condensing(question, history):
         return None
+    if _BARE_QUESTION_WORD.match(question):  # "Why? What happened to the Tomahawk package?"
+        previous = next((m.content.strip() for m in reversed(history) if m.role == "user"), "")
+        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     pronoun = FOLLOW_UP_PRONOUNS.search(question)
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
     # thing; "it" is still what the user asked about.

@@ -85,8 +85,9 @@ _TYPES = [
 
 
 def question_type(question: str) -> QuestionType:
-    """Classify by the question's wording."""
-    q = without_non_speech(question.lower())
+    """Classify by the question's wording: its first question ("Why? What happened to…?", a
+    follow-up made standalone, asks why)."""
+    q = without_non_speech(question.split("?", 1)[0].lower())
     return next((kind for pattern, kind in _TYPES if pattern.search(q)), QuestionType.other)
 
 
