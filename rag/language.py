@@ -111,7 +111,7 @@ CALENDAR = frozenset(
     january february march april may june july august september october november december monday tuesday
     wednesday thursday friday saturday sunday
     """.split()
-)
+) | frozenset(MONTH_ABBREVIATIONS)  # "What happened on Oct. 17?" names a date, not someone called Oct
 REASON = re.compile(
     r"\b(because|due to|so that|in order to|aimed at|intended|meant to|as a result|reasons?|since|after|"
     r"following|would (?:lead|allow|only)|thus|therefore|to (?:avoid|prevent|stop|set up|divert|test|signal))\b",

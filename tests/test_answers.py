@@ -244,6 +244,12 @@ def test_a_question_word_alone_is_asked_of_the_previous_question(assistant) -> N
     assert refused.abstained and "when exactly (asked of “How many people were injured" in refused.answer
 
 
+def test_a_month_abbreviation_is_a_date_not_a_name(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "Oct." was taken for a name the articles never use, and "What happened on Oct. 17?" refused."""
+    assert assistant.read("What happened on Oct. 17?").info.names == []
+    assert not assistant.ask("What happened on Oct. 17?").abstained
+
+
 def test_a_new_subject_after_an_unrelated_turn_gets_its_own_answer(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("How many people were injured in the drone attack on Kyiv?", history=LITHIUM)
     assert not answer.abstained, answer.answer
