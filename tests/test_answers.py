@@ -129,6 +129,19 @@ def test_an_answer_also_reads_the_chunks_of_the_nearest_sentences(assistant) -> 
     assert {h.source for h in assistant.hits_for(read, 1, {one})} == {one}
 
 
+def test_chunks_sharing_no_word_with_the_question_get_no_lexical_vote(assistant) -> None:  # type: ignore[no-untyped-def]
+    """bm25s fills its top k with chunks of score 0 when fewer match. In rank fusion each of those
+    outvoted the one chunk that holds "Aug. 15", which the embedding ranks last, and the question
+    was refused."""
+    from llama_index.core.schema import QueryBundle
+
+    lexical = assistant.retriever._bm25.retrieve(QueryBundle(query_str="What happened on Aug. 15?"))
+    assert lexical and all(h.score > 0 for h in lexical)
+    assert "Aug. 15" in lexical[0].node.text
+    answer = assistant.ask("What happened on Aug. 15?")
+    assert not answer.abstained and "Anchorage" in answer.citations[0].quote, answer.answer
+
+
 def test_missing_index_says_run_ingest(tmp_path: Path) -> None:
     with pytest.raises(IndexNotReadyError, match="rag ingest"):
         Assistant(make_settings(SEEDS, tmp_path / "nothing-here"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers import SEEDS, assert_contract
+from llama_index.core.schema import QueryBundle
 from servers import RunningServer, start_chroma, start_rag_server
 
 from rag import Assistant, Settings
@@ -59,9 +60,11 @@ def test_two_app_servers_share_one_chroma(chroma: RunningServer, corpus_copy: Pa
         "Quetzalcoatl Holdings bought the Pokrovsk lithium field on Monday, its chief said.\n", "utf-8"
     )
     ingest(first)  # app A adds an article
-    hits, _ = reader.search("Quetzalcoatl Holdings lithium")  # app B still has its old lexical index
-    assert "zz_new.txt" not in {h.source for h in hits}
+    asked = QueryBundle(query_str="Quetzalcoatl Holdings lithium")
+    # App B's dense side reads the server, its lexical index is the one it built
+    assert "zz_new.txt" not in {h.node.metadata["source"] for h in reader.retriever._bm25.retrieve(asked)}
     reloaded = Assistant(second)  # what a reload does: the ids changed, so BM25 is rebuilt from Chroma
+    assert reloaded.retriever._bm25.retrieve(asked)[0].node.metadata["source"] == "zz_new.txt"
     hits, _ = reloaded.search("Quetzalcoatl Holdings lithium")
     assert hits[0].source == "zz_new.txt"
     assert len(reloaded.sources()) == 6

@@ -40,7 +40,7 @@ class MappedBM25Retriever(BM25Retriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         with self._lock:
-            return super()._retrieve(query_bundle)
+            return _matched(super()._retrieve(query_bundle))
 
     def retrieve_top(self, query_bundle: QueryBundle, top_k: int) -> list[NodeWithScore]:
         """The ``top_k`` best chunks (more than the configured number, to filter afterwards)."""
@@ -48,9 +48,15 @@ class MappedBM25Retriever(BM25Retriever):
             configured = self.similarity_top_k
             self.similarity_top_k = min(top_k, int(self.bm25.scores["num_docs"]))
             try:
-                return super()._retrieve(query_bundle)
+                return _matched(super()._retrieve(query_bundle))
             finally:
                 self.similarity_top_k = configured
+
+
+def _matched(hits: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The hits that share a word with the query. bm25s fills its top k with chunks of score 0
+    when fewer match; in rank fusion each of those would still get a lexical vote."""
+    return [h for h in hits if (h.score or 0.0) > 0.0]
 
 
 class SourceFilteredBM25(BaseRetriever):
