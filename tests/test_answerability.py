@@ -84,6 +84,12 @@ def test_answer_type_checks() -> None:
     no_pilots = "At an F-16 pilot's funeral, one commander made it clear: without weapons, Ukraine is vulnerable."
     assert not type_matches(QuestionType.number, no_pilots, "How many F-16 pilots did Russia capture?", stem)
     assert type_matches(QuestionType.number, "It has not captured any pilots.", "How many F-16 pilots?", stem)
+    # what is counted comes before an ordinal, and before the count of a verb; not before a number
+    sixth = "Trump had another phone call with Vladimir Putin, their sixth since he returned."
+    assert type_matches(QuestionType.number, sixth, "How many calls have Trump and Putin had?", stem)
+    assert type_matches(QuestionType.number, count, "How many were injured?", stem)
+    fronts = "Russia continues missile, drone, and ground assaults across multiple fronts."
+    assert not type_matches(QuestionType.number, fronts, "How many drones did Russia launch at Kyiv?", stem)
     assert not type_matches(QuestionType.number, "Ukraine holds 10 sites.", "How old is Putin?")
     assert not type_matches(QuestionType.number, "Putin, 73, spoke.", "How old is Putin?")
     assert type_matches(QuestionType.number, "Putin is 73 years old.", "How old is Putin?")

@@ -73,6 +73,9 @@ _QUANTITY = re.compile(
     r"hundreds?|thousands?|millions?|billions?|several|multiple|an? (?:hour|minute|day|week|month|year))\b",
     re.I,
 )
+# "Their sixth" (call) says how many there were; "first" is more often "at first".
+_ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth".split())
+_COUNT_WORDS = frozenset("dozens hundreds thousands several multiple".split()) | _ORDINALS
 _AGE = re.compile(r"\b(\d{1,3}|\w+ty(?:-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bborn\b", re.I)
 _MONEY = re.compile(r"[$€£]|\b(dollars?|euros?|pounds?|rubles?|hryvnias?)\b", re.I)
 _ASKS_MONEY = re.compile(r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|paid|spend|spent|budget)\b", re.I)
@@ -179,10 +182,18 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
         if counted:
             words = re.findall(r"[\w,.-]+", amounts)
+            # What is counted follows the count ("14 people"). It comes before an ordinal ("another
+            # call with Putin, their sixth") and before the count of a verb: "injuring at least 14"
+            # answers "how many were injured".
+            by_verb = counted.group(1).split()[0].lower() in STOP
             return any(
-                _QUANTITY.fullmatch(w) or w.lower() in ("dozens", "hundreds", "thousands", "several", "multiple")
+                any(stem(x.strip(",.")) in targets for x in words[i + 1 : i + 4])
+                or (
+                    (by_verb or w.lower() in _ORDINALS)
+                    and any(stem(x.strip(",.")) in targets for x in words[max(0, i - 5) : i])
+                )
                 for i, w in enumerate(words)
-                if any(stem(x.strip(",.")) in targets for x in words[i + 1 : i + 4])
+                if _QUANTITY.fullmatch(w) or w.lower() in _COUNT_WORDS
             )
         return bool(_QUANTITY.search(amounts))
     if kind is QuestionType.date:
