@@ -227,6 +227,28 @@ def test_it_means_what_was_asked_about_unless_the_answer_named_a_thing() -> None
     assert condense_by_rule("How long will it take to clear the backlog?", days) is None
 
 
+def test_follow_ups_are_read_as_a_user_means_them() -> None:
+    def chat(*turns: str) -> list[Message]:
+        return [Message(role="user" if i % 2 == 0 else "assistant", content=t) for i, t in enumerate(turns)]
+
+    long_answer = "The articles quote a sentence of twenty words or so here, which names no thing of its own [1]."
+    # The verb of a request is no name: "them" is the missiles, not "Tell"
+    tomahawks = chat("Tell me about the Tomahawk missiles", long_answer)
+    assert condense_by_rule("Who warned against them?", tomahawks) == "Who warned against Tomahawk?"
+    # "And X?" and "What about X?" ask the last full question of someone else, not of "And"
+    zelensky = chat("What did Zelensky say?", long_answer)
+    assert condense_by_rule("And the G7?", zelensky) == "What did the G7 say?"
+    g7 = [*zelensky, *chat("And the G7?", long_answer)]
+    assert condense_by_rule("What about the Kremlin?", g7) == "What did the Kremlin say?"
+    # "it" after two people is what they did; a name before the pronoun is what it means
+    alaska = chat("When did Trump and Putin meet in Alaska?", long_answer)
+    assert condense_by_rule("What came of it?", alaska) == "What came of it? When did Trump and Putin meet in Alaska?"
+    assert condense_by_rule("Which village did Russia say it had taken?", g7) is None
+    # A question word alone is asked of the previous question made standalone
+    warned = [*tomahawks, *chat("Who warned against them?", long_answer)]
+    assert condense_by_rule("When?", warned) == "When? Who warned against Tomahawk?"
+
+
 def test_persistent_errors_fall_back_with_the_reason(llm_assistant: Assistant, llm: ScriptedLLM) -> None:
     request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
     llm.always(openai.APITimeoutError(request=request))

@@ -10,23 +10,44 @@ from rag.contract import Message
 from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
+# Capitalised words that open a question or a phrase without naming anything: question words,
+# pronouns, conjunctions, the verbs of a request ("Tell me about the Tomahawk missiles").
 _NOT_NAMES = frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
-    It Its He His She Her They Their This That These Those Some Many Most""".split()
+    It Its He His She Her They Their This That These Those Some Many Most And But So Or Also Then Now
+    Has Have Had Should Must Tell Show Give Explain Describe List Summarize Summarise Please Can Could Would Will
+    Any""".split()
 )
 
 
 def _names(text: str) -> list[str]:
-    """The capitalised phrases of ``text`` that name something "it" or "he" could be: not question
-    words or pronouns, nor the number an answer opens with ("Twelve days." does not make "How long
+    """The capitalised phrases of ``text`` that name something "it" or "he" could be, without the
+    question words, pronouns and verbs of a request that open them ("And Zelensky" is
+    "Zelensky"), nor the number an answer opens with ("Twelve days." does not make "How long
     will it take…" ask about "Twelve")."""
-    return [n for n in _NAME.findall(text) if n.split()[0] not in _NOT_NAMES and not NUMBER.fullmatch(n.split()[0])]
+    found = []
+    for phrase in _NAME.findall(text):
+        words = phrase.split()
+        while words and re.sub(r"[’'](?:s|re|ll|d|ve)$", "", words[0]) in _NOT_NAMES:
+            words = words[1:]
+        if words and not NUMBER.fullmatch(words[0]):
+            found.append(" ".join(words))
+    return found
 
 
 # "Why?", "And when?", "How many?": a question word alone asks it of the previous question.
 _BARE_QUESTION_WORD = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|whom|how(?: many| much| long| come)?|since when)"
     r"(?:\s+(?:exactly|then|so))?\W*$",
+    re.I,
+)
+
+
+# "What about Zelensky?", "And the G7?": the previous question, asked of someone else. Not "And
+# where?" (a question word alone) nor "And what did he say?" (a question of its own).
+_ABOUT = re.compile(
+    r"^\s*(?:and\s+)?(?:(?:what|how)\s+about\s+|and\s+(?!(?:what|who|whom|whose|when|where|why|how|which|"
+    r"did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b))(?P<other>[^?]+?)\s*\??\s*$",
     re.I,
 )
 
@@ -51,7 +72,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     if not needs_condensing(question, history):
         return None
     if _BARE_QUESTION_WORD.match(question):  # "Why? What happened to the Tomahawk package?"
-        previous = next((m.content.strip() for m in reversed(history) if m.role == "user"), "")
+        previous = _previous_question(history)
         return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     pronoun = FOLLOW_UP_PRONOUNS.search(question)
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
@@ -69,9 +90,11 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
             return FOLLOW_UP_PRONOUNS.sub(
                 lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1
             )
+    about = _ABOUT.match(question)
     name, asked = None, None
     for message in reversed(history):
-        if message.role != "user":
+        # "What about the Kremlin?" after "And the G7?" is asked of the question before that one
+        if message.role != "user" or (about and _ABOUT.match(message.content)):
             continue
         names = _names(message.content)
         if names:
@@ -79,11 +102,26 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
             break
     if name is None or asked is None:
         return None
-    about = re.match(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$", question, re.I)
-    if about:  # "What about Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
-        return asked.replace(name, about.group(1), 1)
+    if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
+        return asked.replace(name, about.group("other"), 1)
+    if pronoun is None or _names(question[: pronoun.start()]):
+        return None  # "And how did Kyiv respond?"; "Which village did Russia say it had taken?": "it" is Russia
+    if pronoun.group(0).lower() in ("it", "its") and len(_names(asked)) > 1:
+        # "What came of it?" after "When did Trump and Putin meet in Alaska?": "it" is what they
+        # did, not one of them; the previous question, after it, says what
+        return f"{question.strip()} {_previous_question(history) or asked}"
 
     def swap(m: re.Match[str]) -> str:
         return f"{name}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else name
 
     return FOLLOW_UP_PRONOUNS.sub(swap, question, count=1)
+
+
+def _previous_question(history: Sequence[Message]) -> str:
+    """The user's last question, standalone ("When?" after "Who warned against them?" is asked of
+    "Who warned against Tomahawk?"); "" when there is none."""
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].role == "user":
+            asked = history[i].content.strip()
+            return condense_by_rule(asked, history[:i]) or asked
+    return ""
