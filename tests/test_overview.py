@@ -8,7 +8,7 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract
 
 from rag.answering.hits import Hit
-from rag.answering.overview import corpus_overview, overview_request
+from rag.answering.overview import GREETING, OverviewRequest, corpus_overview, overview_request
 from rag.components.store import first_chunks
 from rag.contract import ArticleFilter
 
@@ -35,9 +35,29 @@ CONTENT_QUESTIONS = [
 ]
 
 
+# Messages to the assistant rather than questions about the news.
+GREETINGS = ["hello", "Hi!", "Good morning", "help", "What can you do?", "Who are you?", "How does this work?"]
+
+
 @pytest.mark.parametrize("question", CORPUS_QUESTIONS)
 def test_a_question_about_the_whole_corpus_asks_for_the_overview(question):
     assert overview_request(question) is not None and overview_request(question).topic == ""
+    assert not overview_request(question).greeting
+
+
+@pytest.mark.parametrize("question", GREETINGS)
+def test_a_greeting_is_answered_with_what_the_assistant_does_and_the_overview(assistant, question):
+    """ "hello" was answered "The articles do not cover this question."."""
+    assert overview_request(question) == OverviewRequest("", greeting=True)
+    answer = assistant.ask(question)
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained and answer.answer.startswith(GREETING)
+    assert len(answer.citations) == 5 and len(answer.answer.split()) <= assistant.settings.max_answer_words
+
+
+@pytest.mark.parametrize("question", ["Who?", "How does it work?", "What do you know about Witkoff?", "Who is he?"])
+def test_a_question_word_or_a_question_about_someone_is_no_greeting(question):
+    assert overview_request(question) is None
 
 
 @pytest.mark.parametrize("question", CONTENT_QUESTIONS)

@@ -39,12 +39,20 @@ LEAD_SENTENCES = 3  # an article's summary: its first sentences (Lead-3)
 OVERVIEW_LISTED = 20  # the newest articles an overview can list (more than fit in its words)
 
 
+# "Hello", "What can you do?", "How does this work?": a message to the assistant, not a question
+# about the news; it is answered with what the assistant does, and the overview to start from.
+_GREETINGS = frozenset("hello hi hey hiya greetings help good morning afternoon evening".split())
+_ABOUT_YOU = frozenset("who how know work works".split())  # "Who are you?", "How does this work?"
+GREETING = "Hello. I answer questions about the articles indexed here, citing the passage each answer quotes."
+
+
 @dataclass(frozen=True)
 class OverviewRequest:
     """A question about the articles themselves: all of them (``topic`` empty), or the one
-    article about ``topic``."""
+    article about ``topic``; ``greeting`` when it was a message to the assistant ("Hello")."""
 
     topic: str
+    greeting: bool = False
 
 
 def overview_request(question: str) -> OverviewRequest | None:
@@ -56,6 +64,10 @@ def overview_request(question: str) -> OverviewRequest | None:
     rest = [w for w, low in zip(words, lowered, strict=True) if low not in asking and low not in _FILLER]
     if not rest and any(w in asking for w in lowered):
         return OverviewRequest("")
+    if all(w.lower() in _GREETINGS | _ABOUT_YOU for w in rest) and (
+        any(w in _GREETINGS for w in lowered) or "you" in lowered or "this" in lowered
+    ):
+        return OverviewRequest("", greeting=True)
     if rest and any(w in _SUMMARY for w in lowered) and any(w in _ONE_ARTICLE for w in lowered):
         return OverviewRequest(" ".join(rest))
     return None
