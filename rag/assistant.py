@@ -17,14 +17,7 @@ from rag.answering.english import EnglishWords
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.generation import Generator
 from rag.answering.hits import Hit
-from rag.answering.overview import (
-    GREETING,
-    OVERVIEW_LISTED,
-    article_summary,
-    corpus_overview,
-    newest_sources,
-    overview_request,
-)
+from rag.answering.overview import OVERVIEW_LISTED, article_summary, corpus_overview, newest_sources, overview_request
 from rag.answering.question import QuestionReader, ReadQuestion
 from rag.answering.quote_answers import ShownStatement, answer_from_statements, asks_about_statements, shown_statement
 from rag.answering.retrieval import HybridRetriever
@@ -381,10 +374,7 @@ class Assistant:
         words = self.settings.max_answer_words
         if request.topic:
             return article_summary(firsts[0], self.texts, words) if firsts else None
-        if not request.greeting:
-            return corpus_overview(firsts, len(listed), self.texts, words)
-        overview = corpus_overview(firsts, len(listed), self.texts, words - len(GREETING.split()))
-        return (f"{GREETING} {overview[0]}", overview[1]) if overview else (GREETING, [])
+        return corpus_overview(firsts, len(listed), self.texts, words, request.greeting)
 
     def _extractive(self, plan: Plan, base: dict[str, Any], clock: Clock) -> Answer:
         result = self.answerer.compose(plan)

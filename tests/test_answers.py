@@ -257,6 +257,27 @@ def test_a_question_word_alone_is_asked_of_the_previous_question(assistant) -> N
     assert refused.abstained and "when exactly (asked of “How many people were injured" in refused.answer
 
 
+def test_who_else_is_asked_of_the_previous_question_and_not_answered_again(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "Who else reacted?" named nothing to search for and was refused."""
+    first = "How did Europe react to Trump's comments?"
+    europe = assistant.ask(first)
+    history = [Message(role="user", content=first), Message(role="assistant", content=europe.answer)]
+    again = assistant.ask("Who else reacted?", history=history)
+    assert again.condensed_question == f"Who else reacted? {first}"
+    assert not again.abstained
+    assert not {c.quote for c in again.citations} & {c.quote for c in europe.citations}, again.answer
+    # Asked once more, the answers so far are all left out
+    both = [
+        *history,
+        Message(role="user", content="Who else reacted?"),
+        Message(role="assistant", content=again.answer),
+    ]
+    third = assistant.ask("Anyone else?", history=both)
+    assert not {c.quote for c in third.citations if not third.abstained} & {
+        c.quote for c in europe.citations + again.citations
+    }
+
+
 def test_a_month_abbreviation_is_a_date_not_a_name(assistant) -> None:  # type: ignore[no-untyped-def]
     """ "Oct." was taken for a name the articles never use, and "What happened on Oct. 17?" refused."""
     assert assistant.read("What happened on Oct. 17?").info.names == []

@@ -52,13 +52,19 @@ _ABOUT = re.compile(
 )
 
 
+# "Who else reacted?", "What else did he say?", "Anything else?": the previous question again,
+# answered with what the previous answer did not quote.
+ASKS_FOR_MORE = re.compile(r"\b(?:else|anything more|tell me more)\b|^\W*more\W*$", re.I)
+
+
 def needs_condensing(question: str, history: Sequence[Message]) -> bool:
-    """A follow-up refers back (a pronoun, "what about ...", or a question word alone) and there is
-    a conversation."""
+    """A follow-up refers back (a pronoun, "what about ...", a question word alone, "who else")
+    and there is a conversation."""
     return bool(history) and bool(
         FOLLOW_UP_PRONOUNS.search(question)
         or re.match(r"^\s*(and|what about|how about)\b", question, re.I)
         or _BARE_QUESTION_WORD.match(question)
+        or ASKS_FOR_MORE.search(question)
     )
 
 
@@ -104,6 +110,9 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         return None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
+    if pronoun is None and ASKS_FOR_MORE.search(question):  # "Who else reacted? How did Europe react…?"
+        previous = _previous_question(history)
+        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     if pronoun is None or _names(question[: pronoun.start()]):
         return None  # "And how did Kyiv respond?"; "Which village did Russia say it had taken?": "it" is Russia
     if pronoun.group(0).lower() in ("it", "its") and len(_names(asked)) > 1:

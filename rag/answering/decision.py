@@ -117,6 +117,8 @@ class Decider:
         if self.dissimilar(hits) and not _words_all_in(info, hits):
             return Plan(Decision(False, 0.0, "low_similarity", "The articles do not cover this question."), [], info)
         ranked, idf, recency = self._score(info, hits)
+        if question.said_before:  # "Who else reacted?": not what the previous answer quoted
+            ranked = [c for c in ranked if not _quoted_in(raw_text(c.hit, c.index), question.said_before)]
         best = max((c.score for c in ranked), default=0.0)
         if best <= 0:
             return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
@@ -256,6 +258,12 @@ def _reader_choice(
     if len(by_reader) > 1 and (lead.reader or 0.0) - (by_reader[1][3].reader or 0.0) < UNSURE_MARGIN:
         return lead, by_reader[1][3]
     return lead, None
+
+
+def _quoted_in(sentence: str, answer: str) -> bool:
+    """Whether ``answer`` (markers and all) quotes ``sentence``: its opening words are in it."""
+    opening = " ".join(sentence.split()[:8]).rstrip('.!?,;:”"')
+    return opening in " ".join(re.sub(r"\s*\[\d+\]", "", answer).split())
 
 
 def _words_all_in(info: QuestionInfo, hits: list[Hit]) -> bool:

@@ -79,14 +79,15 @@ def newest_sources(sources: list[IndexedSource]) -> list[str]:
 
 
 def corpus_overview(
-    firsts: list[Hit], total: int, texts: OriginalTexts, max_words: int
+    firsts: list[Hit], total: int, texts: OriginalTexts, max_words: int, greeting: bool = False
 ) -> tuple[str, list[Citation]] | None:
     """The articles' headlines, newest first, as long as the answer stays within ``max_words``;
-    ``firsts``: the first chunk of each of the newest articles, ``total``: how many there are.
-    An article printed without a headline is shown by its title (the start of its first
-    sentence, "…" marking the cut) and cites that sentence."""
+    ``firsts``: the first chunk of each of the newest articles, ``total``: how many there are;
+    after :data:`GREETING` when ``greeting``. An article printed without a headline is shown by
+    its title (the start of its first sentence, "…" marking the cut) and cites that sentence."""
     ordered = sorted(firsts, key=lambda h: (newest_first(h.date), h.source))
-    parts = ["The article:" if total == 1 else f"The {total} articles, newest first:"]
+    parts = [GREETING] if greeting else []
+    parts.append("The article:" if total == 1 else f"The {total} articles, newest first:")
     citations: list[Citation] = []
     for hit in ordered:
         original = texts.get(hit.source, hit.sha16)

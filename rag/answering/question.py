@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from rag.answering.condensing import condense_by_rule
+from rag.answering.condensing import ASKS_FOR_MORE, condense_by_rule
 from rag.answering.roles import name_roles, without_aliases
 from rag.answering.spelling import SpellingCorrector
 from rag.contract import Message
@@ -100,6 +100,7 @@ class ReadQuestion:
     standalone: str  # the condensed (or asked) question with roles named: "the envoy (Steve Witkoff)"
     searched: str  # ``standalone`` with its spelling corrected: what is routed, searched and answered
     info: QuestionInfo  # what it asks: names, terms, focus, kind
+    said_before: str = ""  # "Who else…?": the answers so far, whose quotes are not the answer again
 
 
 class QuestionReader:
@@ -127,7 +128,11 @@ class QuestionReader:
             self._titles_read = self._titles()
         standalone = name_roles(condensed or question, self._titles_read)
         searched = self.speller.correct(standalone)
-        return ReadQuestion(question, condensed, standalone, searched, self._analyse(standalone, searched))
+        said_before = ""
+        if ASKS_FOR_MORE.search(question):  # "Anyone else?" after "Who else reacted?": neither answer again
+            said_before = "\n".join(m.content for m in history if m.role == "assistant")
+        info = self._analyse(standalone, searched)
+        return ReadQuestion(question, condensed, standalone, searched, info, said_before)
 
     def _analyse(self, question: str, corrected: str) -> QuestionInfo:
         """Content terms, names and type of ``question`` (``corrected``: its corrected spelling)."""
