@@ -36,7 +36,10 @@ DATE = re.compile(
     r"in (the )?(spring|summer|autumn|winter)|\w+ century|(19|20)\d{2})\b",
     re.I,
 )
-PLACE = re.compile(r"\b(in|at|near|to|from)\s+(the\s+)?[A-Z][a-z]+")
+# "in Anchorage", "near the Kremlin", "in southeastern Ukraine", "in central Kyiv".
+PLACE = re.compile(
+    r"\b(in|at|near|to|from)\s+(the\s+)?(?:(?:[a-z]*(?:north|south|east|west)[a-z]*|central)\s+)?[A-Z][a-z]+"
+)
 # Irregular past forms the stemmer leaves apart from their verb ("met" answers "meet").
 IRREGULAR = {
     w: base

@@ -109,6 +109,10 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.person, "Techmet is preparing to bid.", "Who is preparing to bid?")
     assert type_matches(QuestionType.place, "Trump spoke on Air Force One.", "Where did Trump speak?")
     assert not type_matches(QuestionType.place, "Trump spoke on the record.", "Where did Trump speak?")
+    # a region named with its direction ("in southeastern Ukraine") is a place; "in recent remarks" is not
+    southeast = "Russian forces have captured multiple settlements in southeastern Ukraine."
+    assert type_matches(QuestionType.place, southeast, "Where have Russian forces captured settlements?")
+    assert not type_matches(QuestionType.place, "In recent remarks, Trump spoke.", "Where did Trump speak?")
     # a reason is not checked: stories give it in words no list holds
     assert type_matches(QuestionType.reason, "The company blamed falling demand.", "Why is the plant closing?")
     # a capital after "in", "of", "by" is a place, not the person "who" asks for
