@@ -88,6 +88,11 @@ def test_answer_type_checks() -> None:
     sixth = "Trump had another phone call with Vladimir Putin, their sixth since he returned."
     assert type_matches(QuestionType.number, sixth, "How many calls have Trump and Putin had?", stem)
     assert type_matches(QuestionType.number, count, "How many were injured?", stem)
+    # whose the counted are is part of what is counted
+    encircled = "Moscow said its forces had encircled some 10,000 Ukrainian soldiers."
+    assert not type_matches(QuestionType.number, encircled, "How many Russian soldiers have died?", stem)
+    assert type_matches(QuestionType.number, encircled, "How many Ukrainian soldiers were encircled?", stem)
+    assert type_matches(QuestionType.number, encircled, "How many soldiers were encircled?", stem)
     fronts = "Russia continues missile, drone, and ground assaults across multiple fronts."
     assert not type_matches(QuestionType.number, fronts, "How many drones did Russia launch at Kyiv?", stem)
     assert not type_matches(QuestionType.number, "Ukraine holds 10 sites.", "How old is Putin?")

@@ -186,8 +186,18 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # call with Putin, their sixth") and before the count of a verb: "injuring at least 14"
             # answers "how many were injured".
             by_verb = counted.group(1).split()[0].lower() in STOP
+            # "How many Russian soldiers…" is not answered by "10,000 Ukrainian soldiers"
+            asked_nation = next((w for w in counted.group(1).split() if _is_nationality(w)), None)
+
+            def counts_target(after: list[str]) -> bool:
+                for j, x in enumerate(after):
+                    if stem(x.strip(",.")) in targets:
+                        before = after[j - 1] if j else ""
+                        return not (asked_nation and _is_nationality(before) and before != asked_nation)
+                return False
+
             return any(
-                any(stem(x.strip(",.")) in targets for x in words[i + 1 : i + 4])
+                counts_target(words[i + 1 : i + 4])
                 or (
                     (by_verb or w.lower() in _ORDINALS)
                     and any(stem(x.strip(",.")) in targets for x in words[max(0, i - 5) : i])
@@ -208,6 +218,11 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
         return any(n.lower() not in asked and not _NATIONALITY.search(n) for n in names)
     return True
+
+
+def _is_nationality(word: str) -> bool:
+    """ "Russian", "Ukrainian", "European": a capitalised word that says whose."""
+    return word[:1].isupper() and bool(_NATIONALITY.search(word))
 
 
 def asked_noun(question: str) -> str | None:
