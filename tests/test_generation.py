@@ -247,6 +247,15 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     # A question word alone is asked of the previous question made standalone
     warned = [*tomahawks, *chat("Who warned against them?", long_answer)]
     assert condense_by_rule("When?", warned) == "When? Who warned against Tomahawk?"
+    # Typed in lower case, a name is not found by its capital: the previous question says who
+    lower = chat("tell me about witkoff", long_answer)
+    assert condense_by_rule("what did he say", lower) == "what did he say? tell me about witkoff"
+    assert condense_by_rule("which one", chat("russia captured a village?", long_answer)) == (
+        "which one? russia captured a village?"
+    )
+    # "she" is the person a short answer named, when the question named nobody
+    osei = chat("Who led the nasal vaccine study?", "Dr. Nadia Osei [1].")
+    assert condense_by_rule("Where did she study medicine?", osei) == "Where did Nadia Osei study medicine?"
 
 
 def test_persistent_errors_fall_back_with_the_reason(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

@@ -16,7 +16,7 @@ _NOT_NAMES = frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
     It Its He His She Her They Their This That These Those Some Many Most And But So Or Also Then Now
     Has Have Had Should Must Tell Show Give Explain Describe List Summarize Summarise Please Can Could Would Will
-    Any""".split()
+    Any Dr Mr Mrs Ms Prof""".split()
 )
 
 
@@ -37,7 +37,7 @@ def _names(text: str) -> list[str]:
 
 # "Why?", "And when?", "How many?": a question word alone asks it of the previous question.
 _BARE_QUESTION_WORD = re.compile(
-    r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|whom|how(?: many| much| long| come)?|since when)"
+    r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|whom|how(?: many| much| long| come| so)?|since when|which ones?)"
     r"(?:\s+(?:exactly|then|so))?\W*$",
     re.I,
 )
@@ -81,6 +81,9 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         previous = _previous_question(history)
         return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     pronoun = FOLLOW_UP_PRONOUNS.search(question)
+    if pronoun is None and ASKS_FOR_MORE.search(question):  # "Who else reacted? How did Europe react…?"
+        previous = _previous_question(history)
+        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
     # thing; "it" is still what the user asked about.
     last = history[-1]
@@ -106,13 +109,23 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         if names:
             name, asked = names[0], message.content.strip()
             break
+    person = pronoun is not None and pronoun.group(0).lower() not in ("it", "its")
+    if (name is None or asked is None) and person and last.role == "assistant" and len(last.content.split()) <= 12:
+        # "Who led the study?" "Dr. Nadia Osei [1]." "Where did she study?": the person the answer named
+        answered = _names(last.content)
+        if answered:
+            return FOLLOW_UP_PRONOUNS.sub(
+                lambda m: f"{answered[0]}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else answered[0],
+                question,
+                count=1,
+            )
     if name is None or asked is None:
-        return None
+        # "what did he say" after "tell me about witkoff": no capitalised name to put for "he"; the
+        # previous question, after it, says who
+        previous = _previous_question(history) if person else ""
+        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
-    if pronoun is None and ASKS_FOR_MORE.search(question):  # "Who else reacted? How did Europe react…?"
-        previous = _previous_question(history)
-        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
     if pronoun is None or _names(question[: pronoun.start()]):
         return None  # "And how did Kyiv respond?"; "Which village did Russia say it had taken?": "it" is Russia
     if pronoun.group(0).lower() in ("it", "its") and len(_names(asked)) > 1:
