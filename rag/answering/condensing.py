@@ -78,12 +78,10 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     if not needs_condensing(question, history):
         return None
     if _BARE_QUESTION_WORD.match(question):  # "Why? What happened to the Tomahawk package?"
-        previous = _previous_question(history)
-        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
+        return _asked_of_previous(question, history)
     pronoun = FOLLOW_UP_PRONOUNS.search(question)
     if pronoun is None and ASKS_FOR_MORE.search(question):  # "Who else reacted? How did Europe react…?"
-        previous = _previous_question(history)
-        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
+        return _asked_of_previous(question, history)
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
     # thing; "it" is still what the user asked about.
     last = history[-1]
@@ -95,10 +93,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     ):
         answered = _names(last.content)
         if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
-            thing = answered[0]
-            return FOLLOW_UP_PRONOUNS.sub(
-                lambda m: f"{thing}'s" if m.group(0).lower() == "its" else thing, question, count=1
-            )
+            return _named(question, answered[0])
     about = _ABOUT.match(question)
     name, asked = None, None
     for message in reversed(history):
@@ -114,16 +109,11 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # "Who led the study?" "Dr. Nadia Osei [1]." "Where did she study?": the person the answer named
         answered = _names(last.content)
         if answered:
-            return FOLLOW_UP_PRONOUNS.sub(
-                lambda m: f"{answered[0]}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else answered[0],
-                question,
-                count=1,
-            )
+            return _named(question, answered[0])
     if name is None or asked is None:
         # "what did he say" after "tell me about witkoff": no capitalised name to put for "he"; the
         # previous question, after it, says who
-        previous = _previous_question(history) if person else ""
-        return f"{question.strip().rstrip('?')}? {previous}" if previous else None
+        return _asked_of_previous(question, history) if person else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
     if pronoun is None or _names(question[: pronoun.start()]):
@@ -132,11 +122,20 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # "What came of it?" after "When did Trump and Putin meet in Alaska?": "it" is what they
         # did, not one of them; the previous question, after it, says what
         return f"{question.strip()} {_previous_question(history) or asked}"
+    return _named(question, name)
 
-    def swap(m: re.Match[str]) -> str:
-        return f"{name}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else name
 
-    return FOLLOW_UP_PRONOUNS.sub(swap, question, count=1)
+def _named(question: str, name: str) -> str:
+    """``question`` with its first pronoun replaced by ``name`` ("his" by "Witkoff's")."""
+    return FOLLOW_UP_PRONOUNS.sub(
+        lambda m: f"{name}'s" if m.group(0).lower() in POSSESSIVE_PRONOUNS else name, question, count=1
+    )
+
+
+def _asked_of_previous(question: str, history: Sequence[Message]) -> str | None:
+    """ "Why? What happened to the Tomahawk package?": ``question`` followed by the previous one."""
+    previous = _previous_question(history)
+    return f"{question.strip().rstrip('?')}? {previous}" if previous else None
 
 
 def _previous_question(history: Sequence[Message]) -> str:
