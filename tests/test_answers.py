@@ -278,6 +278,13 @@ def test_who_else_is_asked_of_the_previous_question_and_not_answered_again(assis
     }
 
 
+def test_how_many_is_not_a_word_the_passages_must_hold(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The similarity gate lets through a question whose words the passages all hold; "many" of
+    "How many soldiers were encircled?" is no such word, and the question was refused."""
+    answer = assistant.ask("How many soldiers were encircled?")
+    assert not answer.abstained and "10,000" in answer.citations[0].quote, answer.answer
+
+
 def test_a_month_abbreviation_is_a_date_not_a_name(assistant) -> None:  # type: ignore[no-untyped-def]
     """ "Oct." was taken for a name the articles never use, and "What happened on Oct. 17?" refused."""
     assert assistant.read("What happened on Oct. 17?").info.names == []

@@ -253,6 +253,11 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     assert condense_by_rule("which one", chat("russia captured a village?", long_answer)) == (
         "which one? russia captured a village?"
     )
+    # "By whom?" is a question word alone; a request verb opening the previous question is no name
+    soldiers = chat("How many soldiers were encircled?", long_answer)
+    assert condense_by_rule("By whom?", soldiers) == "By whom? How many soldiers were encircled?"
+    overview = chat("Summarize the articles", long_answer)
+    assert condense_by_rule("Tell me more", overview) == "Tell me more? summarize the articles"
     # "she" is the person a short answer named, when the question named nobody
     osei = chat("Who led the nasal vaccine study?", "Dr. Nadia Osei [1].")
     assert condense_by_rule("Where did she study medicine?", osei) == "Where did Nadia Osei study medicine?"

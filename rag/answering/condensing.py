@@ -12,11 +12,11 @@ from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
 # Capitalised words that open a question or a phrase without naming anything: question words,
 # pronouns, conjunctions, the verbs of a request ("Tell me about the Tomahawk missiles").
-_NOT_NAMES = frozenset(
+_REQUESTS = frozenset("Tell Show Give Explain Describe List Summarize Summarise Please".split())
+_NOT_NAMES = _REQUESTS | frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
     It Its He His She Her They Their This That These Those Some Many Most And But So Or Also Then Now
-    Has Have Had Should Must Tell Show Give Explain Describe List Summarize Summarise Please Can Could Would Will
-    Any Dr Mr Mrs Ms Prof""".split()
+    Has Have Had Should Must Can Could Would Will Any Dr Mr Mrs Ms Prof""".split()
 )
 
 
@@ -37,7 +37,8 @@ def _names(text: str) -> list[str]:
 
 # "Why?", "And when?", "How many?": a question word alone asks it of the previous question.
 _BARE_QUESTION_WORD = re.compile(
-    r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|whom|how(?: many| much| long| come| so)?|since when|which ones?)"
+    r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|(?:by |to |with |from )?whom|how(?: many| much| long| come| so)?|"
+    r"since when|which ones?)"
     r"(?:\s+(?:exactly|then|so))?\W*$",
     re.I,
 )
@@ -135,6 +136,8 @@ def _named(question: str, name: str) -> str:
 def _asked_of_previous(question: str, history: Sequence[Message]) -> str | None:
     """ "Why? What happened to the Tomahawk package?": ``question`` followed by the previous one."""
     previous = _previous_question(history)
+    if previous and previous.split()[0] in _REQUESTS:  # "…? summarize the articles": no name "Summarize"
+        previous = previous[0].lower() + previous[1:]
     return f"{question.strip().rstrip('?')}? {previous}" if previous else None
 
 

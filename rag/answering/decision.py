@@ -266,9 +266,13 @@ def _quoted_in(sentence: str, answer: str) -> bool:
     return opening in " ".join(re.sub(r"\s*\[\d+\]", "", answer).split())
 
 
+_ASKING_STEMS = frozenset(stem(w) for w in ("many", "much"))
+
+
 def _words_all_in(info: QuestionInfo, hits: list[Hit]) -> bool:
     """Whether the passages hold every name and content word the question asks with."""
     asked = set(info.focus) | {stem(part) for name in info.names for part in name.split()}
+    asked -= _ASKING_STEMS  # "How many soldiers were encircled?" asks for a number, not the word
     held = {t for h in hits for t in content_stems(h.text)}
     return bool(asked) and asked <= held
 
