@@ -118,7 +118,8 @@ class Decider:
             return Plan(Decision(False, 0.0, "low_similarity", "The articles do not cover this question."), [], info)
         ranked, idf, recency = self._score(info, hits)
         if question.said_before:  # "Who else reacted?": not what the previous answer quoted
-            ranked = [c for c in ranked if not _quoted_in(raw_text(c.hit, c.index), question.said_before)]
+            said = _unmarked(question.said_before)
+            ranked = [c for c in ranked if _opening(raw_text(c.hit, c.index)) not in said]
         best = max((c.score for c in ranked), default=0.0)
         if best <= 0:
             return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
@@ -260,10 +261,14 @@ def _reader_choice(
     return lead, None
 
 
-def _quoted_in(sentence: str, answer: str) -> bool:
-    """Whether ``answer`` (markers and all) quotes ``sentence``: its opening words are in it."""
-    opening = " ".join(sentence.split()[:8]).rstrip('.!?,;:”"')
-    return opening in " ".join(re.sub(r"\s*\[\d+\]", "", answer).split())
+def _unmarked(answer: str) -> str:
+    """An answer without its ``[n]`` markers, whitespace runs made single."""
+    return " ".join(re.sub(r"\s*\[\d+\]", "", answer).split())
+
+
+def _opening(sentence: str) -> str:
+    """A sentence's opening words: what an answer that quotes it holds."""
+    return " ".join(sentence.split()[:8]).rstrip('.!?,;:”"')
 
 
 _ASKING_STEMS = frozenset(stem(w) for w in ("many", "much"))

@@ -43,6 +43,7 @@ OVERVIEW_LISTED = 20  # the newest articles an overview can list (more than fit 
 # about the news; it is answered with what the assistant does, and the overview to start from.
 _GREETINGS = frozenset("hello hi hey hiya greetings help good morning afternoon evening".split())
 _ABOUT_YOU = frozenset("who how know work works".split())  # "Who are you?", "How does this work?"
+_TO_THE_ASSISTANT = _GREETINGS | _ABOUT_YOU
 GREETING = "Hello. I answer questions about the articles indexed here, citing the passage each answer quotes."
 
 
@@ -64,7 +65,7 @@ def overview_request(question: str) -> OverviewRequest | None:
     rest = [w for w, low in zip(words, lowered, strict=True) if low not in asking and low not in _FILLER]
     if not rest and any(w in asking for w in lowered):
         return OverviewRequest("")
-    if all(w.lower() in _GREETINGS | _ABOUT_YOU for w in rest) and (
+    if all(w.lower() in _TO_THE_ASSISTANT for w in rest) and (
         any(w in _GREETINGS for w in lowered) or "you" in lowered or "this" in lowered
     ):
         return OverviewRequest("", greeting=True)
