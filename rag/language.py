@@ -133,7 +133,7 @@ REASON = re.compile(
 
 # A question that asks for someone's words ("What did X say / call / describe…?"): the question
 # type "quote". Bare forms and past forms, as questions use them.
-QUESTION_SPEECH_VERBS = r"say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn"
+QUESTION_SPEECH_VERBS = r"say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn|admit|admitted|argue|urge|suggest|stress|write|wrote"
 
 # "What did X <verb>…?" / "Who <verb>…?" answered from the quotes index: only verbs whose object is
 # what was said (not "describe", "call": those ask about a description, which the index does not hold).
@@ -149,8 +149,8 @@ CORPUS_NOUNS = ("article", "articles", "report", "reports", "story", "stories", 
 # articles are no speaker to find quoted).
 _NOT_SPEECH = re.compile(
     r"^\W*(?:(?:please|can you|could you|would you)\s+)?tell (?:me|us)\b"
-    r"|\b(?:(?:the|a|an|this|that|their|his|her|its|another)(?: (?:latest|last|recent|next|first|second|previous|same"
-    r"|\w+-\w+))*|phone) calls?\b"
+    r"|\b(?:(?:the|a|an|this|that|their|his|her|its|another)(?: (?:latest|last|recent|next|previous|same|final|earlier"
+    r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\w+-\w+))*|phone) calls?\b"
     rf"|\b(?:the|these|those|all|this|that) (?:{'|'.join(CORPUS_NOUNS)})(?: \w+)? (?:{QUESTION_SPEECH_VERBS})\b",
     re.I,
 )

@@ -146,6 +146,10 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     ministry = "The Russian Defense Ministry said the claims were false."
     assert speaker_matches("What did Moscow say about the claims?", ministry)
     assert not speaker_matches("What did Zelensky say about the claims?", ministry)
+    # a title stands for the man the sentence before named, as "he" does
+    warned = "On Oct. 17, Trump spoke with Putin. The Russian president warned of an escalation."
+    assert speaker_matches("What did Putin warn about on Oct. 17?", warned)
+    assert not speaker_matches("What did Zelensky warn about?", warned)
 
 
 def test_words_of_speech_that_ask_for_no_quotation() -> None:
@@ -159,6 +163,12 @@ def test_words_of_speech_that_ask_for_no_quotation() -> None:
     assert question_type("What did Witkoff say about the talks?") is QuestionType.quote
     assert question_type("Can you tell me what Witkoff said?") is QuestionType.quote
     assert question_type("What did the president call the meeting?") is QuestionType.quote
+    # an ordinal call is a call (the question was refused: no sentence quoted a speaker)
+    assert question_type("How long did the sixth call last?") is QuestionType.number
+    assert speaker_matches("How long did the sixth call last?", "The call lasted nearly an hour.")
+    # what someone admitted or argued is their words
+    assert question_type("What did Trump admit after his sixth call with Putin?") is QuestionType.quote
+    assert question_type("What did Zelensky argue Russia's demands were meant to do?") is QuestionType.quote
     plain = "Steve Witkoff is a prominent U.S. real estate developer."
     assert speaker_matches("What do the articles say about Witkoff?", plain)
     assert speaker_matches("How long did the latest Trump-Putin phone call last?", "The call lasted nearly an hour.")

@@ -49,6 +49,14 @@ def test_what_did_x_tell_y_keeps_what_was_said_to_y(assistant) -> None:  # type:
 REPORTED_BY_TRUMP = "credit for ending “eight wars in eight months”"
 
 
+def test_what_x_said_about_a_day_is_found_by_the_sentence_before(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "On Oct. 17, Trump spoke with Putin. The Russian president warned…": the warning names no
+    day; the sentence before it does (it was answered with another warning, Trump's)."""
+    answer = assistant.ask("What did Putin warn about on Oct. 17?")
+    assert_contract(answer, SEEDS)
+    assert [c.quote.split()[:3] for c in answer.citations] == [["The", "Russian", "president"]], answer.answer
+
+
 def test_reported_speech_is_never_shown_in_quotation_marks(assistant, seed_index) -> None:  # type: ignore[no-untyped-def]
     found = assistant.quotes("Trump")
     reported = [s for s in found if s.kind == "reported"]

@@ -265,13 +265,20 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
         if subject & {stem(w) for w in near}:
             return True
-        pronoun = re.search(r"\b(he|she|they)\s+(?:\w+\s+)?$", text[max(0, act.start() - 30) : act.start()], re.I)
+        pronoun = _STANDS_FOR_SPEAKER.search(text[max(0, act.start() - 40) : act.start()])
         if pronoun and subject & {stem(w) for w in re.findall(r"[^\W\d_]{3,}", text)}:
-            return True  # "He said…" with the person named in the window
+            return True  # "He said…", "The Russian president warned…" with the person named in the window
     return False
 
 
 _ARTICLES = frozenset("the a an his her their its".split())
+# What stands for a speaker the sentence before named: a pronoun, or a title ("The Russian
+# president warned…" after "On Oct. 17, Trump spoke with Putin.").
+_STANDS_FOR_SPEAKER = re.compile(
+    r"\b(?:he|she|they|the (?:[\w-]+\s+)?(?:president|leader|envoy|minister|premier|chancellor|official|spokes\w+))"
+    r"\s+(?:\w+\s+)?$",
+    re.I,
+)
 # Capitals and seats of government that news copy uses for a government ("Moscow said").
 _METONYMS = frozenset(stem(w) for w in "moscow kremlin washington white house kyiv kiev beijing london paris".split())
 

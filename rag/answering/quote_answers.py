@@ -23,6 +23,7 @@ _WHAT_DID = re.compile(
     rf"(?:\s+(?P<to>(?!about\b)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*))?(?:\s+(?:about|on|regarding)\s+(?P<about>.+?))?\s*\??\s*$",
     re.I,
 )
+_SENTENCE_END = re.compile(r"[.!?][”’\"]?\s+(?=[A-Z“‘\"])|\n\s*")  # not "Oct. 17"
 _WHO_SAID = re.compile(rf"^\s*who\s+(?:{ROUTED_SPEECH_VERBS}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
 
 
@@ -67,9 +68,9 @@ def answer_from_statements(
     (``None`` when it changed since it was indexed: such a statement is not quoted).
     """
 
-    def sentence(s: Statement) -> set[str]:  # the statement with its attribution
-        text = read(s.source)
-        return set(content_stems(text[s.context_start : s.context_end] if text else s.text))
+    def sentence(s: Statement) -> set[str]:  # the statement with its attribution and the sentence
+        text = read(s.source)  # before, which often says when ("On Oct. 17, Trump spoke with Putin.")
+        return set(content_stems(text[_sentence_before(text, s.context_start) : s.context_end] if text else s.text))
 
     what_did = _WHAT_DID.match(question)
     if what_did:
@@ -96,6 +97,15 @@ def answer_from_statements(
     # The speaker's own words first, then what others report they said (newest article first in each).
     found.sort(key=lambda s: s.via is not None)
     return _compose(found, read, max_words) if found else None
+
+
+def _sentence_before(text: str, start: int) -> int:
+    """Where the sentence before the one at ``start`` begins; ``start`` at a paragraph's start."""
+    gap = text[:start]
+    if "\n" in gap[len(gap.rstrip()) :] or not gap.strip():
+        return start
+    ends = [m.end() for m in _SENTENCE_END.finditer(gap.rstrip())]
+    return ends[-1] if ends else 0
 
 
 def _compose(
