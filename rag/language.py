@@ -132,8 +132,13 @@ REASON = re.compile(
 # (SPEECH_VERBS and SPEECH above.)
 
 # A question that asks for someone's words ("What did X say / call / describe…?"): the question
-# type "quote". Bare forms and past forms, as questions use them.
-QUESTION_SPEECH_VERBS = r"say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn|admit|admitted|argue|urge|suggest|stress|write|wrote"
+# type "quote". Bare forms and past forms, as questions use them; of argue, urge, suggest, stress the
+# bare form only ("What did X argue…?"), as their past form is more often a clause ("after Putin
+# warned him": on the golden splits, "warned" made "What did Trump do after…?" a quotation question).
+QUESTION_SPEECH_VERBS = (
+    r"say|said|says|tell|told|quote|quoted|claim|claimed|describe|described|call|called|warn|"
+    r"admit|admitted|argue|urge|suggest|stress|write|wrote"
+)
 
 # "What did X <verb>…?" / "Who <verb>…?" answered from the quotes index: only verbs whose object is
 # what was said (not "describe", "call": those ask about a description, which the index does not hold).
