@@ -228,3 +228,22 @@ def content_stems(text: str) -> list[str]:
     words = [MONTH_ABBREVIATIONS.get(w, w) for w in words]  # "Aug. 15" answers "in August"
     words = [IRREGULAR.get(w, w) for w in words]
     return stem_words([w for w in words if w not in STOP_WORDS and len(w) > 1])
+
+
+# "Which (Ukrainian) village did…", "What fund is…": the noun after which/what, auxiliaries aside.
+_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b"
+_WHICH_NOUN = re.compile(
+    rf"\b(?:[Ww]hich\s+(?:[A-Z][\w-]*\s+)?(?!{_AUX})([a-z]{{3,}})|[Ww]hat\s+(?!{_AUX})([a-z]{{3,}})\s+{_AUX})"
+)
+# "What is Zelensky's position on…", "What is Trump's approval rating?": the noun after the possessive.
+_WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun naming what the question asks for: "countries" in "Which countries signed…",
+    "rating" in "What is Trump's approval rating?"; ``None`` when it names none."""
+    which = _WHICH_NOUN.search(question)
+    if which:
+        return (which.group(1) or which.group(2)).lower()
+    whose = _WHOSE_NOUN.search(question)
+    return whose.group(1).lower() if whose else None

@@ -15,12 +15,13 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answerability import FEATURES, asked_noun, asked_noun_found, speaker_matches, type_matches
+from rag.answering.answerability import FEATURES, asked_noun_found, speaker_matches, type_matches
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.indexing.ingest import ingest
+from rag.language import asked_noun
 from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------

@@ -261,6 +261,11 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     # "she" is the person a short answer named, when the question named nobody
     osei = chat("Who led the nasal vaccine study?", "Dr. Nadia Osei [1].")
     assert condense_by_rule("Where did she study medicine?", osei) == "Where did Nadia Osei study medicine?"
+    # "it" after "Which company…?" is the company the answer names, however long the answer
+    company = chat("Which company is bidding on the lithium?", "A U.S. company, Techmet, is preparing to bid [1].")
+    assert condense_by_rule("Where is it from?", company) == "Where is Techmet from?"
+    village = chat("Which village did Russia capture?", "Russia announced the capture of the village of Milove [1].")
+    assert condense_by_rule("When had it last seen fighting?", village) == "When had Milove last seen fighting?"
 
 
 def test_persistent_errors_fall_back_with_the_reason(llm_assistant: Assistant, llm: ScriptedLLM) -> None:

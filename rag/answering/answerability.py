@@ -50,6 +50,7 @@ from rag.language import (
     PLACE,
     SPEECH,
     SPEECH_ACT,
+    asked_noun,
     without_non_speech,
 )
 from rag.text import STOP_WORDS as STOP
@@ -96,13 +97,6 @@ _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
 _ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
-# "Which (Ukrainian) village did…", "What fund is…": the noun after which/what, auxiliaries aside.
-_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would)\b"
-_WHICH_NOUN = re.compile(
-    rf"\b(?:[Ww]hich\s+(?:[A-Z][\w-]*\s+)?(?!{_AUX})([a-z]{{3,}})|[Ww]hat\s+(?!{_AUX})([a-z]{{3,}})\s+{_AUX})"
-)
-# "What is Zelensky's position on…", "What is Trump's approval rating?": the noun after the possessive.
-_WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
 _SUBJECT = re.compile(
     r"^\W*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:is|was|are|were|has|have|had|said|says|told|will|would|did)\b"
 )
@@ -223,16 +217,6 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
 def _is_nationality(word: str) -> bool:
     """ "Russian", "Ukrainian", "European": a capitalised word that says whose."""
     return word[:1].isupper() and bool(_NATIONALITY.search(word))
-
-
-def asked_noun(question: str) -> str | None:
-    """The noun naming what the question asks for: "countries" in "Which countries signed…",
-    "rating" in "What is Trump's approval rating?"; ``None`` when it names none."""
-    which = _WHICH_NOUN.search(question)
-    if which:
-        return (which.group(1) or which.group(2)).lower()
-    whose = _WHOSE_NOUN.search(question)
-    return whose.group(1).lower() if whose else None
 
 
 def asked_noun_found(question: str, stems: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.contract import Message
-from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS
+from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS, asked_noun
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
 # Capitalised words that open a question or a phrase without naming anything: question words,
@@ -92,6 +92,9 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         and last.role == "assistant"
         and not OPENING_PRONOUN.match(last.content)
     ):
+        thing = _answered_thing(_previous_question(history[:-1]), last.content)
+        if thing:  # "Which company…?" "A U.S. company, Techmet, is…" "Where is it from?": Techmet
+            return _named(question, thing)
         answered = _names(last.content)
         if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
             return _named(question, answered[0])
@@ -124,6 +127,19 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # did, not one of them; the previous question, after it, says what
         return f"{question.strip()} {_previous_question(history) or asked}"
     return _named(question, name)
+
+
+def _answered_thing(asked: str, answer: str) -> str | None:
+    """The name an answer gives the thing a "which <noun>" question asked for: "Techmet" in "A U.S.
+    company, Techmet, is…" or "Techmet, a U.S. company" (company), "Milove" in "the village of Milove"."""
+    noun = asked_noun(asked) if asked else None
+    if noun is None:
+        return None
+    nouns = rf"{re.escape(noun)}|{re.escape(noun.rstrip('s'))}"  # "Which companies…?" "…the company Techmet"
+    named = re.search(rf"\b(?:{nouns})(?:,|\s+of|\s+called|\s+named)?\s+({_NAME.pattern})", answer) or re.search(
+        rf"({_NAME.pattern}),?\s+(?:an?|the)\s+(?:[\w.’'-]+\s+){{0,2}}(?:{nouns})\b", answer
+    )
+    return _names(named.group(1))[0] if named and _names(named.group(1)) else None
 
 
 def _named(question: str, name: str) -> str:
