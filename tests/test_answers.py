@@ -95,6 +95,16 @@ def test_pronoun_sentence_brings_its_antecedent(assistant) -> None:  # type: ign
     assert cited.quote.startswith("Trump addressed the situation on Truth Social")  # who "he" is
 
 
+def test_a_list_that_breaks_a_sentence_is_quoted_to_the_sentence_end(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "Moscow has historically used: - Business elites … - Western public figures / to test
+    narratives…": the line after the list says what the list is for (it was left out)."""
+    answer = assistant.ask("What does Moscow use business elites for?")
+    assert_contract(answer, SEEDS)
+    cited = next(c for c in answer.citations if "Business elites" in c.quote)
+    assert cited.quote.rstrip().endswith("inside adversarial countries.")
+    assert "Western public figures to test narratives" in answer.answer, answer.answer
+
+
 @pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
 def test_empty_or_huge_question_is_refused(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QuestionError):

@@ -120,6 +120,9 @@ class ExtractiveAnswerer:
                 and not is_heading(raw_text(hit, last + 1))  # "• Undermining Western Unity" titles a section
             ):
                 last += 1
+            after = raw_text(hit, last + 1) if last > c.index and last + 1 < len(hit.sentences) else ""
+            if after[:1].islower():  # "Moscow has used: - Business elites … to test narratives": the list
+                last += 1  # broke a sentence, and its end says what the list is for
         elif following and (
             CONSEQUENCE_START.match(following)  # "... would escalate. Thus, Trump canceled the package."
             or info.asks_sequel  # "What happened after X?" is answered by what follows X

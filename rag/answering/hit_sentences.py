@@ -59,7 +59,8 @@ def marked_display(sentences: list[str], n: int) -> str:
     list items after an intro line become one sentence "intro a; b; c [n]."."""
     if len(sentences) > 1 and sentences[0].endswith(":"):
         items = [s.rstrip(".;") for s in sentences[1:]]
-        return with_marker(f"{sentences[0]} {'; '.join(items)}.", n)
+        end = items.pop() if len(items) > 1 and items[-1][:1].islower() else ""  # "…: a; b to test narratives."
+        return with_marker(f"{sentences[0]} {'; '.join(items)}{' ' + end if end else ''}.", n)
     return " ".join(with_marker(s, n) for s in sentences)
 
 
