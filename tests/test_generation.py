@@ -256,6 +256,10 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     # "By whom?" is a question word alone; a request verb opening the previous question is no name
     soldiers = chat("How many soldiers were encircled?", long_answer)
     assert condense_by_rule("By whom?", soldiers) == "By whom? How many soldiers were encircled?"
+    # … and so is one asked of "that" (it was searched alone: "When was that?" found any date)
+    alaska_met = chat("Where did Trump and Putin meet in August?", long_answer)
+    assert condense_by_rule("When was that?", alaska_met) == "When was that? Where did Trump and Putin meet in August?"
+    assert condense_by_rule("Why is that?", soldiers) == "Why is that? How many soldiers were encircled?"
     overview = chat("Summarize the articles", long_answer)
     assert condense_by_rule("Tell me more", overview) == "Tell me more? summarize the articles"
     # "she" is the person a short answer named, when the question named nobody

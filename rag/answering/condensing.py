@@ -35,11 +35,12 @@ def _names(text: str) -> list[str]:
     return found
 
 
-# "Why?", "And when?", "How many?": a question word alone asks it of the previous question.
+# "Why?", "And when?", "How many?": a question word alone asks it of the previous question; so does
+# one asked of "that" ("When was that?", "Why is that?", "How did that happen?").
 _BARE_QUESTION_WORD = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|(?:by |to |with |from )?whom|how(?: many| much| long| come| so)?|"
     r"since when|which ones?)"
-    r"(?:\s+(?:exactly|then|so))?\W*$",
+    r"(?:\s+(?:exactly|then|so)|\s+(?:is|was|are|were|did|does|do)\s+(?:that|this)(?:\s+happen(?:ed)?)?)?\W*$",
     re.I,
 )
 
