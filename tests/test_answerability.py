@@ -167,6 +167,11 @@ def test_words_of_speech_that_ask_for_no_quotation() -> None:
     # an ordinal call is a call (the question was refused: no sentence quoted a speaker)
     assert question_type("How long did the sixth call last?") is QuestionType.number
     assert speaker_matches("How long did the sixth call last?", "The call lasted nearly an hour.")
+    # "when" opening a clause asks for no date (the question was refused: no date in the answer)
+    assert question_type("What word did Trump use for his envoy when he defended him?") is QuestionType.other
+    assert question_type("Where was he when he said that?") is QuestionType.place
+    assert question_type("Since when had it seen little movement?") is QuestionType.date
+    assert question_type("Can you tell me when Trump met Putin?") is QuestionType.date
     # what someone admitted or argued is their words
     assert question_type("What did Trump admit after his sixth call with Putin?") is QuestionType.quote
     assert question_type("What did Zelensky argue Russia's demands were meant to do?") is QuestionType.quote

@@ -73,7 +73,15 @@ class QuestionInfo:
 # The first pattern that matches the (lower-cased) question decides its type.
 _TYPES = [
     (re.compile(r"\bhow (many|much|old|long|far)\b|\bnumber of\b"), QuestionType.number),
-    (re.compile(r"\bwhen\b|\b(what|which) (date|day|month|year)\b"), QuestionType.date),
+    # "When…?", "Since when…?", "Tell me when…": not "What did X say when critics…?", where "when"
+    # opens a clause about the occasion and the question asks for something else
+    (
+        re.compile(
+            r"^\W*(?:(?:and|so|but)\s+)?(?:(?:since|until|till|by)\s+)?when\b|\b(?:know|me|us|remember|recall)\s+when\b"
+            r"|\b(what|which) (date|day|month|year)\b"
+        ),
+        QuestionType.date,
+    ),
     (re.compile(r"\bwhere\b|\bwhich (city|country|town|village|place)\b"), QuestionType.place),
     (re.compile(r"\bwhy\b|\bfor what reason\b"), QuestionType.reason),
     (re.compile(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b"), QuestionType.person),
