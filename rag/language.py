@@ -247,3 +247,25 @@ def asked_noun(question: str) -> str | None:
         return (which.group(1) or which.group(2)).lower()
     whose = _WHOSE_NOUN.search(question)
     return whose.group(1).lower() if whose else None
+
+
+def same_name(asked: str, written: str) -> bool:
+    """Whether two stemmed name words name the same one: "Zelensky" and "Zelenskyy" (a long stem
+    as a prefix either way), "Witkoff" and the article's "Whitkoff" (one letter apart, long names)."""
+    if asked == written:
+        return True
+    if len(asked) < 5 or len(written) < 5:
+        return False
+    if asked.startswith(written) or written.startswith(asked):
+        return True
+    return len(asked) >= 6 and len(written) >= 6 and _one_edit(asked, written)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped or changed turns ``a`` into ``b``."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

@@ -21,7 +21,7 @@ from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.indexing.ingest import ingest
-from rag.language import asked_noun
+from rag.language import asked_noun, same_name
 from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
@@ -151,6 +151,15 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     warned = "On Oct. 17, Trump spoke with Putin. The Russian president warned of an escalation."
     assert speaker_matches("What did Putin warn about on Oct. 17?", warned)
     assert not speaker_matches("What did Zelensky warn about?", warned)
+
+
+def test_a_name_the_article_misspells_is_still_the_name(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The article writes "The president defended Whitkoff…": one letter from Witkoff, a long name."""
+    assert same_name("witkoff", "whitkoff") and same_name("zelenski", "zelenskiy") and same_name("russia", "russian")
+    assert not same_name("putin", "puton") and not same_name("kyiv", "kiev") and not same_name("iran", "iraq")
+    answer = assistant.ask("What word did Trump use for Witkoff when defending him?")
+    assert_contract(answer, SEEDS)
+    assert "dealmaker" in answer.citations[0].quote, answer.answer
 
 
 def test_words_of_speech_that_ask_for_no_quotation() -> None:

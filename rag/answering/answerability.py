@@ -51,6 +51,7 @@ from rag.language import (
     SPEECH,
     SPEECH_ACT,
     asked_noun,
+    same_name,
     without_non_speech,
 )
 from rag.text import STOP_WORDS as STOP
@@ -268,7 +269,4 @@ _METONYMS = frozenset(stem(w) for w in "moscow kremlin washington white house ky
 
 
 def _has_name(stem: str, stems: frozenset[str]) -> bool:
-    # "Zelensky" and "Zelenskyy" are one man: a long stem matches as a prefix either way.
-    return stem in stems or (
-        len(stem) >= 5 and any(s.startswith(stem) or stem.startswith(s) for s in stems if len(s) >= 5)
-    )
+    return stem in stems or (len(stem) >= 5 and any(same_name(stem, s) for s in stems))
