@@ -162,6 +162,15 @@ def test_a_name_the_article_misspells_is_still_the_name(assistant) -> None:  # t
     assert "dealmaker" in answer.citations[0].quote, answer.answer
 
 
+def test_a_list_item_is_said_by_whoever_the_list_is_under(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "Ukrainian officials reiterate that: … - Any claims of Kremlin flexibility are aimed at buying
+    time…": the item is theirs to say (the speaker check read the item alone, and it was refused)."""
+    answer = assistant.ask("What do Ukrainian officials say Kremlin flexibility claims aim at?")
+    assert not answer.abstained, answer.answer
+    assert_contract(answer, SEEDS)
+    assert "buying time" in answer.answer and "Ukrainian officials reiterate" in answer.citations[0].quote
+
+
 def test_words_of_speech_that_ask_for_no_quotation() -> None:
     """ "What do the articles say about X?" asks what they hold about X, "Tell me about X" asks
     about X, and "the call" is a phone call: none needs a quotation (each was read as a "what did

@@ -117,6 +117,7 @@ class Window:
     focus_cosine: float
     passage_cosine: float
     relative_score: float  # the sentence's ranking score over the best candidate's
+    lead_in: str = ""  # for a list item, the line it is under: who speaks ("Ukrainian officials reiterate that:")
 
 
 def window_features(
@@ -141,7 +142,7 @@ def window_features(
         "window_focus_coverage": coverage(window.stems),
         "name_coverage": sum(found) / len(found) if found else 1.0,
         "type_match": float(type_match),
-        "speaker_match": float(speaker_matches(question, window.text, stem)),
+        "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
         "relative_score": window.relative_score,
         # "On what date…", "Since what year…": a date is what the noun asks for, not the word "date".

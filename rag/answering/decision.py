@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.answerability import Window, window_features
-from rag.answering.hit_sentences import is_full_sentence, is_heading, quote_bonus, raw_text
+from rag.answering.hit_sentences import is_full_sentence, is_heading, list_header, quote_bonus, raw_text
 from rag.answering.hits import Hit
 from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion
 from rag.components.answerability_model import NOT_ADDRESSED, AnswerabilityModel, Decision
@@ -231,6 +231,7 @@ class Decider:
             focus_cosine,
             hit.dense,
             max(0.0, c.score) / best if best > 0 else 0.0,
+            raw_text(hit, header) if (header := list_header(hit, c.index)) is not None else "",
         )
 
 

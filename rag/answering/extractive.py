@@ -18,6 +18,7 @@ from rag.answering.hit_sentences import (
     continues_quote,
     is_full_sentence,
     is_heading,
+    list_header,
     marked_display,
     raw_text,
     sentence_text,
@@ -100,14 +101,11 @@ class ExtractiveAnswerer:
         """First and last sentence to quote for ``c``: itself, plus what completes it."""
         hit, first, last = c.hit, c.index, c.index
         text = sentence_text(hit, c.index)
-        if BULLET.match(raw_text(hit, c.index)):  # a list item: quote the list with its "X argued:" line
-            header = c.index
-            while header > 0 and c.index - header < 4 and BULLET.match(raw_text(hit, header)):
-                header -= 1
-            if sentence_text(hit, header).endswith(":"):
-                c = Candidate(hit, header, c.score, c.stems)
-                text = sentence_text(hit, header)
-                first = last = header
+        header = list_header(hit, c.index)
+        if header is not None:  # a list item: quote the list with its "X argued:" line
+            c = Candidate(hit, header, c.score, c.stems)
+            text = sentence_text(hit, header)
+            first = last = header
         needs_context = PRONOUN_START.match(text) or CONSEQUENCE_START.match(text) or BULLET.match(text)
         if c.index > 0 and needs_context and is_full_sentence(sentence_text(hit, c.index - 1)):
             first = c.index - 1  # "He said..." needs the sentence that says who he is

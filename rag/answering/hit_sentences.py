@@ -64,6 +64,17 @@ def marked_display(sentences: list[str], n: int) -> str:
     return " ".join(with_marker(s, n) for s in sentences)
 
 
+def list_header(hit: Hit, index: int) -> int | None:
+    """For a list item, the index of the line it is under ("Ukrainian officials reiterate that:"),
+    at most four items up; ``None`` for a sentence that is no list item or has no such line."""
+    if not BULLET.match(raw_text(hit, index)):
+        return None
+    header = index
+    while header > 0 and index - header < 4 and BULLET.match(raw_text(hit, header)):
+        header -= 1
+    return header if sentence_text(hit, header).endswith(":") else None
+
+
 def raw_text(hit: Hit, index: int) -> str:
     s = hit.sentences[index]
     return hit.text[s.chunk_start : s.chunk_end]
