@@ -80,6 +80,10 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, count, "How many people were injured?", str.lower)
     assert not type_matches(QuestionType.number, count, "How many drones were launched?", str.lower)
     assert not type_matches(QuestionType.number, "It has been at war since 2022.", "How many soldiers?", str.lower)
+    # "since …2022" says how long, not how many
+    quiet = "A border town that hadn’t seen significant movement since the beginning of the war in 2022."
+    assert type_matches(QuestionType.number, quiet, "How long had Milove been quiet?", stem)
+    assert not type_matches(QuestionType.number, "It has been quiet ever since.", "How long was it quiet?", stem)
     assert type_matches(QuestionType.number, "Thus, Trump canceled the missile package.", "How many missiles?")
     # a denial answers a false premise only near what is counted; "F-16" is no count of pilots
     no_pilots = "At an F-16 pilot's funeral, one commander made it clear: without weapons, Ukraine is vulnerable."

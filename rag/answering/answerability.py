@@ -93,6 +93,8 @@ _PLACE_MORE = re.compile(
 )
 _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
+# "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
+_SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
@@ -169,6 +171,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[denial.end() :])[:4])
             if any(_has_name(t, near) for t in targets):
                 return True
+        if re.search(r"\bhow long\b", question, re.I) and _SINCE.search(text):
+            return True  # "since the beginning of the war in 2022" says how long
         if re.search(r"\bhow old\b", question, re.I):
             return bool(_AGE.search(text))
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
