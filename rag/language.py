@@ -239,11 +239,15 @@ _WHICH_NOUN = re.compile(
 _WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
 
 
+# "What reason did Russia give…?" asks why: the answer gives a reason without the word.
+_WHY_NOUNS = frozenset(("reason", "reasons", "explanation", "justification"))
+
+
 def asked_noun(question: str) -> str | None:
     """The noun naming what the question asks for: "countries" in "Which countries signed…",
     "rating" in "What is Trump's approval rating?"; ``None`` when it names none."""
     which = _WHICH_NOUN.search(question)
-    if which:
+    if which and (which.group(1) or which.group(2)).lower() not in _WHY_NOUNS:
         return (which.group(1) or which.group(2)).lower()
     whose = _WHOSE_NOUN.search(question)
     return whose.group(1).lower() if whose else None

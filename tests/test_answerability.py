@@ -136,6 +136,9 @@ def test_the_noun_a_question_asks_for() -> None:
     assert asked_noun("What is Witkoff's approval rating?") == "rating"
     assert asked_noun("What fund is that part of?") == "fund"
     assert asked_noun("What did Trump say?") is None and asked_noun("What happened after the call?") is None
+    # "What reason did…?" asks why: no sentence need hold the word "reason"
+    assert asked_noun("What reason did Russia give for rejecting a ceasefire?") is None
+    assert question_type("What explanation was given for halting the aid?") is QuestionType.reason
     assert asked_noun_found("Which fund is it?", frozenset({"reconstruct", "fund"}))
     assert not asked_noun_found("Which countries signed?", frozenset({"g7", "statement"}))
 

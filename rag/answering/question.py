@@ -83,7 +83,7 @@ _TYPES = [
         QuestionType.date,
     ),
     (re.compile(r"\bwhere\b|\bwhich (city|country|town|village|place)\b"), QuestionType.place),
-    (re.compile(r"\bwhy\b|\bfor what reason\b"), QuestionType.reason),
+    (re.compile(r"\bwhy\b|\b(?:what|which) (?:reasons?|explanation|justification)\b"), QuestionType.reason),
     (re.compile(r"^\W*(who|whom)\b|\b(through|to|by|with) whom\b"), QuestionType.person),
     (
         re.compile(rf"\b({QUESTION_SPEECH_VERBS})\b"),
