@@ -265,6 +265,15 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     # "she" is the person a short answer named, when the question named nobody
     osei = chat("Who led the nasal vaccine study?", "Dr. Nadia Osei [1].")
     assert condense_by_rule("Where did she study medicine?", osei) == "Where did Nadia Osei study medicine?"
+    # "he" after "Who warned…?" or "Who is Trump's envoy?" is the person the answer names; after "Who
+    # is Yuri Ushakov?" it is still Ushakov, and after "Who did Witkoff call?" still Witkoff
+    envoy = chat("Who is Trump's special envoy?", "Trump and his special envoy, Steve Witkoff, see progress [1].")
+    assert condense_by_rule("What did he tell Ushakov?", envoy) == "What did Steve Witkoff tell Ushakov?"
+    ushakov = chat("Who is Yuri Ushakov?", "Putin's aide, Yuri Ushakov, was contacted by Steve Witkoff [1].")
+    assert condense_by_rule("What did he say?", ushakov) == "What did Yuri Ushakov say?"
+    assert condense_by_rule("What did he want?", chat("Who did Witkoff call?", "Yuri Ushakov [1].")) == (
+        "What did Witkoff want?"
+    )
     # "it" after "Which company…?" is the company the answer names, however long the answer
     company = chat("Which company is bidding on the lithium?", "A U.S. company, Techmet, is preparing to bid [1].")
     assert condense_by_rule("Where is it from?", company) == "Where is Techmet from?"

@@ -31,7 +31,7 @@ def _names(text: str) -> list[str]:
         while words and re.sub(r"[’'](?:s|re|ll|d|ve)$", "", words[0]) in _NOT_NAMES:
             words = words[1:]
         if words and not NUMBER.fullmatch(words[0]):
-            found.append(" ".join(words))
+            found.append(re.sub(r"[’']s$", "", " ".join(words)))  # "Trump's special envoy": Trump
     return found
 
 
@@ -110,6 +110,10 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
             name, asked = names[0], message.content.strip()
             break
     person = pronoun is not None and pronoun.group(0).lower() not in ("it", "its")
+    if person and last.role == "assistant":
+        who = _answered_person(_previous_question(history[:-1]), last.content)
+        if who:  # "Who warned about a massacre?" "President Donald Trump urged…" "Who did he warn?"
+            return _named(question, who)
     if (name is None or asked is None) and person and last.role == "assistant" and len(last.content.split()) <= 12:
         # "Who led the study?" "Dr. Nadia Osei [1]." "Where did she study?": the person the answer named
         answered = _names(last.content)
@@ -141,6 +145,23 @@ def _answered_thing(asked: str, answer: str) -> str | None:
         rf"({_NAME.pattern}),?\s+(?:an?|the)\s+(?:[\w.’'-]+\s+){{0,2}}(?:{nouns})\b", answer
     )
     return _names(named.group(1))[0] if named and _names(named.group(1)) else None
+
+
+# "Who warned…?", "Who is Trump's envoy?": the answer names the person; not "Who is Yuri Ushakov?"
+# (the question names him) nor "Who did he warn?" (the one asked about is still "he").
+_WHO_FOR_SOMEONE = re.compile(
+    r"^\W*(?:[Aa]nd\s+)?[Ww]ho\s+(?!(?:is|was|are|were)\s+(?:[A-Z][\w’'.-]*\s*)+\W*$)"
+    r"(?!(?:did|does|do|has|have|had|will|would|can|could)\b)"
+)
+
+
+def _answered_person(asked: str, answer: str) -> str | None:
+    """The person an answer to a "who" question names first, when the question asked who someone
+    was rather than about someone it named: "Steve Witkoff" for "Who is Trump's special envoy?"."""
+    if not asked or not _WHO_FOR_SOMEONE.match(asked):
+        return None
+    named = {w.lower() for n in _names(asked) for w in n.split()}
+    return next((n for n in _names(answer) if not named & {w.lower() for w in n.split()}), None)
 
 
 def _named(question: str, name: str) -> str:
