@@ -36,11 +36,12 @@ def _names(text: str) -> list[str]:
 
 
 # "Why?", "And when?", "How many?": a question word alone asks it of the previous question; so does
-# one asked of "that" ("When was that?", "Why is that?", "How did that happen?").
+# one asked of "that" ("When was that?", "Why is that?", "How did that happen?", "What does that mean?").
 _BARE_QUESTION_WORD = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|(?:by |to |with |from )?whom|how(?: many| much| long| come| so)?|"
     r"since when|which ones?)"
-    r"(?:\s+(?:exactly|then|so)|\s+(?:is|was|are|were|did|does|do)\s+(?:that|this)(?:\s+happen(?:ed)?)?)?\W*$",
+    r"(?:\s+(?:exactly|then|so)|\s+(?:is|was|are|were|did|does|do)\s+(?:that|this)(?:\s+happen(?:ed)?)?)?\W*$"
+    r"|^\W*(?:(?:and|so|but)\s+)?(?:what|why|how)\s+(?:does|did|do|would)\s+(?:that|this)\s+(?:matter|mean)\W*$",
     re.I,
 )
 
