@@ -154,6 +154,9 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     ministry = "The Russian Defense Ministry said the claims were false."
     assert speaker_matches("What did Moscow say about the claims?", ministry)
     assert not speaker_matches("What did Zelensky say about the claims?", ministry)
+    # a follow-up made standalone is checked on its own question, not on the one it follows
+    assert speaker_matches("where did it happen? tell me about the assassination", ministry)
+    assert speaker_matches("Why? What did Zelensky say about the claims?", ministry)
     # a title stands for the man the sentence before named, as "he" does
     warned = "On Oct. 17, Trump spoke with Putin. The Russian president warned of an escalation."
     assert speaker_matches("What did Putin warn about on Oct. 17?", warned)

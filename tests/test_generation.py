@@ -250,6 +250,8 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     # Typed in lower case, a name is not found by its capital: the previous question says who
     lower = chat("tell me about witkoff", long_answer)
     assert condense_by_rule("what did he say", lower) == "what did he say? tell me about witkoff"
+    killing = chat("tell me about the assassination", long_answer)
+    assert condense_by_rule("where did it happen", killing) == "where did it happen? tell me about the assassination"
     assert condense_by_rule("which one", chat("russia captured a village?", long_answer)) == (
         "which one? russia captured a village?"
     )

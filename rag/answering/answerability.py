@@ -234,7 +234,9 @@ def asked_noun_found(question: str, stems: frozenset[str], stem: Callable[[str],
 def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """For "What did X say/tell/write…", whether X (a name or a word of it) is the one speaking in
     ``text``: within a few words of a verb of speech. Other questions: always."""
-    asked = _ASKED_SPEAKER.search(without_non_speech(question))
+    # its first question: "Why? What did Witkoff say?" asks why, "where did it happen? tell me about
+    # the assassination" where (a follow-up made standalone: the question, then the one it follows)
+    asked = _ASKED_SPEAKER.search(without_non_speech(question.split("?", 1)[0]))
     if not asked or re.match(r"\W*(?:who|whom)\b", question, re.I):
         return True  # "Whom did the envoy call?" asks for the other party, not for words
     subject = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", asked.group(1)) if w.lower() not in _ARTICLES}

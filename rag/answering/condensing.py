@@ -121,9 +121,10 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         if answered:
             return _named(question, answered[0])
     if name is None or asked is None:
-        # "what did he say" after "tell me about witkoff": no capitalised name to put for "he"; the
-        # previous question, after it, says who
-        return _asked_of_previous(question, history) if person else None
+        # "what did he say" after "tell me about witkoff", "where did it happen" after "tell me about
+        # the assassination": no capitalised name to put for the pronoun; the previous question,
+        # after it, says who or what
+        return _asked_of_previous(question, history) if pronoun is not None else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
     if pronoun is None or _names(question[: pronoun.start()]):
