@@ -277,6 +277,15 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     assert condense_by_rule("What did he want?", chat("Who did Witkoff call?", "Yuri Ushakov [1].")) == (
         "What did Witkoff want?"
     )
+    # "they" after "European diplomats" is the diplomats; "it" after "Trump's campaign message" the message
+    diplomats = chat("How did European diplomats respond to Trump?", long_answer)
+    assert condense_by_rule("What did they point out?", diplomats) == "What did European diplomats point out?"
+    message = chat("What is Trump's campaign message?", long_answer)
+    assert condense_by_rule("How does it differ?", message) == "How does Trump's campaign message differ?"
+    # "About what?" is a question word alone; "About" is no name
+    about = [*chat("Who does Zelenskyy want to talk to?", long_answer), *chat("About what?", long_answer)]
+    assert condense_by_rule("About what?", about[:2]) == "About what? Who does Zelenskyy want to talk to?"
+    assert condense_by_rule("Why was it paused?", about) != "Why was About paused?"
     # "it" after "Which company…?" is the company the answer names, however long the answer
     company = chat("Which company is bidding on the lithium?", "A U.S. company, Techmet, is preparing to bid [1].")
     assert condense_by_rule("Where is it from?", company) == "Where is Techmet from?"

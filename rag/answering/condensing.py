@@ -16,8 +16,11 @@ _REQUESTS = frozenset("Tell Show Give Explain Describe List Summarize Summarise 
 _NOT_NAMES = _REQUESTS | frozenset(
     """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
     It Its He His She Her They Their This That These Those Some Many Most And But So Or Also Then Now
-    Has Have Had Should Must Can Could Would Will Any Dr Mr Mrs Ms Prof""".split()
+    Has Have Had Should Must Can Could Would Will Any Dr Mr Mrs Ms Prof
+    About On In At For With From To By After Before Since During Of Under According""".split()
 )
+# "European diplomats", "Russian forces": a group named by its nationality and a plain noun.
+_NATIONALITY_THEN_NOUN = re.compile(r"(?:ian|ean|can|ese|ish)$")
 
 
 def _names(text: str) -> list[str]:
@@ -26,12 +29,16 @@ def _names(text: str) -> list[str]:
     "Zelensky"), nor the number an answer opens with ("Twelve days." does not make "How long
     will it take…" ask about "Twelve")."""
     found = []
-    for phrase in _NAME.findall(text):
-        words = phrase.split()
+    for match in _NAME.finditer(text):
+        words = match.group(0).split()
         while words and re.sub(r"[’'](?:s|re|ll|d|ve)$", "", words[0]) in _NOT_NAMES:
             words = words[1:]
-        if words and not NUMBER.fullmatch(words[0]):
-            found.append(re.sub(r"[’']s$", "", " ".join(words)))  # "Trump's special envoy": Trump
+        if not words or NUMBER.fullmatch(words[0]):
+            continue
+        noun = re.match(r"\s+([a-z]+s)\b", text[match.end() :])  # "European diplomats": the group
+        if noun and _NATIONALITY_THEN_NOUN.search(words[-1]):
+            words.append(noun.group(1))
+        found.append(re.sub(r"[’']s$", "", " ".join(words)))  # "Trump's special envoy": Trump
     return found
 
 
@@ -39,9 +46,9 @@ def _names(text: str) -> list[str]:
 # one asked of "that" ("When was that?", "Why is that?", "How did that happen?", "What does that mean?").
 _BARE_QUESTION_WORD = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|(?:by |to |with |from )?whom|how(?: many| much| long| come| so)?|"
-    r"since when|which ones?)"
+    r"since when|which ones?|(?:about|for) what)"
     r"(?:\s+(?:exactly|then|so)|\s+(?:is|was|are|were|did|does|do)\s+(?:that|this)(?:\s+happen(?:ed)?)?)?\W*$"
-    r"|^\W*(?:(?:and|so|but)\s+)?(?:what|why|how)\s+(?:does|did|do|would)\s+(?:that|this)\s+(?:matter|mean)\W*$",
+    r"|^\W*(?:(?:and|so|but)\s+)?(?:what|why|how)\s+(?:does|did|do|would)\s+(?:that|this)\s+(?:matter|mean|suggest|show|imply|reveal|indicate)\W*$",
     re.I,
 )
 
@@ -133,7 +140,27 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # "What came of it?" after "When did Trump and Putin meet in Alaska?": "it" is what they
         # did, not one of them; the previous question, after it, says what
         return f"{question.strip()} {_previous_question(history) or asked}"
+    if pronoun.group(0).lower() in ("it", "its"):  # "How does it differ?" after "What is Trump's campaign message?"
+        name = _possessed(asked, name)
     return _named(question, name)
+
+
+def _possessed(asked: str, name: str) -> str:
+    """ "Trump's campaign message" when ``asked`` names a thing of ``name``'s; else ``name``."""
+    found = re.search(rf"{re.escape(name)}[’']s((?:\s+[a-z][\w-]*){{1,3}})", asked)
+    words = []
+    for word in found.group(1).split() if found else []:
+        if word in _PHRASE_ENDS:
+            break
+        words.append(word)
+    return f"{name}'s {' '.join(words)}" if words else name
+
+
+# Words that end a noun phrase after a possessive ("Ukraine's lithium after the war").
+_PHRASE_ENDS = frozenset(
+    """is are was were did does do has have had will would can could after before since during about for in on
+    at to with from of by and or but that which who""".split()
+)
 
 
 def _answered_thing(asked: str, answer: str) -> str | None:
