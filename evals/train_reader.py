@@ -7,7 +7,7 @@ against the sentences of a passage, one of which (or none) answers it; then adap
 golden suite's fitting pool (:data:`evals.targets.READER_FIT_SPLITS`: dev and the retired test3
 to test6): each of its questions against the candidate sentences the decide stage gives it on
 the seed index (a candidate answers when it holds a key fact; the questions the articles do not
-answer have none). test, test2, test7, test8 and test9 are never read here.
+answer have none). test, test2 and test7 to test10 are never read here.
 
 Training is listwise: each question's sentences compete in one softmax together with a learned
 "no answer" score, so the reader learns to choose among near neighbours (the sentence of a

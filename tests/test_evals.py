@@ -143,8 +143,8 @@ def test_refusal_curve_trades_refusals_for_coverage() -> None:
 
 
 def test_measured_splits_are_never_fitted_on() -> None:
-    """test, test2, test7, test8 and test9 are what the closing notes report: no shipped model fits them."""
-    assert not {"test", "test2", "test7", "test8", "test9"} & (set(FIT_SPLITS) | set(READER_FIT_SPLITS))
+    """test, test2, test7 to test10 are what the closing notes report: no shipped model fits them."""
+    assert not {"test", "test2", "test7", "test8", "test9", "test10"} & (set(FIT_SPLITS) | set(READER_FIT_SPLITS))
     assert fit_splits(" dev, test3 ,") == ("dev", "test3")
     assert split_label("test4") == "test4 (fitted on)" and split_label("test8") == "test8"
 
@@ -156,7 +156,7 @@ def test_suites_are_well_formed_and_split() -> None:
     for case in golden:
         assert set(case.expected_sources) <= seeds, case.id
         assert case.must_refuse or (case.key_facts and case.expected_sources), case.id
-        assert case.split in ("dev", "test", *(f"test{n}" for n in range(2, 10))), case.id
+        assert case.split in ("dev", "test", *(f"test{n}" for n in range(2, 11))), case.id
     assert {p.name for p in SEEDS.iterdir()} <= {s for c in golden for s in c.expected_sources}
     assert len({c.question for c in golden}) == len(golden), "a question is in the suite twice"
     # The issue's categories, each with enough cases, in both splits.
@@ -203,6 +203,11 @@ def test_suites_are_well_formed_and_split() -> None:
     kinds = Counter(c.category for c in test9)
     assert len(test9) >= 40 and kinds["paraphrase"] >= 15 and kinds["unanswerable_known"] >= 10, kinds
     assert kinds["follow_up"] >= 5 and kinds["quote"] >= 5 and sum(c.must_refuse for c in test9) >= 12, kinds
+    # test10: conversations above all (eighteenth session), written before anything ran on it.
+    test10 = [c for c in golden if c.split == "test10"]
+    kinds = Counter(c.category for c in test10)
+    assert len(test10) >= 30 and kinds["follow_up"] >= 20 and sum(c.must_refuse for c in test10) >= 8, kinds
+    assert sum(c.must_refuse for c in test10 if c.category == "follow_up") >= 5, kinds
     dev_conversations = [c for c in golden if c.split == "dev" and c.id.startswith("dv-fu-")]
     assert len(dev_conversations) >= 20 and sum(c.must_refuse for c in dev_conversations) >= 6
 
