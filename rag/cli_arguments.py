@@ -62,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="only the first N cases")
     p.add_argument(
         "--split",
-        choices=["dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "all"],
+        choices=["dev", "test", *(f"test{n}" for n in range(2, 11)), "all"],
         default="all",
         help="cases of one split (thresholds gate 'test')",
     )
