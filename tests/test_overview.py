@@ -8,7 +8,7 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract
 
 from rag.answering.hits import Hit
-from rag.answering.overview import GREETING, OverviewRequest, corpus_overview, overview_request
+from rag.answering.overview import GREETING, THANKS, OverviewRequest, corpus_overview, overview_request
 from rag.components.store import first_chunks
 from rag.contract import ArticleFilter
 
@@ -48,11 +48,20 @@ def test_a_question_about_the_whole_corpus_asks_for_the_overview(question):
 @pytest.mark.parametrize("question", GREETINGS)
 def test_a_greeting_is_answered_with_what_the_assistant_does_and_the_overview(assistant, question):
     """ "hello" was answered "The articles do not cover this question."."""
-    assert overview_request(question) == OverviewRequest("", greeting=True)
+    assert overview_request(question) == OverviewRequest("", greeting=GREETING)
     answer = assistant.ask(question)
     assert_contract(answer, SEEDS)
     assert not answer.abstained and answer.answer.startswith(GREETING)
     assert len(answer.citations) == 5 and len(answer.answer.split()) <= assistant.settings.max_answer_words
+
+
+@pytest.mark.parametrize("question", ["Thanks!", "thank you so much", "OK, great"])
+def test_thanks_is_answered_as_thanks_not_refused(assistant, question):
+    """ "Thanks" was answered "The articles do not cover this question."."""
+    answer = assistant.ask(question)
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained and answer.answer.startswith(THANKS), answer.answer
+    assert len(answer.answer.split()) <= assistant.settings.max_answer_words
 
 
 @pytest.mark.parametrize("question", ["Who?", "How does it work?", "What do you know about Witkoff?", "Who is he?"])

@@ -45,15 +45,19 @@ _GREETINGS = frozenset("hello hi hey hiya greetings help good morning afternoon 
 _ABOUT_YOU = frozenset("who how know work works".split())  # "Who are you?", "How does this work?"
 _TO_THE_ASSISTANT = _GREETINGS | _ABOUT_YOU
 GREETING = "Hello. I answer questions about the articles indexed here, citing the passage each answer quotes."
+# "Thanks!", "OK, great": no question either; the reply says so and offers the articles again.
+_THANKS = frozenset("thanks thank thx cheers ok okay great cool perfect nice helpful".split())
+_THANKS_FILLER = frozenset("you so much very a lot that's thats is was it really".split())
+THANKS = "You're welcome. Ask me anything about the articles indexed here."
 
 
 @dataclass(frozen=True)
 class OverviewRequest:
     """A question about the articles themselves: all of them (``topic`` empty), or the one
-    article about ``topic``; ``greeting`` when it was a message to the assistant ("Hello")."""
+    article about ``topic``; ``greeting`` when it was a message to the assistant ("Hello", "Thanks")."""
 
     topic: str
-    greeting: bool = False
+    greeting: str = ""  # the sentence the overview opens with: GREETING, THANKS, or none
 
 
 def overview_request(question: str) -> OverviewRequest | None:
@@ -68,7 +72,9 @@ def overview_request(question: str) -> OverviewRequest | None:
     if all(w.lower() in _TO_THE_ASSISTANT for w in rest) and (
         any(w in _GREETINGS for w in lowered) or "you" in lowered or "this" in lowered
     ):
-        return OverviewRequest("", greeting=True)
+        return OverviewRequest("", greeting=GREETING)
+    if lowered and any(w in _THANKS for w in lowered) and all(w in _THANKS | _THANKS_FILLER for w in lowered):
+        return OverviewRequest("", greeting=THANKS)
     if rest and any(w in _SUMMARY for w in lowered) and any(w in _ONE_ARTICLE for w in lowered):
         return OverviewRequest(" ".join(rest))
     return None
@@ -80,14 +86,14 @@ def newest_sources(sources: list[IndexedSource]) -> list[str]:
 
 
 def corpus_overview(
-    firsts: list[Hit], total: int, texts: OriginalTexts, max_words: int, greeting: bool = False
+    firsts: list[Hit], total: int, texts: OriginalTexts, max_words: int, greeting: str = ""
 ) -> tuple[str, list[Citation]] | None:
     """The articles' headlines, newest first, as long as the answer stays within ``max_words``;
     ``firsts``: the first chunk of each of the newest articles, ``total``: how many there are;
-    after :data:`GREETING` when ``greeting``. An article printed without a headline is shown by
+    after ``greeting`` (:data:`GREETING`, :data:`THANKS`) when given. An article printed without a headline is shown by
     its title (the start of its first sentence, "…" marking the cut) and cites that sentence."""
     ordered = sorted(firsts, key=lambda h: (newest_first(h.date), h.source))
-    parts = [GREETING] if greeting else []
+    parts = [greeting] if greeting else []
     parts.append("The article:" if total == 1 else f"The {total} articles, newest first:")
     citations: list[Citation] = []
     for hit in ordered:
