@@ -79,9 +79,10 @@ def needs_condensing(question: str, history: Sequence[Message]) -> bool:
 
 
 def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
-    """Replace pronouns with the last name the user asked about ("he" → "Witkoff"); "it" is
-    rather the thing the last answer named ("Which village…?" "Milove." "Where is it?"). A
-    question word alone ("Why?") is asked of the previous question, which follows it.
+    """Replace pronouns with the last name the user asked about ("he" → "Witkoff"); after "Who
+    warned…?" rather the person the answer named, and "it" rather the thing the last answer named
+    ("Which village…?" "Milove." "Where is it?"). A question word alone ("Why?", "When was
+    that?") is asked of the previous question, which follows it.
 
     Returns ``None`` when there is nothing to resolve or no name to resolve it with.
     """
@@ -130,8 +131,11 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     if name is None or asked is None:
         # "what did he say" after "tell me about witkoff", "where did it happen" after "tell me about
         # the assassination": no capitalised name to put for the pronoun; the previous question,
-        # after it, says who or what
-        return _asked_of_previous(question, history) if pronoun is not None else None
+        # after it, says who or what. Not "it" after a question typed with capitals: that one named
+        # nothing ("How long will it take…?" after "How long did the strike last?")
+        previous = _previous_question(history)
+        lower_case = previous == previous.lower()
+        return _asked_of_previous(question, history) if person or (pronoun is not None and lower_case) else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
     if pronoun is None or _names(question[: pronoun.start()]):
