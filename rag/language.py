@@ -247,8 +247,9 @@ def asked_noun(question: str) -> str | None:
     """The noun naming what the question asks for: "countries" in "Which countries signed…",
     "rating" in "What is Trump's approval rating?"; ``None`` when it names none."""
     which = _WHICH_NOUN.search(question)
-    if which and (which.group(1) or which.group(2)).lower() not in _WHY_NOUNS:
-        return (which.group(1) or which.group(2)).lower()
+    noun = (which.group(1) or which.group(2)).lower() if which else None
+    if noun and noun not in _WHY_NOUNS:
+        return noun
     whose = _WHOSE_NOUN.search(question)
     return whose.group(1).lower() if whose else None
 

@@ -88,11 +88,13 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     """
     if not needs_condensing(question, history):
         return None
+    # Made standalone once here: it recurses through the whole conversation.
+    previous = _previous_question(history)
     if _BARE_QUESTION_WORD.match(question):  # "Why? What happened to the Tomahawk package?"
-        return _asked_of_previous(question, history)
+        return _asked_of_previous(question, previous)
     pronoun = FOLLOW_UP_PRONOUNS.search(question)
     if pronoun is None and ASKS_FOR_MORE.search(question):  # "Who else reacted? How did Europe react…?"
-        return _asked_of_previous(question, history)
+        return _asked_of_previous(question, previous)
     # "It reaffirmed its support for Ukraine.": an answer that opens with a pronoun names no new
     # thing; "it" is still what the user asked about.
     last = history[-1]
@@ -102,7 +104,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         and last.role == "assistant"
         and not OPENING_PRONOUN.match(last.content)
     ):
-        thing = _answered_thing(_previous_question(history[:-1]), last.content)
+        thing = _answered_thing(previous, last.content)
         if thing:  # "Which company…?" "A U.S. company, Techmet, is…" "Where is it from?": Techmet
             return _named(question, thing)
         answered = _names(last.content)
@@ -120,7 +122,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
             break
     person = pronoun is not None and pronoun.group(0).lower() not in ("it", "its")
     if person and last.role == "assistant":
-        who = _answered_person(_previous_question(history[:-1]), last.content)
+        who = _answered_person(previous, last.content)
         if who:  # "Who warned about a massacre?" "President Donald Trump urged…" "Who did he warn?"
             return _named(question, who)
     if (name is None or asked is None) and person and last.role == "assistant" and len(last.content.split()) <= 12:
@@ -133,9 +135,8 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # the assassination": no capitalised name to put for the pronoun; the previous question,
         # after it, says who or what. Not "it" after a question typed with capitals: that one named
         # nothing ("How long will it take…?" after "How long did the strike last?")
-        previous = _previous_question(history)
         lower_case = previous == previous.lower()
-        return _asked_of_previous(question, history) if person or (pronoun is not None and lower_case) else None
+        return _asked_of_previous(question, previous) if person or (pronoun is not None and lower_case) else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
     if pronoun is None or _names(question[: pronoun.start()]):
@@ -143,7 +144,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
     if pronoun.group(0).lower() in ("it", "its") and len(_names(asked)) > 1:
         # "What came of it?" after "When did Trump and Putin meet in Alaska?": "it" is what they
         # did, not one of them; the previous question, after it, says what
-        return f"{question.strip()} {_previous_question(history) or asked}"
+        return f"{question.strip()} {previous or asked}"
     if pronoun.group(0).lower() in ("it", "its"):  # "How does it differ?" after "What is Trump's campaign message?"
         name = _possessed(asked, name)
     return _named(question, name)
@@ -204,9 +205,9 @@ def _named(question: str, name: str) -> str:
     )
 
 
-def _asked_of_previous(question: str, history: Sequence[Message]) -> str | None:
-    """ "Why? What happened to the Tomahawk package?": ``question`` followed by the previous one."""
-    previous = _previous_question(history)
+def _asked_of_previous(question: str, previous: str) -> str | None:
+    """ "Why? What happened to the Tomahawk package?": ``question`` followed by ``previous``, the
+    previous question made standalone."""
     if previous and previous.split()[0] in _REQUESTS:  # "…? summarize the articles": no name "Summarize"
         previous = previous[0].lower() + previous[1:]
     return f"{question.strip().rstrip('?')}? {previous}" if previous else None

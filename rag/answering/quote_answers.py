@@ -17,13 +17,13 @@ from rag.answering.hit_sentences import with_marker_and_date
 from rag.contract import Citation, date_note
 from rag.indexing.statements import Statement
 from rag.language import ROUTED_SPEECH_VERBS, content_stems
+from rag.text import sentence_spans
 
 _WHAT_DID = re.compile(
     rf"^\s*(?:and\s+)?what\s+(?:did|has|have|does|do)\s+(?P<who>.+?)\s+(?P<verb>{ROUTED_SPEECH_VERBS})"
     rf"(?:\s+(?P<to>(?!about\b)[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*))?(?:\s+(?:about|on|regarding)\s+(?P<about>.+?))?\s*\??\s*$",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?][”’\"]?\s+(?=[A-Z“‘\"])|\n\s*")  # not "Oct. 17"
 _WHO_SAID = re.compile(rf"^\s*who\s+(?:{ROUTED_SPEECH_VERBS}|called\s+\w+)\s+(?:that\s+)?(?P<what>.+?)\s*\??\s*$", re.I)
 
 
@@ -100,12 +100,11 @@ def answer_from_statements(
 
 
 def _sentence_before(text: str, start: int) -> int:
-    """Where the sentence before the one at ``start`` begins; ``start`` at a paragraph's start."""
-    gap = text[:start]
-    if "\n" in gap[len(gap.rstrip()) :] or not gap.strip():
-        return start
-    ends = [m.end() for m in _SENTENCE_END.finditer(gap.rstrip())]
-    return ends[-1] if ends else 0
+    """Where the sentence before the one at ``start`` begins, by the project's sentence splitter
+    (the one the index used); ``start`` at a paragraph's start."""
+    line_start = text.rfind("\n", 0, start) + 1
+    spans = sentence_spans(text[line_start:start])
+    return line_start + spans[-1][0] if spans else start
 
 
 def _compose(
