@@ -254,6 +254,46 @@ def asked_noun(question: str) -> str | None:
     return whose.group(1).lower() if whose else None
 
 
+# Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
+_PHRASE_END = frozenset(
+    "did does do is are was were has have had can could will would may might should who whom that which whose "
+    "of in on at for from to with by about during after before than".split()
+)
+# Nouns that ask for no one thing by name: "Which one…", "What is the name…", "Which kind of…".
+_NOT_IDENTIFIED = frozenset("one ones kind kinds type types sort name names number share part way ways".split())
+
+
+def identified_nouns(question: str) -> tuple[str, ...]:
+    """The nouns a question asks the articles to name the very one(s) of: "official" in "Which
+    former official was assassinated?" and in "What is the name of the official who…",
+    "villages" in "Name the villages Russia seized", "hospital" and "clinic" in "Which hospital
+    or clinic was damaged?" (and "former" in the first: a word of the phrase may be an adjective,
+    which the answer's sentence holds the same way). Only the first question of a follow-up made
+    standalone."""
+    tokens = re.findall(r"[\w.’'-]+|[,;:]", question.split("?", 1)[0])
+    lower = [t.lower() for t in tokens]
+    starts = []
+    for i, word in enumerate(lower):
+        if word == "which":
+            starts.append(i + 1)
+        elif word == "name" and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
+            starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
+    nouns: list[str] = []
+    for start in starts:
+        run: list[str] = []
+        for token, word in zip(tokens[start : start + 6], lower[start : start + 6]):
+            if word in ("the", "a", "an", "those", "these") and not run:
+                continue
+            ends = word in _PHRASE_END or not word[0].isalpha() or (run and word.endswith(("ed", "ing")))
+            if ends or (run and token[0].isupper() and run[-1].islower()):
+                break
+            run.append(token)
+        # Every lower-case word of the phrase, its last one whatever its case: "company owns" (a verb
+        # taken for the noun) still holds "company"; "Which Republicans…" asks for Republicans.
+        nouns += [t.lower() for t in run[:-1] if t.islower() and t not in ("or", "and")] + [t.lower() for t in run[-1:]]
+    return tuple(dict.fromkeys(n for n in nouns if len(n) >= 3 and n not in _NOT_IDENTIFIED))
+
+
 def same_name(asked: str, written: str) -> bool:
     """Whether two stemmed name words name the same one: "Zelensky" and "Zelenskyy" (a long stem
     as a prefix either way), "Witkoff" and the article's "Whitkoff" (one letter apart, long names)."""

@@ -15,13 +15,13 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answerability import FEATURES, asked_noun_found, speaker_matches, type_matches
+from rag.answering.answerability import FEATURES, asked_noun_found, only_unnamed, speaker_matches, type_matches
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.indexing.ingest import ingest
-from rag.language import asked_noun, same_name
+from rag.language import asked_noun, identified_nouns, same_name
 from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
@@ -140,6 +140,46 @@ def test_the_noun_a_question_asks_for() -> None:
     assert asked_noun("What reason did Russia give for rejecting a ceasefire?") is None
     assert asked_noun_found("Which fund is it?", frozenset({"reconstruct", "fund"}))
     assert not asked_noun_found("Which countries signed?", frozenset({"g7", "statement"}))
+
+
+def test_what_a_which_question_asks_to_be_named() -> None:
+    assert identified_nouns("Which former official was assassinated?") == ("former", "official")
+    assert identified_nouns("What is the name of the official who spoke?") == ("official",)
+    assert identified_nouns("Name the villages Russia seized.") == ("villages",)
+    assert identified_nouns("Which hospital or clinic was hit?") == ("hospital", "clinic")
+    assert identified_nouns("Which Republicans are pressing him?") == ("republicans",)
+    assert identified_nouns("Which one does he hope to add?") == () and identified_nouns("What did he say?") == ()
+    unnamed = "A high-profile assassination targeted a former official, a move that shows intent."
+    assert only_unnamed("Which former official was assassinated?", unnamed, stem)
+    assert only_unnamed("Which settlements were captured?", "Forces captured multiple settlements in the east.", stem)
+    # named after the noun, or referred back to (the name may be in the sentence before)
+    assert not only_unnamed("Which company will bid?", "A U.S. company, Techmet, is preparing to bid.", stem)
+    assert not only_unnamed("Which village fell?", "Russia took the village of Milove.", stem)
+    assert not only_unnamed("Which official resigned?", "The official resigned on Monday.", stem)
+    # words the question does not have say which one, unless it asks for the name
+    described = "One senior European official called it wishful thinking."
+    assert not only_unnamed("Which official called it wishful thinking?", described, stem)
+    assert only_unnamed("What is the name of the official who called it wishful thinking?", described, stem)
+    assert not only_unnamed("Who called it wishful thinking?", described, stem)  # not a "which" question
+
+
+def test_a_which_question_the_articles_answer_only_with_an_unnamed_one_is_refused(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "one senior commander", "a former official": the articles do not say which (issue 26). The
+    refusal cites the sentence that mentions it, not another article's sentence that passed."""
+    for question, cited in [
+        ("Which senior commander spoke at the F-16 pilot's funeral?", "one senior commander"),
+        ("Which former official did the assassination in Luhansk target?", "a former official"),
+    ]:
+        answer = assistant.ask(question)
+        assert answer.abstained and answer.refusal_reason == "not_addressed", answer.answer
+        assert answer.answer.startswith("The articles do not say "), answer.answer
+        assert cited in answer.citations[0].quote
+        assert_contract(answer, SEEDS)
+    # described or named: answered
+    described = assistant.ask("Which official called Putin's readiness for peace wishful thinking?")
+    assert not described.abstained and "senior European official" in described.answer
+    named = assistant.ask("Which company wants to bid for Ukraine's lithium?")
+    assert not named.abstained and "Techmet" in named.answer
 
 
 def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
@@ -359,6 +399,10 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("What is the population of Sergiyev Posad?", "what the population of Sergiyev Posad is"),
         ("When was the America Business Forum founded?", "when the America Business Forum was founded"),
         ("Who will lead Russia's delegation?", "who will lead Russia's delegation"),
+        ("What is the name of the official who resigned?", "the name of the official who resigned"),
+        ("Which Republicans are pressing Trump?", "which Republicans are pressing Trump"),
+        ("Name the villages Russia seized.", "the names of the villages Russia seized"),
+        ("Which villages did Russia seize?", "the answer to “Which villages did Russia seize?”"),
         (
             "What did Putin say about Witkoff's business?",
             "the answer to “What did Putin say about Witkoff's business?”",

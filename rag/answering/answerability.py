@@ -14,7 +14,8 @@ and its neighbours):
   found, stemmed, in the sentence / the window;
 - ``name_coverage``: share of the question's names found in the window;
 - ``type_match``: the sentence holds what the question type wants (a number for "how many",
-  a date for "when", a place, a quotation); a denial ("canceled", "not") also
+  a date for "when", a place, a quotation, for "which X" an X it names, not "a former
+  official"); a denial ("canceled", "not") also
   answers a "when"/"how many" built on a false premise. A "why" is not checked: news gives
   reasons in words no list holds ("blamed falling demand"), and the check written on the seeds
   refused answerable "why" questions on new articles while refusing nothing due on the seeds;
@@ -51,6 +52,7 @@ from rag.language import (
     SPEECH,
     SPEECH_ACT,
     asked_noun,
+    identified_nouns,
     same_name,
     without_non_speech,
 )
@@ -144,6 +146,7 @@ def window_features(
         "window_focus_coverage": coverage(window.stems),
         "name_coverage": sum(found) / len(found) if found else 1.0,
         "type_match": float(type_match),
+        "names_asked": float(not only_unnamed(question, window.answer_text, stem)),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
         "relative_score": window.relative_score,
@@ -218,6 +221,68 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
         return any(n.lower() not in asked and not _NATIONALITY.search(n) for n in names)
     return True
+
+
+# Words before a noun that leave it unnamed ("a former official", "multiple settlements", "one
+# senior commander"), and those that refer to one named elsewhere ("the official", "his aide").
+_UNNAMED_BY = frozenset(
+    "a an one some several multiple other another certain various additional extra unnamed unidentified "
+    "numerous many few two three four five six seven eight nine ten dozens".split()
+)
+_REFERRING = frozenset("the this that these those its his her their our your".split())
+
+
+def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` mentions what a "which…?" question asks to be named only as an unnamed
+    one: "a former official" for "Which former official was assassinated?", "multiple
+    settlements" for "Which settlements…". A mention followed by a name ("a U.S. company,
+    Techmet,", "the village of Milove", "an aide, Yuri Ushakov") or a list names it; one that
+    refers back ("the official") may be named in the sentence before, so it is not unnamed; words
+    the question does not have say which one ("one senior European official" for "Which official
+    called…?"), unless the question asks for the name ("What is the name of the official…")."""
+    asked = {stem(n) for n in identified_nouns(question)}
+    if not asked:
+        return False
+    first = question.split("?", 1)[0]
+    # "Which official…?" is answered by "one senior European official": the words it adds say which.
+    # "What is the name of the official…?" is not.
+    wants_name = bool(re.search(r"\bname\b", first, re.I))
+    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
+    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
+    mentioned = False
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) not in asked:
+            continue
+        mentioned = True
+        if _named_after(tokens[i + 1 : i + 5]):
+            return False
+        before = []
+        for word in reversed(tokens[max(0, i - 4) : i]):
+            if not word[0].isalnum():
+                break  # the noun phrase does not reach past punctuation
+            before.append(word)
+        by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
+        if by is None or before[by].lower() not in _UNNAMED_BY:
+            return False
+        added = [w for w in before[:by] if w.lower() not in STOP and stem(w.lower()) not in question_stems]
+        if added and not wants_name:
+            return False
+    return mentioned
+
+
+def _determines(word: str) -> bool:
+    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
+
+
+def _named_after(after: list[str]) -> bool:
+    """Whether the words after a noun name it: "official Igor Kornet", "company, Techmet", "the
+    village of Milove", "officials such as…", "settlements: …"."""
+    words = list(after)
+    if words and words[0] in (":", "including", "such", "like"):
+        return True
+    while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
+        words = words[1:]
+    return bool(words) and words[0][0].isupper() and not _is_nationality(words[0])
 
 
 def _is_nationality(word: str) -> bool:

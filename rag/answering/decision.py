@@ -136,6 +136,9 @@ class Decider:
             newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
             decisions.append((decision.confidence + newer, -rank, decision, c))
         by_model = sorted(decisions, key=lambda d: d[:2], reverse=True)
+        unnamed = self._unnamed_nearest(decisions)
+        if unnamed is not None:  # "Which former official…?" and the sentence about it says "a former official"
+            by_model.insert(0, unnamed)
         _, _, decision, lead = by_model[0]
         runner_up = None
         sure = len(by_model) > 1 and by_model[0][0] - by_model[1][0] >= READER_SKIP_MARGIN
@@ -146,6 +149,19 @@ class Decider:
             lead, runner_up = _reader_choice(reader, info.kind.value, corrected, decisions, recency)
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info, runner_up)
+
+    def _unnamed_nearest(
+        self, decisions: list[tuple[float, int, Decision, Candidate]]
+    ) -> tuple[float, int, Decision, Candidate] | None:
+        """A refusal led by the candidate the model rates highest once the names check is left out,
+        when that one mentions what a "which…?" question asks to be named only as an unnamed one
+        (issue 26): the sentence most about it does not name it, and any other that passes answers
+        another question ("Which settlements…?" was answered with another article's village)."""
+        nearest = max(decisions, key=lambda d: (self.model.probability({**d[2].features, "names_asked": 1.0}), d[1]))
+        features = nearest[2].features
+        if features.get("names_asked", 1.0):
+            return None
+        return (nearest[0], nearest[1], Decision(False, 0.0, "not_addressed", NOT_ADDRESSED, features), nearest[3])
 
     def dissimilar(self, hits: list[Hit]) -> bool:
         """No hit, or none whose dense cosine to the question reaches ``abstain_threshold``."""

@@ -207,20 +207,29 @@ def missing_detail(question: str) -> str:
     """What the question asks, as the object of "The articles do not say …": "how many civilians
     were killed in the drone attack", "what the population of Sergiyev Posad is", or the
     question itself in quotation marks when it cannot be turned around."""
-    q = " ".join(question.split()).rstrip(" ?")
+    q = " ".join(question.split()).rstrip(" ?.")
+    if named := re.match(r"(?i)name (?:the|all the) (.+)$", q):  # "Name the villages Russia seized"
+        return f"the names of the {named.group(1)}"
     word, _, asked = q.partition("?")  # "When? How many were injured…": a follow-up made standalone
     if asked.strip():
         return f"{re.sub(r'^(?:and|so|but) ', '', word.strip().lower())} (asked of “{asked.strip()}?”)"
     be = _INVERTED_BE.match(q)
     if be and not re.match(r"(?i)(how many|how much)\b", q):  # "What is X?" → "what X is"
         wh, verb, rest = be.group(1).lower(), be.group(2).lower(), be.group(3)
+        if wh == "what" and re.match(r"the names? of\b", rest, re.I):  # "What is the name of the official who…"
+            return rest
+        if wh.startswith("which "):  # "Which Republicans are pressing…": statement order already
+            return f"which {be.group(1).split(maxsplit=1)[1]} {verb} {rest}"
         passive = re.match(r"(.+)\s+(\w+(?:ed|en|wn)|born|held|made|built|found|set|sent)$", rest)
         # "When was the forum founded?" → "when the forum was founded" (not "…whose funeral was was held")
         if passive and not re.search(r"\b(is|are|was|were)$", passive.group(1)):
             return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
         return f"{wh} {rest} {verb}"
     asks = _ASKS.match(q)
-    aux = re.match(r"\s*(did|does|do|has|have|had|can|could|will|would|should)\b", asks.group(2)) if asks else None
+    # after "which" and its noun: "Which settlements did Russian forces capture…"
+    noun = r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() == "which" else ""
+    auxiliary = r"(did|does|do|has|have|had|can|could|will|would|should)\b"
+    aux = re.match(rf"\s*{noun}{auxiliary}", asks.group(2)) if asks else None
     subject_question = (
         asks
         and asks.group(1).lower() in ("who", "what", "which")
