@@ -112,6 +112,11 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.date, "It will close the plant by the end of March.", "When will it close?")
     assert type_matches(QuestionType.date, "The union will ballot members next week.", "When will it vote?")
     assert not type_matches(QuestionType.date, "The company may close the plant.", "When will it close?")
+    # a denial answers "when" only near what is asked about (a false premise), as for counts
+    canceled = "Thus, Trump canceled the Tomahawk package."
+    assert type_matches(QuestionType.date, canceled, "When were the Tomahawks delivered?", stem)
+    warned = "The bloc warned Moscow of sanctions if it does not agree to a ceasefire."
+    assert not type_matches(QuestionType.date, warned, "When will the bloc meet next?", stem)
     assert type_matches(QuestionType.number, "It will act within ninety days.", "Within how many days?", stem)
     assert type_matches(QuestionType.person, "He called Yuri Ushakov.", "Who did he call?")
     assert not type_matches(QuestionType.person, "A former official was killed.", "Who was the former official?")

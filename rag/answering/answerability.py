@@ -97,6 +97,7 @@ _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
 # "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
+_DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
@@ -167,13 +168,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP} if counted else set()
         # "the missile package was canceled" answers "how many missiles were delivered": a denial
         # near what is counted ("without access to weapons" says nothing of F-16 pilots).
-        for denial in _DENIAL.finditer(text):
-            if not targets:
-                return True
-            before = re.findall(r"[\w-]+", text[: denial.start()])[-4:]
-            near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[denial.end() :])[:4])
-            if any(_has_name(t, near) for t in targets):
-                return True
+        if _denies(text, targets, stem):
+            return True
         if re.search(r"\bhow long\b", question, re.I) and _SINCE.search(text):
             return True  # "since the beginning of the war in 2022" says how long
         if re.search(r"\bhow old\b", question, re.I):
@@ -210,7 +206,10 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             )
         return bool(_QUANTITY.search(amounts))
     if kind is QuestionType.date:
-        return bool(DATE.search(text) or _DENIAL.search(text))
+        # a denial of what is asked about: "the package was canceled" for "When were the missiles
+        # delivered?", not "…if it does not agree to a ceasefire" for "When will the G7 meet?"
+        about = {stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP}
+        return bool(DATE.search(text)) or _denies(text, about - _DATE_WORDS, stem)
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
     if kind is QuestionType.quote:
@@ -283,6 +282,19 @@ def _named_after(after: list[str]) -> bool:
     while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
         words = words[1:]
     return bool(words) and words[0][0].isupper() and not _is_nationality(words[0])
+
+
+def _denies(text: str, targets: set[str], stem: Callable[[str], str]) -> bool:
+    """Whether ``text`` holds a denial ("canceled", "not", "yet to") within four words of one of
+    ``targets`` (of any, when there are none)."""
+    for denial in _DENIAL.finditer(text):
+        if not targets:
+            return True
+        before = re.findall(r"[\w-]+", text[: denial.start()])[-4:]
+        near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[denial.end() :])[:4])
+        if any(_has_name(t, near) for t in targets):
+            return True
+    return False
 
 
 def _is_nationality(word: str) -> bool:
