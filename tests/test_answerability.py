@@ -15,7 +15,14 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answerability import FEATURES, asked_noun_found, only_unnamed, speaker_matches, type_matches
+from rag.answering.answerability import (
+    FEATURES,
+    asked_noun_found,
+    only_unnamed,
+    only_vague_count,
+    speaker_matches,
+    type_matches,
+)
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
@@ -166,6 +173,12 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert not only_unnamed("Which official called it wishful thinking?", described, stem)
     assert only_unnamed("What is the name of the official who called it wishful thinking?", described, stem)
     assert not only_unnamed("Who called it wishful thinking?", described, stem)  # not a "which" question
+    # "multiple settlements" does not say how many; "some 10,000 … in several strongholds" does
+    multiple = "Russian forces have captured multiple settlements in the southeast."
+    assert only_vague_count(QuestionType.number, "How many settlements were captured?", multiple, stem)
+    some = "Its forces had encircled some 10,000 soldiers in several key strongholds."
+    assert not only_vague_count(QuestionType.number, "How many soldiers were encircled?", some, stem)
+    assert not only_vague_count(QuestionType.number, "How many strongholds?", "They hold 3 strongholds.", stem)
 
 
 def test_a_which_question_the_articles_answer_only_with_an_unnamed_one_is_refused(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -408,6 +421,7 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("Which Republicans are pressing Trump?", "which Republicans are pressing Trump"),
         ("Name the villages Russia seized.", "the names of the villages Russia seized"),
         ("Which villages did Russia seize?", "the answer to “Which villages did Russia seize?”"),
+        ("How many villages did Russia seize?", "the answer to “How many villages did Russia seize?”"),
         (
             "What did Putin say about Witkoff's business?",
             "the answer to “What did Putin say about Witkoff's business?”",

@@ -14,12 +14,14 @@ and its neighbours):
   found, stemmed, in the sentence / the window;
 - ``name_coverage``: share of the question's names found in the window;
 - ``type_match``: the sentence holds what the question type wants (a number for "how many",
-  a date for "when", a place, a quotation, for "which X" an X it names, not "a former
-  official"); a denial ("canceled", "not") also
+  a date for "when", a place, a quotation); a denial ("canceled", "not") also
   answers a "when"/"how many" built on a false premise. A "why" is not checked: news gives
   reasons in words no list holds ("blamed falling demand"), and the check written on the seeds
   refused answerable "why" questions on new articles while refusing nothing due on the seeds;
 - ``speaker_match``: for "What did X say", X is the one speaking;
+- ``specific``: what the question asks for is given, not only as an unnamed one ("a former
+  official" for "Which former official…?") or an unsaid count ("multiple settlements" for "How
+  many settlements…?");
 - ``passage_cosine``: cosine of the question to the whole chunk;
 - ``relative_score``: the sentence's ranking score over the best one's;
 - ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
@@ -99,6 +101,7 @@ _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refu
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
@@ -147,7 +150,10 @@ def window_features(
         "window_focus_coverage": coverage(window.stems),
         "name_coverage": sum(found) / len(found) if found else 1.0,
         "type_match": float(type_match),
-        "names_asked": float(not only_unnamed(question, window.answer_text, stem)),
+        "specific": float(
+            not only_unnamed(question, window.answer_text, stem)
+            and not only_vague_count(info.kind, question, window.answer_text, stem)
+        ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
         "relative_score": window.relative_score,
@@ -267,6 +273,15 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
         if added and not wants_name:
             return False
     return mentioned
+
+
+def only_vague_count(kind: QuestionType, question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` counts what "how many" asks about only as "several" or "multiple": the
+    articles do not say how many ("multiple settlements" for "How many settlements…?")."""
+    if kind is not QuestionType.number or not _HOW_MANY.search(question):
+        return False
+    plain = _VAGUE_COUNT.sub(" ", text)
+    return type_matches(kind, text, question, stem) and not type_matches(kind, plain, question, stem)
 
 
 def _determines(word: str) -> bool:

@@ -137,7 +137,7 @@ class Decider:
             decisions.append((decision.confidence + newer, -rank, decision, c))
         by_model = sorted(decisions, key=lambda d: d[:2], reverse=True)
         unnamed = self._unnamed_nearest(decisions)
-        if unnamed is not None:  # "Which former official…?" and the sentence about it says "a former official"
+        if unnamed is not None:  # "Which former official…?", and the sentence about it says "a former official"
             by_model.insert(0, unnamed)
         _, _, decision, lead = by_model[0]
         runner_up = None
@@ -153,13 +153,14 @@ class Decider:
     def _unnamed_nearest(
         self, decisions: list[tuple[float, int, Decision, Candidate]]
     ) -> tuple[float, int, Decision, Candidate] | None:
-        """A refusal led by the candidate the model rates highest once the names check is left out,
-        when that one mentions what a "which…?" question asks to be named only as an unnamed one
-        (issue 26): the sentence most about it does not name it, and any other that passes answers
-        another question ("Which settlements…?" was answered with another article's village)."""
-        nearest = max(decisions, key=lambda d: (self.model.probability({**d[2].features, "names_asked": 1.0}), d[1]))
+        """A refusal led by the candidate the model rates highest once the ``specific`` check is left
+        out, when that one gives what the question asks for only as an unnamed one ("a former
+        official" for "Which former official…?") or an unsaid count ("multiple settlements") (issue
+        26): the sentence most about it does not say it, and any other that passes answers another
+        question ("Which settlements…?" was answered with another article's village)."""
+        nearest = max(decisions, key=lambda d: (self.model.probability({**d[2].features, "specific": 1.0}), d[1]))
         features = nearest[2].features
-        if features.get("names_asked", 1.0):
+        if features.get("specific", 1.0):
             return None
         return (nearest[0], nearest[1], Decision(False, 0.0, "not_addressed", NOT_ADDRESSED, features), nearest[3])
 

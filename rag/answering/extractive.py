@@ -226,8 +226,8 @@ def missing_detail(question: str) -> str:
             return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
         return f"{wh} {rest} {verb}"
     asks = _ASKS.match(q)
-    # after "which" and its noun: "Which settlements did Russian forces capture…"
-    noun = r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() == "which" else ""
+    # after the noun of "which" or "how many": "Which settlements did Russian forces capture…"
+    noun = r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() in ("which", "how many", "how much") else ""
     auxiliary = r"(did|does|do|has|have|had|can|could|will|would|should)\b"
     aux = re.match(rf"\s*{noun}{auxiliary}", asks.group(2)) if asks else None
     subject_question = (

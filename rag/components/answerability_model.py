@@ -28,7 +28,7 @@ class Decision:
     features: dict[str, float] = field(default_factory=dict)
 
 
-REQUIRED = ("type_match", "speaker_match", "names_asked")  # a sentence without them does not answer, however close
+REQUIRED = ("type_match", "speaker_match", "specific")  # a sentence without them does not answer, however close
 
 
 class AnswerabilityModel:
