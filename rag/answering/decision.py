@@ -119,7 +119,7 @@ class Decider:
         ranked, idf, recency = self._score(info, hits)
         if question.said_before:  # "Who else reacted?": not what the previous answer quoted
             said = _unmarked(question.said_before)
-            ranked = [c for c in ranked if _opening(raw_text(c.hit, c.index)) not in said]
+            ranked = [c for c in ranked if not _said(c, said)]
         best = max((c.score for c in ranked), default=0.0)
         if best <= 0:
             return Plan(Decision(False, 0.0, "not_addressed", NOT_ADDRESSED), [], info)
@@ -282,6 +282,13 @@ def _reader_choice(
 def _unmarked(answer: str) -> str:
     """An answer without its ``[n]`` markers, whitespace runs made single."""
     return " ".join(re.sub(r"\s*\[\d+\]", "", answer).split())
+
+
+def _said(c: Candidate, said: str) -> bool:
+    """Whether an earlier answer quoted the candidate, or the line its list is under (a list item
+    is quoted with its header, and the header's quote took in the list)."""
+    header = list_header(c.hit, c.index)
+    return any(_opening(raw_text(c.hit, i)) in said for i in (c.index, header) if i is not None)
 
 
 def _opening(sentence: str) -> str:
