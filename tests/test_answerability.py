@@ -200,6 +200,22 @@ def test_a_which_question_the_articles_answer_only_with_an_unnamed_one_is_refuse
     assert not named.abstained and "Techmet" in named.answer
 
 
+def test_a_count_of_another_place_does_not_answer_how_many(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "…drone attack on Kyiv, injuring at least 14 people" counts Kyiv's injured, not Sergiyev
+    Posad's; "encircled some 10,000 Ukrainian soldiers" says nothing of Milove (issue 26)."""
+    for question in (
+        "How many people were hurt in Ukraine's drone strike on Sergiyev Posad?",
+        "How many Ukrainian soldiers died when Milove was captured?",
+    ):
+        answer = assistant.ask(question)
+        assert answer.abstained and answer.answer.startswith("The articles do not say how many"), answer.answer
+        assert_contract(answer, SEEDS)
+    kyiv = assistant.ask("How many people did the Russian drone attack on Kyiv injure?")
+    assert not kyiv.abstained and "14" in kyiv.answer
+    encircled = assistant.ask("How many soldiers did Moscow say were encircled?")
+    assert not encircled.abstained and "10,000" in encircled.answer
+
+
 def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     told = "‘Zelensky is coming to the White House on Friday,” Witkoff told Ushakov."
     assert speaker_matches("What did Witkoff tell Ushakov?", told)

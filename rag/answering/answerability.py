@@ -20,8 +20,9 @@ and its neighbours):
   refused answerable "why" questions on new articles while refusing nothing due on the seeds;
 - ``speaker_match``: for "What did X say", X is the one speaking;
 - ``specific``: what the question asks for is given, not only as an unnamed one ("a former
-  official" for "Which former official…?") or an unsaid count ("multiple settlements" for "How
-  many settlements…?");
+  official" for "Which former official…?"), an unsaid count ("multiple settlements" for "How
+  many settlements…?") or a count of another place ("…on Kyiv, injuring at least 14" for "How
+  many were injured in the strike on Sergiyev Posad?");
 - ``passage_cosine``: cosine of the question to the whole chunk;
 - ``relative_score``: the sentence's ranking score over the best one's;
 - ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
@@ -125,6 +126,7 @@ class Window:
     focus_cosine: float
     passage_cosine: float
     relative_score: float  # the sentence's ranking score over the best candidate's
+    before_stems: frozenset[str] = frozenset()  # of the sentence before it alone
     lead_in: str = ""  # for a list item, the line it is under: who speaks ("Ukrainian officials reiterate that:")
 
 
@@ -153,6 +155,7 @@ def window_features(
         "specific": float(
             not only_unnamed(question, window.answer_text, stem)
             and not only_vague_count(info.kind, question, window.answer_text, stem)
+            and not _counted_elsewhere(info, question, window, stem)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
@@ -282,6 +285,19 @@ def only_vague_count(kind: QuestionType, question: str, text: str, stem: Callabl
         return False
     plain = _VAGUE_COUNT.sub(" ", text)
     return type_matches(kind, text, question, stem) and not type_matches(kind, plain, question, stem)
+
+
+def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
+    """Whether the sentence's count is of another place or party: for "how many", the names the
+    question asks about must be in the sentence or the one before ("injuring at least 14 people"
+    in Kyiv does not answer "How many were injured in the strike on Sergiyev Posad?"). A
+    nationality is no such name ("the Ukrainian capital" is Kyiv)."""
+    if info.kind is not QuestionType.number or not _HOW_MANY.search(question):
+        return False
+    phrases = [[stem(w) for w in phrase if len(w) >= 3 and not _is_nationality(w)] for phrase in info.name_phrases]
+    phrases = [p for p in phrases if p]
+    held = window.answer_stems | window.before_stems
+    return any(sum(_has_name(w, held) for w in p) / len(p) < 0.5 for p in phrases)
 
 
 def _determines(word: str) -> bool:

@@ -248,6 +248,7 @@ class Decider:
             focus_cosine,
             hit.dense,
             max(0.0, c.score) / best if best > 0 else 0.0,
+            self._stems_at(hit, c.index - 1),
             raw_text(hit, header) if (header := list_header(hit, c.index)) is not None else "",
         )
 
