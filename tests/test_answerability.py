@@ -124,6 +124,8 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.date, canceled, "When were the Tomahawks delivered?", stem)
     warned = "The bloc warned Moscow of sanctions if it does not agree to a ceasefire."
     assert not type_matches(QuestionType.date, warned, "When will the bloc meet next?", stem)
+    assert not type_matches(QuestionType.number, "The union did not comment.", "How long will the strike last?", stem)
+    assert type_matches(QuestionType.number, "The strike was never called.", "How long did the strike last?", stem)
     assert type_matches(QuestionType.number, "It will act within ninety days.", "Within how many days?", stem)
     assert type_matches(QuestionType.person, "He called Yuri Ushakov.", "Who did he call?")
     assert not type_matches(QuestionType.person, "A former official was killed.", "Who was the former official?")

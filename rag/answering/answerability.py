@@ -101,6 +101,7 @@ _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refu
 # "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
+_MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
@@ -176,8 +177,9 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         counted = _COUNTED.search(question)
         targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP} if counted else set()
         # "the missile package was canceled" answers "how many missiles were delivered": a denial
-        # near what is counted ("without access to weapons" says nothing of F-16 pilots).
-        if _denies(text, targets, stem):
+        # near what is counted ("without access to weapons" says nothing of F-16 pilots), or for
+        # "how long…" near what it asks about ("Trump did not provide details" is no duration).
+        if _denies(text, targets or _asked_about(question, stem) - _MEASURE_WORDS, stem):
             return True
         if re.search(r"\bhow long\b", question, re.I) and _SINCE.search(text):
             return True  # "since the beginning of the war in 2022" says how long
@@ -217,8 +219,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     if kind is QuestionType.date:
         # a denial of what is asked about: "the package was canceled" for "When were the missiles
         # delivered?", not "…if it does not agree to a ceasefire" for "When will the G7 meet?"
-        about = {stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP}
-        return bool(DATE.search(text)) or _denies(text, about - _DATE_WORDS, stem)
+        return bool(DATE.search(text)) or _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
     if kind is QuestionType.quote:
@@ -313,6 +314,11 @@ def _named_after(after: list[str]) -> bool:
     while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
         words = words[1:]
     return bool(words) and words[0][0].isupper() and not _is_nationality(words[0])
+
+
+def _asked_about(question: str, stem: Callable[[str], str]) -> set[str]:
+    """The stemmed content words of a question (its first, for a follow-up made standalone)."""
+    return {stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP}
 
 
 def _denies(text: str, targets: set[str], stem: Callable[[str], str]) -> bool:
