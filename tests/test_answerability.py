@@ -91,6 +91,10 @@ def test_answer_type_checks() -> None:
     quiet = "A border town that hadn’t seen significant movement since the beginning of the war in 2022."
     assert type_matches(QuestionType.number, quiet, "How long had Milove been quiet?", stem)
     assert not type_matches(QuestionType.number, "It has been quiet ever since.", "How long was it quiet?", stem)
+    # a duration in words says how long what is next to it lasted, not anything else in the sentence
+    decade = "On a recent call, Putin said Moscow has sought peace in the conflict for over a decade."
+    assert type_matches(QuestionType.number, decade, "How long has Moscow sought peace in the conflict?", stem)
+    assert not type_matches(QuestionType.number, decade, "How long was the recent call?", stem)
     assert type_matches(QuestionType.number, "Thus, Trump canceled the missile package.", "How many missiles?")
     # a denial answers a false premise only near what is counted; "F-16" is no count of pilots
     no_pilots = "At an F-16 pilot's funeral, one commander made it clear: without weapons, Ukraine is vulnerable."

@@ -102,6 +102,13 @@ _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refu
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
+# A duration without a number: "for over a decade", "for years", "a months-long standoff".
+_DURATION = re.compile(
+    r"\b(?:(?:(?:for|over|nearly|almost|more than)\s+)*(?:an?\s+)?(?:decades?|centur(?:y|ies))|"
+    r"(?:for|over|nearly|almost) (?:years|months|weeks|days|hours)|"
+    r"(?:years|months|weeks|days|hours)-long)\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
@@ -181,8 +188,12 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         # "how long…" near what it asks about ("Trump did not provide details" is no duration).
         if _denies(text, targets or _asked_about(question, stem) - _MEASURE_WORDS, stem):
             return True
-        if re.search(r"\bhow long\b", question, re.I) and _SINCE.search(text):
-            return True  # "since the beginning of the war in 2022" says how long
+        if re.search(r"\bhow long\b", question, re.I) and (
+            _SINCE.search(text) or _near(_DURATION, text, _asked_about(question, stem) - _MEASURE_WORDS, stem, 5)
+        ):
+            # "since the beginning of the war in 2022" says how long; "for over a decade" says how
+            # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")
+            return True
         if re.search(r"\bhow old\b", question, re.I):
             return bool(_AGE.search(text))
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
@@ -324,11 +335,17 @@ def _asked_about(question: str, stem: Callable[[str], str]) -> set[str]:
 def _denies(text: str, targets: set[str], stem: Callable[[str], str]) -> bool:
     """Whether ``text`` holds a denial ("canceled", "not", "yet to") within four words of one of
     ``targets`` (of any, when there are none)."""
-    for denial in _DENIAL.finditer(text):
+    return _near(_DENIAL, text, targets, stem, 4)
+
+
+def _near(pattern: re.Pattern[str], text: str, targets: set[str], stem: Callable[[str], str], words: int) -> bool:
+    """Whether a match of ``pattern`` in ``text`` is within ``words`` words of one of ``targets``
+    (any match, when there are none)."""
+    for found in pattern.finditer(text):
         if not targets:
             return True
-        before = re.findall(r"[\w-]+", text[: denial.start()])[-4:]
-        near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[denial.end() :])[:4])
+        before = re.findall(r"[\w-]+", text[: found.start()])[-words:]
+        near = frozenset(stem(w) for w in before + re.findall(r"[\w-]+", text[found.end() :])[:words])
         if any(_has_name(t, near) for t in targets):
             return True
     return False
