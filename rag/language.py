@@ -8,6 +8,7 @@ Each user imports the subset it needs and says why; where two users need differe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag.text import STOP_WORDS, WORD, stem_words
 
@@ -314,3 +315,75 @@ def _one_edit(a: str, b: str) -> bool:
         a, b = b, a
     i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+# --- Nouns a question asks to be named -------------------------------------------------------
+# "Russian", "Ukrainian", "European": a capitalised word that says whose.
+NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
+
+
+def is_nationality(word: str) -> bool:
+    """ "Russian", "Ukrainian", "European": a capitalised word that says whose."""
+    return word[:1].isupper() and bool(NATIONALITY.search(word))
+
+
+# Words before a noun that leave it unnamed ("a former official", "multiple settlements", "one
+# senior commander"), and those that refer to one named elsewhere ("the official", "his aide").
+_UNNAMED_BY = frozenset(
+    "a an one some several multiple other another certain various additional extra unnamed unidentified "
+    "numerous many few two three four five six seven eight nine ten dozens".split()
+)
+_REFERRING = frozenset("the this that these those its his her their our your".split())
+
+
+def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` mentions what a "which…?" question asks to be named only as an unnamed
+    one: "a former official" for "Which former official was assassinated?", "multiple
+    settlements" for "Which settlements…". A mention followed by a name ("a U.S. company,
+    Techmet,", "the village of Milove", "an aide, Yuri Ushakov") or a list names it; one that
+    refers back ("the official") may be named in the sentence before, so it is not unnamed; words
+    the question does not have say which one ("one senior European official" for "Which official
+    called…?"), unless the question asks for the name ("What is the name of the official…")."""
+    asked = {stem(n) for n in identified_nouns(question)}
+    if not asked:
+        return False
+    first = question.split("?", 1)[0]
+    # "Which official…?" is answered by "one senior European official": the words it adds say which.
+    # "What is the name of the official…?" is not.
+    wants_name = bool(re.search(r"\bname\b", first, re.I))
+    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
+    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
+    mentioned = False
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) not in asked:
+            continue
+        mentioned = True
+        if _named_after(tokens[i + 1 : i + 5]):
+            return False
+        before = []
+        for word in reversed(tokens[max(0, i - 4) : i]):
+            if not word[0].isalnum():
+                break  # the noun phrase does not reach past punctuation
+            before.append(word)
+        by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
+        if by is None or before[by].lower() not in _UNNAMED_BY:
+            return False
+        added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
+        if added and not wants_name:
+            return False
+    return mentioned
+
+
+def _named_after(after: list[str]) -> bool:
+    """Whether the words after a noun name it: "official Igor Kornet", "company, Techmet", "the
+    village of Milove", "officials such as…", "settlements: …"."""
+    words = list(after)
+    if words and words[0] in (":", "including", "such", "like"):
+        return True
+    while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
+        words = words[1:]
+    return bool(words) and words[0][0].isupper() and not is_nationality(words[0])
+
+
+def _determines(word: str) -> bool:
+    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))

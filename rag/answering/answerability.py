@@ -50,12 +50,14 @@ from rag.language import (
     ASKED_SPEAKER_VERBS,
     DATE,
     INVERTED_SPEECH,
+    NATIONALITY,
     NUMBER_WORDS,
     PLACE,
     SPEECH,
     SPEECH_ACT,
     asked_noun,
-    identified_nouns,
+    is_nationality,
+    only_unnamed,
     same_name,
     without_non_speech,
 )
@@ -118,7 +120,6 @@ _ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SP
 _SUBJECT = re.compile(
     r"^\W*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:is|was|are|were|has|have|had|said|says|told|will|would|did)\b"
 )
-_NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         amounts = DATE.sub(" ", text)  # "Oct. 19" and "2022" are dates, not counts
         counted = _COUNTED.search(question)
         targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP} if counted else set()
+        if re.search(r"\bhow old\b", question, re.I):  # an age has no false premise a denial answers
+            return bool(_AGE.search(text))
         # "the missile package was canceled" answers "how many missiles were delivered": a denial
         # near what is counted ("without access to weapons" says nothing of F-16 pilots), or for
         # "how long…" near what it asks about ("Trump did not provide details" is no duration).
@@ -194,8 +197,6 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # "since the beginning of the war in 2022" says how long; "for over a decade" says how
             # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")
             return True
-        if re.search(r"\bhow old\b", question, re.I):
-            return bool(_AGE.search(text))
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
             return bool(_QUANTITY.search(amounts))
         # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
@@ -208,13 +209,13 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # answers "how many were injured".
             by_verb = counted.group(1).split()[0].lower() in STOP
             # "How many Russian soldiers…" is not answered by "10,000 Ukrainian soldiers"
-            asked_nation = next((w for w in counted.group(1).split() if _is_nationality(w)), None)
+            asked_nation = next((w for w in counted.group(1).split() if is_nationality(w)), None)
 
             def counts_target(after: list[str]) -> bool:
                 for j, x in enumerate(after):
                     if stem(x.strip(",.")) in targets:
                         before = after[j - 1] if j else ""
-                        return not (asked_nation and _is_nationality(before) and before != asked_nation)
+                        return not (asked_nation and is_nationality(before) and before != asked_nation)
                 return False
 
             return any(
@@ -239,55 +240,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         asked = question.lower()
         subject = _SUBJECT.match(text)  # "Techmet is preparing…": the name that opens the sentence
         names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
-        return any(n.lower() not in asked and not _NATIONALITY.search(n) for n in names)
+        return any(n.lower() not in asked and not NATIONALITY.search(n) for n in names)
     return True
-
-
-# Words before a noun that leave it unnamed ("a former official", "multiple settlements", "one
-# senior commander"), and those that refer to one named elsewhere ("the official", "his aide").
-_UNNAMED_BY = frozenset(
-    "a an one some several multiple other another certain various additional extra unnamed unidentified "
-    "numerous many few two three four five six seven eight nine ten dozens".split()
-)
-_REFERRING = frozenset("the this that these those its his her their our your".split())
-
-
-def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
-    """Whether ``text`` mentions what a "which…?" question asks to be named only as an unnamed
-    one: "a former official" for "Which former official was assassinated?", "multiple
-    settlements" for "Which settlements…". A mention followed by a name ("a U.S. company,
-    Techmet,", "the village of Milove", "an aide, Yuri Ushakov") or a list names it; one that
-    refers back ("the official") may be named in the sentence before, so it is not unnamed; words
-    the question does not have say which one ("one senior European official" for "Which official
-    called…?"), unless the question asks for the name ("What is the name of the official…")."""
-    asked = {stem(n) for n in identified_nouns(question)}
-    if not asked:
-        return False
-    first = question.split("?", 1)[0]
-    # "Which official…?" is answered by "one senior European official": the words it adds say which.
-    # "What is the name of the official…?" is not.
-    wants_name = bool(re.search(r"\bname\b", first, re.I))
-    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
-    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
-    mentioned = False
-    for i, token in enumerate(tokens):
-        if stem(token.lower()) not in asked:
-            continue
-        mentioned = True
-        if _named_after(tokens[i + 1 : i + 5]):
-            return False
-        before = []
-        for word in reversed(tokens[max(0, i - 4) : i]):
-            if not word[0].isalnum():
-                break  # the noun phrase does not reach past punctuation
-            before.append(word)
-        by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
-        if by is None or before[by].lower() not in _UNNAMED_BY:
-            return False
-        added = [w for w in before[:by] if w.lower() not in STOP and stem(w.lower()) not in question_stems]
-        if added and not wants_name:
-            return False
-    return mentioned
 
 
 def only_vague_count(kind: QuestionType, question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
@@ -306,25 +260,10 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     nationality is no such name ("the Ukrainian capital" is Kyiv)."""
     if info.kind is not QuestionType.number or not _HOW_MANY.search(question):
         return False
-    phrases = [[stem(w) for w in phrase if len(w) >= 3 and not _is_nationality(w)] for phrase in info.name_phrases]
+    phrases = [[stem(w) for w in phrase if len(w) >= 3 and not is_nationality(w)] for phrase in info.name_phrases]
     phrases = [p for p in phrases if p]
     held = window.answer_stems | window.before_stems
     return any(sum(_has_name(w, held) for w in p) / len(p) < 0.5 for p in phrases)
-
-
-def _determines(word: str) -> bool:
-    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
-
-
-def _named_after(after: list[str]) -> bool:
-    """Whether the words after a noun name it: "official Igor Kornet", "company, Techmet", "the
-    village of Milove", "officials such as…", "settlements: …"."""
-    words = list(after)
-    if words and words[0] in (":", "including", "such", "like"):
-        return True
-    while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
-        words = words[1:]
-    return bool(words) and words[0][0].isupper() and not _is_nationality(words[0])
 
 
 def _asked_about(question: str, stem: Callable[[str], str]) -> set[str]:
@@ -349,11 +288,6 @@ def _near(pattern: re.Pattern[str], text: str, targets: set[str], stem: Callable
         if any(_has_name(t, near) for t in targets):
             return True
     return False
-
-
-def _is_nationality(word: str) -> bool:
-    """ "Russian", "Ukrainian", "European": a capitalised word that says whose."""
-    return word[:1].isupper() and bool(_NATIONALITY.search(word))
 
 
 def asked_noun_found(question: str, stems: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
