@@ -255,6 +255,7 @@ def asked_noun(question: str) -> str | None:
     return whose.group(1).lower() if whose else None
 
 
+# --- Nouns a question asks to be named ----------------------------------------------------------
 # Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
 _PHRASE_END = frozenset(
     "did does do is are was were has have had can could will would may might should who whom that which whose "
@@ -295,30 +296,6 @@ def identified_nouns(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in nouns if len(n) >= 3 and n not in _NOT_IDENTIFIED))
 
 
-def same_name(asked: str, written: str) -> bool:
-    """Whether two stemmed name words name the same one: "Zelensky" and "Zelenskyy" (a long stem
-    as a prefix either way), "Witkoff" and the article's "Whitkoff" (one letter apart, long names)."""
-    if asked == written:
-        return True
-    if len(asked) < 5 or len(written) < 5:
-        return False
-    if asked.startswith(written) or written.startswith(asked):
-        return True
-    return len(asked) >= 6 and len(written) >= 6 and _one_edit(asked, written)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """One letter inserted, dropped or changed turns ``a`` into ``b``."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
-    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
-
-
-# --- Nouns a question asks to be named -------------------------------------------------------
-# "Russian", "Ukrainian", "European": a capitalised word that says whose.
 NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
 
 
@@ -386,4 +363,28 @@ def _named_after(after: list[str]) -> bool:
 
 
 def _determines(word: str) -> bool:
+    """Whether ``word`` is one that opens a noun phrase: unnamed ("a"), referring ("the"), possessive."""
     return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
+
+
+# --- Names as written ----------------------------------------------------------------------------
+def same_name(asked: str, written: str) -> bool:
+    """Whether two stemmed name words name the same one: "Zelensky" and "Zelenskyy" (a long stem
+    as a prefix either way), "Witkoff" and the article's "Whitkoff" (one letter apart, long names)."""
+    if asked == written:
+        return True
+    if len(asked) < 5 or len(written) < 5:
+        return False
+    if asked.startswith(written) or written.startswith(asked):
+        return True
+    return len(asked) >= 6 and len(written) >= 6 and _one_edit(asked, written)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped or changed turns ``a`` into ``b``."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

@@ -189,10 +189,11 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         # "the missile package was canceled" answers "how many missiles were delivered": a denial
         # near what is counted ("without access to weapons" says nothing of F-16 pilots), or for
         # "how long…" near what it asks about ("Trump did not provide details" is no duration).
-        if _denies(text, targets or _asked_about(question, stem) - _MEASURE_WORDS, stem):
+        about = _asked_about(question, stem) - _MEASURE_WORDS
+        if _denies(text, targets or about, stem):
             return True
         if re.search(r"\bhow long\b", question, re.I) and (
-            _SINCE.search(text) or _near(_DURATION, text, _asked_about(question, stem) - _MEASURE_WORDS, stem, 5)
+            _SINCE.search(text) or _near(_DURATION, text, about, stem, 5)
         ):
             # "since the beginning of the war in 2022" says how long; "for over a decade" says how
             # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")

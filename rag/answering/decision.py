@@ -136,9 +136,9 @@ class Decider:
             newer = W_RECENT * recency.get(c.hit.date or "", 0.0)  # "latest…": the newest that answers
             decisions.append((decision.confidence + newer, -rank, decision, c))
         by_model = sorted(decisions, key=lambda d: d[:2], reverse=True)
-        unnamed = self._unnamed_nearest(decisions)
-        if unnamed is not None:  # "Which former official…?", and the sentence about it says "a former official"
-            by_model.insert(0, unnamed)
+        unspecific = self._unspecific_nearest(decisions)
+        if unspecific is not None:  # "Which former official…?", and the sentence about it says "a former official"
+            by_model.insert(0, unspecific)
         _, _, decision, lead = by_model[0]
         runner_up = None
         sure = len(by_model) > 1 and by_model[0][0] - by_model[1][0] >= READER_SKIP_MARGIN
@@ -150,14 +150,15 @@ class Decider:
         ranked.remove(lead)
         return Plan(decision, [lead, *ranked], info, runner_up)
 
-    def _unnamed_nearest(
+    def _unspecific_nearest(
         self, decisions: list[tuple[float, int, Decision, Candidate]]
     ) -> tuple[float, int, Decision, Candidate] | None:
         """A refusal led by the candidate the model rates highest once the ``specific`` check is left
         out, when that one gives what the question asks for only as an unnamed one ("a former
-        official" for "Which former official…?") or an unsaid count ("multiple settlements") (issue
-        26): the sentence most about it does not say it, and any other that passes answers another
-        question ("Which settlements…?" was answered with another article's village)."""
+        official" for "Which former official…?"), an unsaid count ("multiple settlements") or a count
+        of another place (issue 26): the sentence most about it does not say it, and any other that
+        passes answers another question ("Which settlements…?" was answered with another article's
+        village)."""
         nearest = max(decisions, key=lambda d: (self.model.probability({**d[2].features, "specific": 1.0}), d[1]))
         features = nearest[2].features
         if features.get("specific", 1.0):
