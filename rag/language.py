@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from rag.text import STOP_WORDS, WORD, stem_words
 
@@ -265,6 +266,7 @@ _PHRASE_END = frozenset(
 _NOT_IDENTIFIED = frozenset("one ones kind kinds type types sort name names number share part way ways".split())
 
 
+@lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
 def identified_nouns(question: str) -> tuple[str, ...]:
     """The nouns a question asks the articles to name the very one(s) of: "official" in "Which
     former official was assassinated?" and in "What is the name of the official who…",

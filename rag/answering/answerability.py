@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.language import (
@@ -267,18 +268,21 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     return any(sum(_has_name(w, held) for w in p) / len(p) < 0.5 for p in phrases)
 
 
-def _asked_about(question: str, stem: Callable[[str], str]) -> set[str]:
+@lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
+def _asked_about(question: str, stem: Callable[[str], str]) -> frozenset[str]:
     """The stemmed content words of a question (its first, for a follow-up made standalone)."""
-    return {stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP}
+    return frozenset(stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP)
 
 
-def _denies(text: str, targets: set[str], stem: Callable[[str], str]) -> bool:
+def _denies(text: str, targets: set[str] | frozenset[str], stem: Callable[[str], str]) -> bool:
     """Whether ``text`` holds a denial ("canceled", "not", "yet to") within four words of one of
     ``targets`` (of any, when there are none)."""
     return _near(_DENIAL, text, targets, stem, 4)
 
 
-def _near(pattern: re.Pattern[str], text: str, targets: set[str], stem: Callable[[str], str], words: int) -> bool:
+def _near(
+    pattern: re.Pattern[str], text: str, targets: set[str] | frozenset[str], stem: Callable[[str], str], words: int
+) -> bool:
     """Whether a match of ``pattern`` in ``text`` is within ``words`` words of one of ``targets``
     (any match, when there are none)."""
     for found in pattern.finditer(text):

@@ -234,7 +234,8 @@ class Decider:
         """A sentence with its neighbours, and its similarity to the question and to its focus."""
         hit = c.hit
         indexes = [i for i in (c.index - 1, c.index, c.index + 1) if 0 <= i < len(hit.sentences)]
-        stems = frozenset().union(*(self._stems_at(hit, i) for i in indexes))
+        before = self._stems_at(hit, c.index - 1)
+        stems = frozenset().union(before, c.stems, *(self._stems_at(hit, i) for i in indexes if i > c.index))
         sentence_cosine = hit.sentence_cosine(c.index)
         window_cosine = max(hit.sentence_cosine(i) for i in indexes)
         focus_cosine = hit.sentence_cosine(c.index, focus_vector) if focus_vector is not None else sentence_cosine
@@ -249,7 +250,7 @@ class Decider:
             focus_cosine,
             hit.dense,
             max(0.0, c.score) / best if best > 0 else 0.0,
-            self._stems_at(hit, c.index - 1),
+            before,
             raw_text(hit, header) if (header := list_header(hit, c.index)) is not None else "",
         )
 
