@@ -149,10 +149,7 @@ def window_features(
     def coverage(stems: frozenset[str]) -> float:
         return sum(idf.get(t, 1.0) for t in info.focus if t in stems) / focus_weight if focus_weight else 1.0
 
-    phrases = [[stem(w) for w in phrase if len(w) >= 3] for phrase in info.name_phrases]
-    phrases = [p for p in phrases if p]
-    # A name of several words ("Daily Mail", "Air Force One") is found when most of its words are.
-    found = [sum(_has_name(w, window.stems) for w in p) / len(p) >= 0.5 for p in phrases]
+    found = [_phrase_found(p, window.stems) for p in _name_phrases(info, stem)]
     type_match = type_matches(info.kind, window.answer_text, question, stem)
     return {
         "sentence_cosine": window.sentence_cosine,
@@ -262,10 +259,23 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     nationality is no such name ("the Ukrainian capital" is Kyiv)."""
     if info.kind is not QuestionType.number or not _HOW_MANY.search(question):
         return False
-    phrases = [[stem(w) for w in phrase if len(w) >= 3 and not is_nationality(w)] for phrase in info.name_phrases]
-    phrases = [p for p in phrases if p]
     held = window.answer_stems | window.before_stems
-    return any(sum(_has_name(w, held) for w in p) / len(p) < 0.5 for p in phrases)
+    return not all(_phrase_found(p, held) for p in _name_phrases(info, stem, nationalities=False))
+
+
+def _name_phrases(info: QuestionInfo, stem: Callable[[str], str], nationalities: bool = True) -> list[list[str]]:
+    """The question's names, each as its stemmed words of three letters or more (nationality
+    words left out unless ``nationalities``)."""
+    phrases = [
+        [stem(w) for w in phrase if len(w) >= 3 and (nationalities or not is_nationality(w))]
+        for phrase in info.name_phrases
+    ]
+    return [p for p in phrases if p]
+
+
+def _phrase_found(phrase: list[str], stems: frozenset[str]) -> bool:
+    """A name of several words ("Daily Mail", "Air Force One") is found when most of its words are."""
+    return sum(_has_name(w, stems) for w in phrase) / len(phrase) >= 0.5
 
 
 @lru_cache(maxsize=256)  # asked once per candidate sentence of the same question

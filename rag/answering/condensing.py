@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from rag.contract import Message
-from rag.language import FOLLOW_UP_PRONOUNS, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS, asked_noun
+from rag.language import FOLLOW_UP_PRONOUNS, NATIONALITY, NUMBER, OPENING_PRONOUN, POSSESSIVE_PRONOUNS, asked_noun
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")  # "G7" too
 # Capitalised words that open a question or a phrase without naming anything: question words,
@@ -19,8 +19,6 @@ _NOT_NAMES = _REQUESTS | frozenset(
     Has Have Had Should Must Can Could Would Will Any Dr Mr Mrs Ms Prof
     About On In At For With From To By After Before Since During Of Under According""".split()
 )
-# "European diplomats", "Russian forces": a group named by its nationality and a plain noun.
-_NATIONALITY_THEN_NOUN = re.compile(r"(?:ian|ean|can|ese|ish)$")
 
 
 def _names(text: str) -> list[str]:
@@ -35,8 +33,8 @@ def _names(text: str) -> list[str]:
             words = words[1:]
         if not words or NUMBER.fullmatch(words[0]):
             continue
-        noun = re.match(r"\s+([a-z]+s)\b", text[match.end() :])  # "European diplomats": the group
-        if noun and _NATIONALITY_THEN_NOUN.search(words[-1]):
+        noun = re.match(r"\s+([a-z]+s)\b", text[match.end() :])
+        if noun and NATIONALITY.search(words[-1]):  # "European diplomats", "Russian forces": the group
             words.append(noun.group(1))
         found.append(re.sub(r"[’']s$", "", " ".join(words)))  # "Trump's special envoy": Trump
     return found

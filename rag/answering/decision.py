@@ -73,6 +73,7 @@ class Candidate:
     index: int
     score: float
     stems: frozenset[str]
+    before_stems: frozenset[str] = frozenset()  # of the sentence before it (set when scored)
     confidence: float | None = None  # the answerability model's, for the top few
     features: dict[str, float] | None = None  # what that was computed from
     reader: float | None = None  # the trained reader's probability that it is the sentence that answers
@@ -198,10 +199,10 @@ class Decider:
         for c in pool:
             text = raw_text(c.hit, c.index)
             lexical = sum(w for t, w in idf.items() if t in c.stems) / total
-            context = self._stems_at(c.hit, c.index - 1)
+            c.before_stems = self._stems_at(c.hit, c.index - 1)
             if c.hit.chunk_id not in chunk_stems:  # once per chunk, not once per sentence
                 chunk_stems[c.hit.chunk_id] = frozenset(content_stems(c.hit.text))
-            names = _name_score(name_stems, c.stems | context, chunk_stems[c.hit.chunk_id])
+            names = _name_score(name_stems, c.stems | c.before_stems, chunk_stems[c.hit.chunk_id])
             bonus = 0.0
             if (
                 (info.kind is QuestionType.number and NUMBER.search(text))
@@ -234,8 +235,7 @@ class Decider:
         """A sentence with its neighbours, and its similarity to the question and to its focus."""
         hit = c.hit
         indexes = [i for i in (c.index - 1, c.index, c.index + 1) if 0 <= i < len(hit.sentences)]
-        before = self._stems_at(hit, c.index - 1)
-        stems = frozenset().union(before, c.stems, *(self._stems_at(hit, i) for i in indexes if i > c.index))
+        stems = frozenset().union(c.before_stems, c.stems, *(self._stems_at(hit, i) for i in indexes if i > c.index))
         sentence_cosine = hit.sentence_cosine(c.index)
         window_cosine = max(hit.sentence_cosine(i) for i in indexes)
         focus_cosine = hit.sentence_cosine(c.index, focus_vector) if focus_vector is not None else sentence_cosine
@@ -250,7 +250,7 @@ class Decider:
             focus_cosine,
             hit.dense,
             max(0.0, c.score) / best if best > 0 else 0.0,
-            before,
+            c.before_stems,
             raw_text(hit, header) if (header := list_header(hit, c.index)) is not None else "",
         )
 
