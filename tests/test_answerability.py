@@ -113,6 +113,20 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "By how much will nurses' pay rise?")
     posts = "The deal funds 240 additional nursing posts."
     assert type_matches(QuestionType.number, posts, "How many extra nursing jobs does the deal pay for?", stem)
+    # "what share" asks for a part of a whole, "how large" for a measure of what it asks about
+    techmet = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
+    assert not type_matches(QuestionType.number, techmet, "What share of the lithium would Techmet get?", stem)
+    assert type_matches(QuestionType.number, "Techmet would get 40% of it.", "What share would Techmet get?", stem)
+    assert type_matches(QuestionType.number, "A majority oppose it.", "What percentage of voters oppose it?", stem)
+    assert not type_matches(QuestionType.number, techmet, "How large are Ukraine's lithium reserves?", stem)
+    reserves = "Ukraine's lithium reserves are estimated at 500,000 tonnes."
+    assert type_matches(QuestionType.number, reserves, "How large are Ukraine's lithium reserves?", stem)
+    # "at what time" asks for a time of day: "hours after the call" and "on Friday" give none
+    hours = "Just hours after the call ended, Russia launched a drone attack on Kyiv."
+    assert not type_matches(QuestionType.date, hours, "At what time did the drone attack start?", stem)
+    assert not type_matches(QuestionType.date, "They spoke on Friday.", "What time of day did they speak?", stem)
+    assert type_matches(QuestionType.date, "The attack began at 3 a.m.", "At what time did the attack start?", stem)
+    assert type_matches(QuestionType.date, "They spoke on Friday evening.", "What time of day did they speak?", stem)
     # dates and numbers as a story spells them
     assert type_matches(QuestionType.date, "It will close the plant by the end of March.", "When will it close?")
     assert type_matches(QuestionType.date, "The union will ballot members next week.", "When will it vote?")
@@ -267,6 +281,11 @@ def test_a_list_item_is_said_by_whoever_the_list_is_under(assistant) -> None:  #
         # what someone admitted or argued is their words
         ("What did Trump admit after his sixth call with Putin?", QuestionType.quote),
         ("What did Zelensky argue Russia's demands were meant to do?", QuestionType.quote),
+        # a share, a size and a time of day are what "how many" and "when" ask for
+        ("What share of the lithium would Techmet get?", QuestionType.number),
+        ("How large are Ukraine's lithium reserves?", QuestionType.number),
+        ("At what time did the drone attack on Kyiv start?", QuestionType.date),
+        ("At what time of day did Trump's sixth call with Putin begin?", QuestionType.date),
         # "What reason…?" asks why
         ("What explanation was given for halting the aid?", QuestionType.reason),
     ],
@@ -437,6 +456,9 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("Which Republicans are pressing Trump?", "which Republicans are pressing Trump"),
         ("Name the villages Russia seized.", "the names of the villages Russia seized"),
         ("Which villages did Russia seize?", "the answer to “Which villages did Russia seize?”"),
+        # a modal's subject goes before it
+        ("What share of the lithium would Techmet get?", "what share of the lithium Techmet would get"),
+        ("When will the G7 meet next?", "when the G7 will meet next"),
         ("How many villages did Russia seize?", "the answer to “How many villages did Russia seize?”"),
         (
             "What did Putin say about Witkoff's business?",

@@ -112,6 +112,20 @@ _DURATION = re.compile(
     r"(?:years|months|weeks|days|hours)-long)\b",
     re.I,
 )
+# "At what time…?" asks for a time of day, which a date ("on Monday") or "hours after" does not give.
+_ASKS_TIME = re.compile(r"\b(?:what|which) time\b|\btime of day\b", re.I)
+_TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\b|p\.?m\b)|\b\d{1,2}:\d{2}\b|\b(?:morning|afternoon|evening|night|"
+    r"overnight|midnight|noon|midday|dawn|dusk|daybreak|nightfall|o[’']clock|tonight)\b",
+    re.I,
+)
+# "What share of…?" asks for a part of a whole: "40%", "a third", "a majority", not any number.
+_ASKS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|fraction)\b", re.I)
+_ASKS_SIZE = re.compile(r"\bhow (?:large|big|tall|high|heavy|wide|deep)\b", re.I)
+_SHARE = re.compile(
+    r"\d\s*(?:%|percent\b|per cent\b)|\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|minority|one in \w+)\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
@@ -196,6 +210,10 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # "since the beginning of the war in 2022" says how long; "for over a decade" says how
             # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")
             return True
+        if _ASKS_SHARE.search(question):
+            return bool(_SHARE.search(text))
+        if _ASKS_SIZE.search(question):  # "How large are the reserves?": not "between the two countries"
+            return _near(_QUANTITY, amounts, about, stem, 5)
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
             return bool(_QUANTITY.search(amounts))
         # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
@@ -230,7 +248,10 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     if kind is QuestionType.date:
         # a denial of what is asked about: "the package was canceled" for "When were the missiles
         # delivered?", not "…if it does not agree to a ceasefire" for "When will the G7 meet?"
-        return bool(DATE.search(text)) or _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
+        denied = _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
+        if _ASKS_TIME.search(question):
+            return bool(_TIME_OF_DAY.search(text)) or denied
+        return bool(DATE.search(text)) or denied
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
     if kind is QuestionType.quote:

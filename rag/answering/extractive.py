@@ -200,6 +200,12 @@ class ExtractiveAnswerer:
 
 
 _INVERTED_BE = re.compile(r"^(what|which \w+|who|when|where|why|how \w+)\s+(is|are|was|were)\s+(.+)$", re.I)
+# A modal, then its subject (a pronoun or a capitalised name, "the" before it or not), then the verb:
+# "What share of Ukraine's lithium would Techmet get", not "Who will lead…" (there "who" is the subject).
+_MODAL_SUBJECT = re.compile(
+    r"^((?:\s+[\w'’-]+){0,4}?)\s+(will|would|can|could|should)\s+"
+    r"(he|she|they|it|we|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+([a-z].*)$"
+)
 _ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who|whom|when|where|why|how)\b(.*)$", re.I)
 
 
@@ -228,6 +234,9 @@ def missing_detail(question: str) -> str:
     asks = _ASKS.match(q)
     # after the noun of "which" or "how many": "Which settlements did Russian forces capture…"
     noun = r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() in ("which", "how many", "how much") else ""
+    if asks and (modal := _MODAL_SUBJECT.match(asks.group(2))):  # "when Zelensky will visit"
+        lead, verb, subject, rest = modal.groups()
+        return f"{asks.group(1).lower()}{lead} {subject} {verb} {rest}"
     auxiliary = r"(did|does|do|has|have|had|can|could|will|would|should)\b"
     aux = re.match(rf"\s*{noun}{auxiliary}", asks.group(2)) if asks else None
     subject_question = (

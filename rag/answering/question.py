@@ -72,13 +72,20 @@ class QuestionInfo:
 
 # The first pattern that matches the (lower-cased) question decides its type.
 _TYPES = [
-    (re.compile(r"\bhow (many|much|old|long|far)\b|\bnumber of\b"), QuestionType.number),
+    # "What share of…", "How large…": a quantity, as "how many" asks for one
+    (
+        re.compile(
+            r"\bhow (many|much|old|long|far|large|big|tall|high|heavy|wide|deep)\b|\bnumber of\b"
+            r"|\b(?:what|which) (?:share|percentage|proportion|fraction)\b"
+        ),
+        QuestionType.number,
+    ),
     # "When…?", "Since when…?", "Tell me when…": not "What did X say when critics…?", where "when"
     # opens a clause about the occasion and the question asks for something else
     (
         re.compile(
             r"^\W*(?:(?:and|so|but)\s+)?(?:(?:since|until|till|by)\s+)?when\b|\b(?:know|me|us|remember|recall)\s+when\b"
-            r"|\b(what|which) (date|day|month|year)\b"
+            r"|\b(what|which) (date|day|month|year|time)\b|\btime of day\b"
         ),
         QuestionType.date,
     ),
