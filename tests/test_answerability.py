@@ -51,14 +51,18 @@ def test_refusal_reasons_name_unknown_names_and_dissimilar_questions(assistant) 
     assert (unknown.refusal_reason, unknown.confidence) == ("unknown_name", 0.0)
     far = assistant.ask("What is the best way to learn the guitar?")
     assert far.abstained and far.refusal_reason == "low_similarity"
-    known_name = assistant.ask("What is the best way for Witkoff to learn the guitar?")  # "guitar": in no passage
-    assert known_name.abstained and known_name.refusal_reason == "low_similarity"
+    # "guitar" is in no passage: over the gate by the name, then refused by the decision
+    known_name = assistant.ask("What is the best way for Witkoff to learn the guitar?")
+    assert known_name.abstained and known_name.refusal_reason in ("low_similarity", "not_addressed")
 
 
 def test_a_question_whose_words_the_passages_hold_is_decided_not_gated(tmp_path: Path) -> None:
     """Names the embedder never saw give low cosines: "What did Grace Mbeki say outside the hospital?"
-    scores 0.21 against its own article, under the 0.26 gate, yet every word of it is there."""
-    settings = make_settings(ROOT / "evals" / "heldout_corpus", tmp_path / "index")
+    scores 0.21 against its own article, under a 0.26 gate (the gate until 2026-12-07), yet every
+    word of it is there."""
+    settings = make_settings(ROOT / "evals" / "heldout_corpus", tmp_path / "index").model_copy(
+        update={"abstain_threshold": 0.26}
+    )
     ingest(settings)
     assistant = Assistant(settings)
     read = assistant.read("What did Grace Mbeki say outside the hospital?", [])
