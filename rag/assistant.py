@@ -285,7 +285,7 @@ class Assistant:
             yield AnswerFinal(answer=Answer(answer=message, mode=self.mode, timings_ms=clock.done(), **refused, **base))
             return
         # route: "What are the articles about?" to their headlines, "What did X say?" to the quotes index
-        routed = self._overview(read.standalone, allowed)
+        routed = self._overview(read.standalone, allowed, bool(read.info.missing_names))
         if routed is None and asks_about_statements(read.standalone):
             routed = self._from_statements(read.searched, allowed)
         if routed is not None:
@@ -359,13 +359,16 @@ class Assistant:
         text, citations = found
         return text, [c.model_copy(update={"title": by_source[c.source].title}) for c in citations]
 
-    def _overview(self, question: str, allowed: set[str] | None) -> tuple[str, list[Citation]] | None:
+    def _overview(self, question: str, allowed: set[str] | None, unknown: bool) -> tuple[str, list[Citation]] | None:
         """The answer to a question about the articles themselves (:mod:`rag.answering.overview`),
-        or ``None`` for any other question, or when no article is about the topic it names."""
+        or ``None`` for any other question, or when no article is about the topic it names (a name
+        in no article: ``unknown``, or no similar passage)."""
         if (request := overview_request(question)) is None:
             return None
         listed = newest_sources([s for s in self.sources() if allowed is None or s.source in allowed])
         if request.topic:  # "Summarize the article about X": the article of the best passage about X
+            if unknown:  # "…about the Olympic Games in Paris": no article names them
+                return None
             hits, _ = self.retrieve(request.topic, self.settings.top_k, allowed)
             if self.decider.dissimilar(hits):
                 return None

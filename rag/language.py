@@ -8,8 +8,6 @@ Each user imports the subset it needs and says why; where two users need differe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import lru_cache
 
 from rag.text import STOP_WORDS, WORD, stem_words
 
@@ -256,117 +254,12 @@ def asked_noun(question: str) -> str | None:
     return whose.group(1).lower() if whose else None
 
 
-# --- Nouns a question asks to be named ----------------------------------------------------------
-# Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
-_PHRASE_END = frozenset(
-    "did does do is are was were has have had can could will would may might should who whom that which whose "
-    "of in on at for from to with by about during after before than".split()
-)
-# Nouns that ask for no one thing by name: "Which one…", "What is the name…", "Which kind of…".
-_NOT_IDENTIFIED = frozenset("one ones kind kinds type types sort name names number share part way ways".split())
-
-
-@lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
-def identified_nouns(question: str) -> tuple[str, ...]:
-    """The nouns a question asks the articles to name the very one(s) of: "official" in "Which
-    former official was assassinated?" and in "What is the name of the official who…",
-    "villages" in "Name the villages Russia seized", "hospital" and "clinic" in "Which hospital
-    or clinic was damaged?" (and "former" in the first: a word of the phrase may be an adjective,
-    which the answer's sentence holds the same way). Only the first question of a follow-up made
-    standalone."""
-    tokens = re.findall(r"[\w.’'-]+|[,;:]", question.split("?", 1)[0])
-    lower = [t.lower() for t in tokens]
-    starts = []
-    for i, word in enumerate(lower):
-        if word == "which":
-            starts.append(i + 1)
-        elif word == "name" and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
-            starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
-    nouns: list[str] = []
-    for start in starts:
-        run: list[str] = []
-        for token, word in zip(tokens[start : start + 6], lower[start : start + 6]):
-            if word in ("the", "a", "an", "those", "these") and not run:
-                continue
-            ends = word in _PHRASE_END or not word[0].isalpha() or (run and word.endswith(("ed", "ing")))
-            if ends or (run and token[0].isupper() and run[-1].islower()):
-                break
-            run.append(token)
-        # Every lower-case word of the phrase, its last one whatever its case: "company owns" (a verb
-        # taken for the noun) still holds "company"; "Which Republicans…" asks for Republicans.
-        nouns += [t.lower() for t in run[:-1] if t.islower() and t not in ("or", "and")] + [t.lower() for t in run[-1:]]
-    return tuple(dict.fromkeys(n for n in nouns if len(n) >= 3 and n not in _NOT_IDENTIFIED))
-
-
 NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")
 
 
 def is_nationality(word: str) -> bool:
     """ "Russian", "Ukrainian", "European": a capitalised word that says whose."""
     return word[:1].isupper() and bool(NATIONALITY.search(word))
-
-
-# Words before a noun that leave it unnamed ("a former official", "multiple settlements", "one
-# senior commander"), and those that refer to one named elsewhere ("the official", "his aide").
-_UNNAMED_BY = frozenset(
-    "a an one some several multiple other another certain various additional extra unnamed unidentified "
-    "numerous many few two three four five six seven eight nine ten dozens".split()
-)
-_REFERRING = frozenset("the this that these those its his her their our your".split())
-
-
-def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
-    """Whether ``text`` mentions what a "which…?" question asks to be named only as an unnamed
-    one: "a former official" for "Which former official was assassinated?", "multiple
-    settlements" for "Which settlements…". A mention followed by a name ("a U.S. company,
-    Techmet,", "the village of Milove", "an aide, Yuri Ushakov") or a list names it; one that
-    refers back ("the official") may be named in the sentence before, so it is not unnamed; words
-    the question does not have say which one ("one senior European official" for "Which official
-    called…?"), unless the question asks for the name ("What is the name of the official…")."""
-    asked = {stem(n) for n in identified_nouns(question)}
-    if not asked:
-        return False
-    first = question.split("?", 1)[0]
-    # "Which official…?" is answered by "one senior European official": the words it adds say which.
-    # "What is the name of the official…?" is not.
-    wants_name = bool(re.search(r"\bname\b", first, re.I))
-    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
-    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
-    mentioned = False
-    for i, token in enumerate(tokens):
-        if stem(token.lower()) not in asked:
-            continue
-        mentioned = True
-        if _named_after(tokens[i + 1 : i + 5]):
-            return False
-        before = []
-        for word in reversed(tokens[max(0, i - 4) : i]):
-            if not word[0].isalnum():
-                break  # the noun phrase does not reach past punctuation
-            before.append(word)
-        by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
-        if by is None or before[by].lower() not in _UNNAMED_BY:
-            return False
-        added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
-        if added and not wants_name:
-            return False
-    return mentioned
-
-
-def _named_after(after: list[str]) -> bool:
-    """Whether the words after a noun name it: "official Igor Kornet", "company, Techmet", "the
-    village of Milove", "officials such as…", "settlements: …"."""
-    words = list(after)
-    if words and words[0] in (":", "including", "such", "like"):
-        return True
-    while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
-        words = words[1:]
-    return bool(words) and words[0][0].isupper() and not is_nationality(words[0])
-
-
-def _determines(word: str) -> bool:
-    """Whether ``word`` is one that opens a noun phrase: unnamed ("a"), referring ("the"), possessive."""
-    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
 
 
 # --- Names as written ----------------------------------------------------------------------------

@@ -16,12 +16,13 @@ from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
 from rag.answering.answerability import FEATURES, asked_noun_found, only_vague_count, speaker_matches, type_matches
+from rag.answering.asked_detail import identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.indexing.ingest import ingest
-from rag.language import asked_noun, identified_nouns, only_unnamed, same_name
+from rag.language import asked_noun, content_stems, same_name
 from rag.text import stem
 
 # --- kind 1: every name is known, what is asked is not in the articles -------------------
@@ -191,6 +192,23 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert not only_unnamed("Which official called it wishful thinking?", described, stem)
     assert only_unnamed("What is the name of the official who called it wishful thinking?", described, stem)
     assert not only_unnamed("Who called it wishful thinking?", described, stem)  # not a "which" question
+    # a sentence that neither mentions what "which" asks for nor names anything does not answer it
+    fires = "Fires broke out across six different districts, including residential buildings."
+    assert nothing_named("Which hospital was damaged in Kyiv?", fires, frozenset(content_stems(fires)), stem)
+    named = "Fires broke out across six districts, including at Okhmatdyt."
+    assert not nothing_named("Which hospital was damaged in Kyiv?", named, frozenset(content_stems(named)), stem)
+    ward = "Fires broke out in a hospital ward."
+    assert not nothing_named("Which hospital was damaged in Kyiv?", ward, frozenset(content_stems(ward)), stem)
+    assert not nothing_named("Who caught fire?", fires, frozenset(content_stems(fires)), stem)
+    # a sentence that says it does not say what is asked does not answer it
+    homes = "He did not say how many homes the plan would deliver."
+    assert left_unsaid("How many homes will the plan deliver?", homes, stem)
+    assert left_unsaid("Which official was killed?", "Police declined to name the official.", stem)
+    assert left_unsaid("When will the talks resume?", "Officials did not give a date for the talks.", stem)
+    # …not a clause left unsaid about something else
+    message = "Putin sent a message through Witkoff, though the details of that communication remain undisclosed."
+    assert not left_unsaid("Through whom did Putin send a message?", message, stem)
+    assert not left_unsaid("Where will the plan build homes?", homes, stem)
     # "multiple settlements" does not say how many; "some 10,000 … in several strongholds" does
     multiple = "Russian forces have captured multiple settlements in the southeast."
     assert only_vague_count(QuestionType.number, "How many settlements were captured?", multiple, stem)

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answering.asked_detail import left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.language import (
     ASKED_SPEAKER_VERBS,
@@ -58,7 +59,6 @@ from rag.language import (
     SPEECH_ACT,
     asked_noun,
     is_nationality,
-    only_unnamed,
     same_name,
     without_non_speech,
 )
@@ -175,8 +175,10 @@ def window_features(
         "type_match": float(type_match),
         "specific": float(
             not only_unnamed(question, window.answer_text, stem)
+            and not nothing_named(question, window.answer_text, window.stems, stem)
             and not only_vague_count(info.kind, question, window.answer_text, stem)
             and not _counted_elsewhere(info, question, window, stem)
+            and not left_unsaid(question, window.answer_text, stem)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,

@@ -12,6 +12,7 @@ import re
 from rag.answering.english import EnglishWords
 from rag.text import stem, stem_words
 
+_PARTICLES = frozenset("out off up down over back in on".split())
 _QUERY_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -54,7 +55,17 @@ class SpellingCorrector:
         if self.closest(lower) is not None:
             return False
         # "stalemate" is English, "injred" a misspelt "injured": neither is a name.
-        return self._english is None or self._english.correction(lower) is None
+        return self._english is None or (self._english.correction(lower) is None and not self._compound(lower))
+
+    def _compound(self, word: str) -> bool:
+        """ "walkout", "stockpile": two common English words written as one (each of four letters or
+        more, or a particle after the first) is a word the list lacks, not a name."""
+        assert self._english is not None
+        english = self._english
+        return any(
+            english.common(word[:i]) and (word[i:] in _PARTICLES or (len(word) - i >= 4 and english.common(word[i:])))
+            for i in range(4, len(word) - 1)
+        )
 
     def _in_dictionary(self, word: str) -> bool:
         # The word-piece vocabulary lacks many inflections ("timelines"): try the bare form.

@@ -1,0 +1,178 @@
+"""Whether a sentence gives the very thing a question asks for, or only speaks of it: the checks
+behind the decision's ``specific`` feature (:mod:`rag.answering.answerability`).
+
+"Which former official was assassinated?" is not answered by "…targeted a former official"
+(:func:`only_unnamed`), "Which hospital was damaged?" not by a sentence that names nothing
+(:func:`nothing_named`), "How many homes…?" not by "He did not say how many homes…"
+(:func:`left_unsaid`): the articles speak of it and do not say it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from rag.language import asked_noun, is_nationality
+from rag.text import STOP_WORDS
+
+# Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
+_PHRASE_END = frozenset(
+    "did does do is are was were has have had can could will would may might should who whom that which whose "
+    "of in on at for from to with by about during after before than".split()
+)
+# Nouns that ask for no one thing by name: "Which one…", "What is the name…", "Which kind of…".
+_NOT_IDENTIFIED = frozenset("one ones kind kinds type types sort name names number share part way ways".split())
+
+
+@lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
+def identified_nouns(question: str) -> tuple[str, ...]:
+    """The nouns a question asks the articles to name the very one(s) of: "official" in "Which
+    former official was assassinated?" and in "What is the name of the official who…",
+    "villages" in "Name the villages Russia seized", "hospital" and "clinic" in "Which hospital
+    or clinic was damaged?" (and "former" in the first: a word of the phrase may be an adjective,
+    which the answer's sentence holds the same way). Only the first question of a follow-up made
+    standalone."""
+    tokens = re.findall(r"[\w.’'-]+|[,;:]", question.split("?", 1)[0])
+    lower = [t.lower() for t in tokens]
+    starts = []
+    for i, word in enumerate(lower):
+        if word == "which":
+            starts.append(i + 1)
+        elif word == "name" and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
+            starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
+    nouns: list[str] = []
+    for start in starts:
+        run: list[str] = []
+        for token, word in zip(tokens[start : start + 6], lower[start : start + 6]):
+            if word in ("the", "a", "an", "those", "these") and not run:
+                continue
+            ends = word in _PHRASE_END or not word[0].isalpha() or (run and word.endswith(("ed", "ing")))
+            if ends or (run and token[0].isupper() and run[-1].islower()):
+                break
+            run.append(token)
+        # Every lower-case word of the phrase, its last one whatever its case: "company owns" (a verb
+        # taken for the noun) still holds "company"; "Which Republicans…" asks for Republicans.
+        nouns += [t.lower() for t in run[:-1] if t.islower() and t not in ("or", "and")] + [t.lower() for t in run[-1:]]
+    return tuple(dict.fromkeys(n for n in nouns if len(n) >= 3 and n not in _NOT_IDENTIFIED))
+
+
+# Words before a noun that leave it unnamed ("a former official", "multiple settlements", "one
+# senior commander"), and those that refer to one named elsewhere ("the official", "his aide").
+_UNNAMED_BY = frozenset(
+    "a an one some several multiple other another certain various additional extra unnamed unidentified "
+    "numerous many few two three four five six seven eight nine ten dozens".split()
+)
+_REFERRING = frozenset("the this that these those its his her their our your".split())
+
+
+def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` mentions what a "which…?" question asks to be named only as an unnamed
+    one: "a former official" for "Which former official was assassinated?", "multiple
+    settlements" for "Which settlements…". A mention followed by a name ("a U.S. company,
+    Techmet,", "the village of Milove", "an aide, Yuri Ushakov") or a list names it; one that
+    refers back ("the official") may be named in the sentence before, so it is not unnamed; words
+    the question does not have say which one ("one senior European official" for "Which official
+    called…?"), unless the question asks for the name ("What is the name of the official…")."""
+    asked = {stem(n) for n in identified_nouns(question)}
+    if not asked:
+        return False
+    first = question.split("?", 1)[0]
+    # "Which official…?" is answered by "one senior European official": the words it adds say which.
+    # "What is the name of the official…?" is not.
+    wants_name = bool(re.search(r"\bname\b", first, re.I))
+    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
+    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
+    mentioned = False
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) not in asked:
+            continue
+        mentioned = True
+        if _named_after(tokens[i + 1 : i + 5]):
+            return False
+        before = []
+        for word in reversed(tokens[max(0, i - 4) : i]):
+            if not word[0].isalnum():
+                break  # the noun phrase does not reach past punctuation
+            before.append(word)
+        by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
+        if by is None or before[by].lower() not in _UNNAMED_BY:
+            return False
+        added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
+        if added and not wants_name:
+            return False
+    return mentioned
+
+
+def nothing_named(question: str, text: str, held: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether a "which…?" question's sentence neither mentions what it asks to be named (not in
+    ``held``, the window's stems) nor names anything the question does not: "Fires broke out across
+    six districts, including residential buildings" for "Which hospital caught fire?"."""
+    asked = {stem(n) for n in identified_nouns(question)}
+    if not asked or asked & held:
+        return False
+    question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", question)}
+    words = re.findall(r"[\w’'-]+", text)
+    return not any(w[0].isupper() and stem(w.lower()) not in question_stems for w in words[1:])
+
+
+def _named_after(after: list[str]) -> bool:
+    """Whether the words after a noun name it: "official Igor Kornet", "company, Techmet", "the
+    village of Milove", "officials such as…", "settlements: …"."""
+    words = list(after)
+    if words and words[0] in (":", "including", "such", "like"):
+        return True
+    while words and words[0].lower() in (",", "—", "–", "(", "of", "named", "called", "the"):
+        words = words[1:]
+    return bool(words) and words[0][0].isupper() and not is_nationality(words[0])
+
+
+def _determines(word: str) -> bool:
+    """Whether ``word`` is one that opens a noun phrase: unnamed ("a"), referring ("the"), possessive."""
+    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
+
+
+# What a story says it does not know: "He did not say how many homes…", "declined to name…", "the
+# details remain undisclosed". Followed by what the question asks for, the articles say they do not say it.
+_UNSAID = re.compile(
+    r"\b(?:(?:did|does|do|would|could|will)\s+not|n[’']t|never)\s+(?:say|specify|disclose|provide|give|reveal|"
+    r"confirm|comment|elaborate|explain|detail|indicate|clarify|name|identify)\b|"
+    r"\b(?:declined|refused|would not|wouldn[’']t)\s+to\s+(?:say|comment|specify|disclose|give|reveal|confirm|"
+    r"elaborate|name|identify)\b|\bremains?\s+(?:undisclosed|unclear|unknown)\b|"
+    r"\b(?:is|was|are|were)\s+(?:not\s+(?:clear|known|disclosed|given)|unclear|unknown|undisclosed)\b",
+    re.I,
+)
+_ASKS_WH = re.compile(r"\b(how many|how much|how long|how old|when|where|who|whom|why|which|what)\b", re.I)
+# What is left unsaid when a question asks this (after "did not say": "how many", "the number").
+_UNSAID_OBJECTS: dict[str, tuple[str, ...]] = {
+    "how many": ("how many", "number", "figure", "total", "toll"),
+    "how much": ("how much", "amount", "figure", "sum", "cost", "price", "value", "size"),
+    "how long": ("how long", "duration", "length"),
+    "how old": ("how old", "age"),
+    "when": ("when", "date", "time", "timing", "timeline", "day"),
+    "where": ("where", "location", "place"),
+    "who": ("who", "whom", "name", "identity"),
+    "whom": ("whom", "who", "name", "identity"),
+    "why": ("why", "reason"),
+}
+
+
+def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether ``text`` says it does not say what the question asks: "He did not say how many homes
+    the plan would deliver" for "How many homes…?", "declined to name the official" for "Which
+    official…?". Not a clause left unsaid about something else ("…through Witkoff, though the
+    details of that communication remain undisclosed" answers "Through whom…?")."""
+    asks = _ASKS_WH.search(question.split("?", 1)[0])
+    if not asks:
+        return False
+    wh = asks.group(1).lower()
+    objects = _UNSAID_OBJECTS.get(wh, ())
+    phrases = [w for w in objects if " " in w]
+    wanted = {stem(w) for w in objects if " " not in w} | {stem(n) for n in identified_nouns(question)}
+    if noun := asked_noun(question):
+        wanted.add(stem(noun))
+    for found in _UNSAID.finditer(text):
+        after = " ".join(re.findall(r"[\w’'-]+", text[found.end() :])[:5]).lower()
+        if any(p in after for p in phrases) or wanted & {stem(w) for w in after.split()}:
+            return True
+    return False
