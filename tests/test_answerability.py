@@ -179,6 +179,9 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert identified_nouns("Name the villages Russia seized.") == ("villages",)
     assert identified_nouns("Which hospital or clinic was hit?") == ("hospital", "clinic")
     assert identified_nouns("Which Republicans are pressing him?") == ("republicans",)
+    trawlers = "What were the names of the two seized Estavian trawlers?"  # a count, a participle, a nationality
+    assert identified_nouns(trawlers) == ("trawlers",)
+    assert only_unnamed(trawlers, "The coast guard seized two Estavian trawlers for fishing.", stem)
     assert identified_nouns("Which one does he hope to add?") == () and identified_nouns("What did he say?") == ()
     unnamed = "A high-profile assassination targeted a former official, a move that shows intent."
     assert only_unnamed("Which former official was assassinated?", unnamed, stem)

@@ -39,16 +39,17 @@ def identified_nouns(question: str) -> tuple[str, ...]:
     for i, word in enumerate(lower):
         if word == "which":
             starts.append(i + 1)
-        elif word == "name" and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
+        elif word in ("name", "names") and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
             starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
     nouns: list[str] = []
     for start in starts:
         run: list[str] = []
         for token, word in zip(tokens[start : start + 6], lower[start : start + 6]):
-            if word in ("the", "a", "an", "those", "these") and not run:
+            # "the two seized Estavian trawlers": a determiner, a count or a participle opens the phrase
+            if not run and (word in ("the", "those", "these") or word in _UNNAMED_BY or word.endswith(("ed", "ing"))):
                 continue
             ends = word in _PHRASE_END or not word[0].isalpha() or (run and word.endswith(("ed", "ing")))
-            if ends or (run and token[0].isupper() and run[-1].islower()):
+            if ends or (run and token[0].isupper() and run[-1].islower() and not is_nationality(token)):
                 break
             run.append(token)
         # Every lower-case word of the phrase, its last one whatever its case: "company owns" (a verb
@@ -80,7 +81,7 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
     first = question.split("?", 1)[0]
     # "Which official…?" is answered by "one senior European official": the words it adds say which.
     # "What is the name of the official…?" is not.
-    wants_name = bool(re.search(r"\bname\b", first, re.I))
+    wants_name = bool(re.search(r"\bnames?\b", first, re.I))
     question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
     tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
     mentioned = False
