@@ -116,6 +116,10 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.number, "Techmet plans to bid on two mines.", "How much money is it paying?")
     # "pay" asks for a sum only when a sum is asked: not a count, not a change (a share answers it)
     assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "By how much will nurses' pay rise?")
+    # a fraction says by how much; what someone earns is a sum
+    third = "The cod population on the bank has fallen by about a third since 2015."
+    assert type_matches(QuestionType.number, third, "By how much has the cod stock shrunk?", stem)
+    assert not type_matches(QuestionType.number, "It raises pay by 7 percent.", "How much do nurses earn?", stem)
     posts = "The deal funds 240 additional nursing posts."
     assert type_matches(QuestionType.number, posts, "How many extra nursing jobs does the deal pay for?", stem)
     # "what share" asks for a part of a whole, "how large" for a measure of what it asks about

@@ -88,7 +88,11 @@ _ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tent
 _COUNT_WORDS = frozenset("dozens hundreds thousands several multiple".split()) | _ORDINALS
 _AGE = re.compile(r"\b(\d{1,3}|\w+ty(?:-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bborn\b", re.I)
 _MONEY = re.compile(r"[$€£]|\b(dollars?|euros?|pounds?|rubles?|hryvnias?)\b", re.I)
-_ASKS_MONEY = re.compile(r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|paid|spend|spent|budget)\b", re.I)
+_ASKS_MONEY = re.compile(
+    r"\b(money|dollars?|euros?|cost|costs|worth|price|pay|paid|spend|spent|budget|earn|earns|earned|salary|"
+    r"salaries|wages?|income)\b",
+    re.I,
+)
 # A name inside the sentence (not the capital that opens it), or a word for a person or body.
 # A name after "in", "of", "by"… is a place ("controlled by Moscow"), not who did it.
 _PERSON = re.compile(
@@ -217,7 +221,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         if _ASKS_SIZE.search(question):  # "How large are the reserves?": not "between the two countries"
             return _near(_QUANTITY, amounts, about, stem, 5)
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
-            return bool(_QUANTITY.search(amounts))
+            return bool(_QUANTITY.search(amounts) or _SHARE.search(amounts))  # "fallen by about a third"
         # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
         if _ASKS_MONEY.search(question) and not _HOW_MANY.search(question):
             return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
