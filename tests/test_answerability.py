@@ -116,6 +116,11 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.number, "Techmet plans to bid on two mines.", "How much money is it paying?")
     # "pay" asks for a sum only when a sum is asked: not a count, not a change (a share answers it)
     assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "By how much will nurses' pay rise?")
+    # "how much" (not money) asks for an amount of what it asks about, not a count of a noun
+    prices = "House prices in the capital rose 6 percent over the year."
+    assert type_matches(QuestionType.number, prices, "How much did house prices in the capital go up?", stem)
+    bid = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
+    assert not type_matches(QuestionType.number, bid, "How much lithium does Ukraine have?", stem)
     # a fraction says by how much; what someone earns is a sum
     third = "The cod population on the bank has fallen by about a third since 2015."
     assert type_matches(QuestionType.number, third, "By how much has the cod stock shrunk?", stem)

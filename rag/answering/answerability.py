@@ -225,6 +225,9 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
         if _ASKS_MONEY.search(question) and not _HOW_MANY.search(question):
             return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
+        if counted and not _HOW_MANY.search(question):  # "How much did prices rise?": an amount, not a count,
+            # of what it asks about ("How much lithium…?" is not answered by "the two countries")
+            return _near(_QUANTITY, amounts, about, stem, 5) or _near(_SHARE, amounts, about, stem, 5)
         if counted:
             words = re.findall(r"[\w,.-]+", amounts)
             # What is counted follows the count ("14 people"). It comes before an ordinal ("another
