@@ -16,7 +16,7 @@ from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
 from rag.answering.answerability import FEATURES, asked_noun_found, only_vague_count, speaker_matches, type_matches
-from rag.answering.asked_detail import identified_nouns, left_unsaid, nothing_named, only_unnamed
+from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
@@ -212,6 +212,10 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     ward = "Fires broke out in a hospital ward."
     assert not nothing_named("Which hospital was damaged in Kyiv?", ward, frozenset(content_stems(ward)), stem)
     assert not nothing_named("Who caught fire?", fires, frozenset(content_stems(fires)), stem)
+    # "What was X's unemployment rate?" asks for that kind of rate, not the interest rate
+    rate = frozenset(content_stems("The bank kept its main interest rate at 4.25 percent."))
+    assert another_kind("What was Meridia's unemployment rate in October?", rate, stem)
+    assert not another_kind("What was Meridia's interest rate in October?", rate, stem)
     # a sentence that says it does not say what is asked does not answer it
     homes = "He did not say how many homes the plan would deliver."
     assert left_unsaid("How many homes will the plan deliver?", homes, stem)

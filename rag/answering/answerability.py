@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answering.asked_detail import left_unsaid, nothing_named, only_unnamed
+from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.language import (
     ASKED_SPEAKER_VERBS,
@@ -183,6 +183,7 @@ def window_features(
             and not only_vague_count(info.kind, question, window.answer_text, stem)
             and not _counted_elsewhere(info, question, window, stem)
             and not left_unsaid(question, window.answer_text, stem)
+            and not another_kind(question, window.stems, stem)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,

@@ -158,6 +158,20 @@ _UNSAID_OBJECTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# "What was Meridia's unemployment rate…?": the kind of rate is part of what is asked.
+_WHOSE_KIND = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+([a-z]{3,})\s+([a-z]{3,})\b", re.I)
+
+
+def another_kind(question: str, held: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether the window (``held``, its stems) has the noun a "What is X's <kind> <noun>?" question
+    asks for but not its kind: "the main interest rate" for "What was Meridia's unemployment rate?"."""
+    whose = _WHOSE_KIND.search(question)
+    if not whose or whose.group(2).lower() in STOP_WORDS:
+        return False
+    kind, noun = stem(whose.group(1).lower()), stem(whose.group(2).lower())
+    return noun in held and kind not in held
+
+
 def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """Whether ``text`` says it does not say what the question asks: "He did not say how many homes
     the plan would deliver" for "How many homes…?", "declined to name the official" for "Which
