@@ -349,6 +349,10 @@ def test_words_of_speech_that_ask_for_no_quotation() -> None:
     assert speaker_matches("What do the articles say about Witkoff?", plain)
     assert speaker_matches("How long did the latest Trump-Putin phone call last?", "The call lasted nearly an hour.")
     assert not speaker_matches("What did Witkoff say about real estate?", plain)
+    # after a quotation, "said" is followed by the speaker's title, then the name
+    titled = '"Every day of this strike was a day lost," said assembly member Rosa Delgado.'
+    assert speaker_matches("What did Rosa Delgado say about the strike?", titled, stem)
+    assert not speaker_matches("What did the minister say about the strike?", titled, stem)
 
 
 def test_a_question_about_what_the_articles_say_is_answered(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -494,6 +498,8 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("Which Republicans are pressing Trump?", "which Republicans are pressing Trump"),
         ("Name the villages Russia seized.", "the names of the villages Russia seized"),
         ("Which villages did Russia seize?", "the answer to “Which villages did Russia seize?”"),
+        ("What post does Yuri Ushakov hold?", "the answer to “What post does Yuri Ushakov hold?”"),
+        ("What happened after the call?", "what happened after the call"),
         # a modal's subject goes before it
         ("What share of the lithium would Techmet get?", "what share of the lithium Techmet would get"),
         ("When will the G7 meet next?", "when the G7 will meet next"),

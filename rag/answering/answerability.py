@@ -366,6 +366,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
             near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
         if INVERTED_SPEECH.match(act.group(0)):
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
+            if text[: act.start()].rstrip().endswith(('"', "”")):  # '…," said assembly member Rosa Delgado'
+                near += re.findall(r"\b[A-Z][^\W\d_]{2,}", re.split(r"[.,;:!?]", text[act.end() : act.end() + 60])[0])
         if subject & {stem(w) for w in near}:
             return True
         pronoun = _STANDS_FOR_SPEAKER.search(text[max(0, act.start() - 40) : act.start()])

@@ -232,8 +232,10 @@ def missing_detail(question: str) -> str:
             return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
         return f"{wh} {rest} {verb}"
     asks = _ASKS.match(q)
-    # after the noun of "which" or "how many": "Which settlements did Russian forces capture…"
-    noun = r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() in ("which", "how many", "how much") else ""
+    # after the noun of "what", "which" or "how many": "Which settlements did Russian forces capture…"
+    noun = (
+        r"(?:[\w'-]+\s+){0,3}?" if asks and asks.group(1).lower() in ("what", "which", "how many", "how much") else ""
+    )
     if asks and (modal := _MODAL_SUBJECT.match(asks.group(2))):  # "when Zelensky will visit"
         lead, verb, subject, rest = modal.groups()
         return f"{asks.group(1).lower()}{lead} {subject} {verb} {rest}"
