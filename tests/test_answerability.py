@@ -121,6 +121,8 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, prices, "How much did house prices in the capital go up?", stem)
     bid = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
     assert not type_matches(QuestionType.number, bid, "How much lithium does Ukraine have?", stem)
+    # a change asked with "how much" is answered by a share, as "by how much" is
+    assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "How much will nurses' pay rise?", stem)
     # a fraction says by how much; what someone earns is a sum
     third = "The cod population on the bank has fallen by about a third since 2015."
     assert type_matches(QuestionType.number, third, "By how much has the cod stock shrunk?", stem)

@@ -132,7 +132,13 @@ _SHARE = re.compile(
 )
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
-_BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
+# A change ("By how much…", "How much will pay rise?"): a share answers it as well as a sum.
+_BY_HOW_MUCH = re.compile(
+    r"\bby how much\b|\bhow much\b.*\b(?:rise|rises|rose|risen|increase[sd]?|grow|grows|grew|grown|fall|falls|fell|"
+    r"fallen|drop|drops|dropped|decline[sd]?|shrink|shrank|shrunk|climb|climbed|jump|jumped|go up|go down|went up|"
+    r"went down)\b",
+    re.I,
+)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
 _ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
