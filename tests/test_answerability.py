@@ -93,6 +93,10 @@ def test_answer_type_checks() -> None:
     decade = "On a recent call, Putin said Moscow has sought peace in the conflict for over a decade."
     assert type_matches(QuestionType.number, decade, "How long has Moscow sought peace in the conflict?", stem)
     assert not type_matches(QuestionType.number, decade, "How long was the recent call?", stem)
+    # an end point says how long something will take
+    backlog = "Health officials said it would take until the spring to clear the backlog."
+    assert type_matches(QuestionType.number, backlog, "How long will it take to clear the backlog?", stem)
+    assert not type_matches(QuestionType.number, backlog, "How long did the strike last?", stem)
     assert type_matches(QuestionType.number, "Thus, Trump canceled the missile package.", "How many missiles?")
     # a denial answers a false premise only near what is counted; "F-16" is no count of pilots
     no_pilots = "At an F-16 pilot's funeral, one commander made it clear: without weapons, Ukraine is vulnerable."

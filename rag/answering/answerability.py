@@ -107,6 +107,12 @@ _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
 # "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
+# An end point says how long something will take: "it would take until the spring to clear the backlog".
+_UNTIL = re.compile(
+    r"\b(?:until|till)\s+(?:the\s+)?(?:end\s+of\s+)?(?:spring|summer|autumn|fall|winter|next\s+\w+|"
+    r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)|(?:19|20)\d\d)\b",
+    re.I,
+)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
 # A duration without a number: "for over a decade", "for years", "a months-long standoff".
@@ -218,7 +224,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         if _denies(text, targets or about, stem):
             return True
         if re.search(r"\bhow long\b", question, re.I) and (
-            _SINCE.search(text) or _near(_DURATION, text, about, stem, 5)
+            _SINCE.search(text) or _near(_DURATION, text, about, stem, 5) or _near(_UNTIL, text, about, stem, 6)
         ):
             # "since the beginning of the war in 2022" says how long; "for over a decade" says how
             # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")
