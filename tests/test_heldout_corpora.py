@@ -21,7 +21,8 @@ SUITES = sorted(p.name.removesuffix("_corpus") for p in EVALS.glob("heldout*_cor
 
 
 def test_the_nine_heldout_corpora_are_found() -> None:
-    assert SUITES == ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9"]
+    names = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")
+    assert list(names) == SUITES
 
 
 @pytest.mark.parametrize("name", SUITES)
