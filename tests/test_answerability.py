@@ -355,6 +355,10 @@ def test_words_of_speech_that_ask_for_no_quotation() -> None:
     assert speaker_matches("What do the articles say about Witkoff?", plain)
     assert speaker_matches("How long did the latest Trump-Putin phone call last?", "The call lasted nearly an hour.")
     assert not speaker_matches("What did Witkoff say about real estate?", plain)
+    # the speaker named before an appositive ("Olav Brekke, chair of the association, warned…")
+    chair = "Olav Brekke, chair of the Norland Fishermen's Association, warned that a bad deal is a bad deal."
+    assert speaker_matches("What did Olav Brekke say about the deal?", chair, stem)
+    assert not speaker_matches("What did Trump say about the deal?", chair, stem)
     # after a quotation, "said" is followed by the speaker's title, then the name
     titled = '"Every day of this strike was a day lost," said assembly member Rosa Delgado.'
     assert speaker_matches("What did Rosa Delgado say about the strike?", titled, stem)

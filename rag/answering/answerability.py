@@ -373,6 +373,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
         clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
         near = [w for w in clause[-4:] if w not in ('"', "”")]
+        if appositive := _APPOSITIVE.search(text[max(0, act.start() - 160) : act.start()]):
+            near += re.findall(r"[^\W\d_]{3,}", appositive.group(1))[-4:]  # "Brekke, chair of the association, said"
         if act.group(0).lower().endswith("ing"):  # ", writing that…": the speaker is the clause's subject
             sentence = re.split(r"[.!?]\s", text[: act.start()])[-1]
             near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
@@ -388,6 +390,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
     return False
 
 
+# The words before an appositive that ends right before the verb of speech: the speaker.
+_APPOSITIVE = re.compile(r"([^,.;:“”\"]+),[^,.;:“”\"]{3,100},\s*(?:(?:has|had|have|also|later)\s+)?$")
 _ARTICLES = frozenset("the a an his her their its".split())
 # What stands for a speaker the sentence before named: a pronoun, or a title ("The Russian
 # president warned…" after "On Oct. 17, Trump spoke with Putin.").
