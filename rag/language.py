@@ -236,7 +236,7 @@ _WHICH_NOUN = re.compile(
     rf"\b(?:[Ww]hich\s+(?:[A-Z][\w-]*\s+)?(?!{_AUX})([a-z]{{3,}})|[Ww]hat\s+(?!{_AUX})([a-z]{{3,}})\s+{_AUX})"
 )
 # "What is Zelensky's position on…", "What is Trump's approval rating?": the noun after the possessive.
-_WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:[a-z]+\s+)?([a-z]{3,})\b", re.I)
+_WHOSE_NOUN = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+(?:([a-z]+)\s+)?([a-z]{3,})\b", re.I)
 
 
 # "What reason did Russia give…?" asks why: the answer gives a reason without the word.
@@ -250,8 +250,16 @@ def asked_noun(question: str) -> str | None:
     noun = (which.group(1) or which.group(2)).lower() if which else None
     if noun and noun not in _WHY_NOUNS:
         return noun
+    whose = whose_noun(question)
+    return whose[1] if whose else None
+
+
+def whose_noun(question: str) -> tuple[str, str] | None:
+    """The word before the possessed noun and the noun of "What is X's …?": ("unemployment",
+    "rate") for "What was Meridia's unemployment rate?", ("", "profession") for "What is
+    Witkoff's profession?"; ``None`` for other questions."""
     whose = _WHOSE_NOUN.search(question)
-    return whose.group(1).lower() if whose else None
+    return ((whose.group(1) or "").lower(), whose.group(2).lower()) if whose else None
 
 
 NATIONALITY = re.compile(r"(?:ian|ean|ese|ish|can)$")

@@ -3,7 +3,8 @@ behind the decision's ``specific`` feature (:mod:`rag.answering.answerability`).
 
 "Which former official was assassinated?" is not answered by "…targeted a former official"
 (:func:`only_unnamed`), "Which hospital was damaged?" not by a sentence that names nothing
-(:func:`nothing_named`), "How many homes…?" not by "He did not say how many homes…"
+(:func:`nothing_named`), "What was the unemployment rate?" not by the interest rate
+(:func:`another_kind`), "How many homes…?" not by "He did not say how many homes…"
 (:func:`left_unsaid`): the articles speak of it and do not say it.
 """
 
@@ -13,7 +14,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from rag.language import asked_noun, is_nationality
+from rag.language import asked_noun, is_nationality, whose_noun
 from rag.text import STOP_WORDS
 
 # Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
@@ -133,6 +134,16 @@ def _determines(word: str) -> bool:
     return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
 
 
+def another_kind(question: str, held: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
+    """Whether the window (``held``, its stems) has the noun a "What is X's <kind> <noun>?" question
+    asks for but not its kind: "the main interest rate" for "What was Meridia's unemployment rate?"."""
+    whose = whose_noun(question)
+    if not whose or not whose[0] or whose[1] in STOP_WORDS:
+        return False
+    kind, noun = stem(whose[0]), stem(whose[1])
+    return noun in held and kind not in held
+
+
 # What a story says it does not know: "He did not say how many homes…", "declined to name…", "the
 # details remain undisclosed". Followed by what the question asks for, the articles say they do not say it.
 _UNSAID = re.compile(
@@ -156,20 +167,6 @@ _UNSAID_OBJECTS: dict[str, tuple[str, ...]] = {
     "whom": ("whom", "who", "name", "identity"),
     "why": ("why", "reason"),
 }
-
-
-# "What was Meridia's unemployment rate…?": the kind of rate is part of what is asked.
-_WHOSE_KIND = re.compile(r"^\W*what\s+(?:is|are|was|were)\s+[\w .-]+?[’']s\s+([a-z]{3,})\s+([a-z]{3,})\b", re.I)
-
-
-def another_kind(question: str, held: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
-    """Whether the window (``held``, its stems) has the noun a "What is X's <kind> <noun>?" question
-    asks for but not its kind: "the main interest rate" for "What was Meridia's unemployment rate?"."""
-    whose = _WHOSE_KIND.search(question)
-    if not whose or whose.group(2).lower() in STOP_WORDS:
-        return False
-    kind, noun = stem(whose.group(1).lower()), stem(whose.group(2).lower())
-    return noun in held and kind not in held
 
 
 def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
