@@ -123,8 +123,8 @@ def test_answer_type_checks() -> None:
     # "how much" (not money) asks for an amount of what it asks about, not a count of a noun
     prices = "House prices in the capital rose 6 percent over the year."
     assert type_matches(QuestionType.number, prices, "How much did house prices in the capital go up?", stem)
-    bid = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
-    assert not type_matches(QuestionType.number, bid, "How much lithium does Ukraine have?", stem)
+    techmet = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
+    assert not type_matches(QuestionType.number, techmet, "How much lithium does Ukraine have?", stem)
     # a change asked with "how much" is answered by a share, as "by how much" is
     assert type_matches(QuestionType.number, "It raises pay by 7 percent.", "How much will nurses' pay rise?", stem)
     # a fraction says by how much; what someone earns is a sum
@@ -134,7 +134,6 @@ def test_answer_type_checks() -> None:
     posts = "The deal funds 240 additional nursing posts."
     assert type_matches(QuestionType.number, posts, "How many extra nursing jobs does the deal pay for?", stem)
     # "what share" asks for a part of a whole, "how large" for a measure of what it asks about
-    techmet = "Techmet is preparing to bid on Ukraine’s lithium resources, in a fund between the two countries."
     assert not type_matches(QuestionType.number, techmet, "What share of the lithium would Techmet get?", stem)
     assert type_matches(QuestionType.number, "Techmet would get 40% of it.", "What share would Techmet get?", stem)
     assert type_matches(QuestionType.number, "A majority oppose it.", "What percentage of voters oppose it?", stem)

@@ -55,16 +55,8 @@ class SpellingCorrector:
         if self.closest(lower) is not None:
             return False
         # "stalemate" is English, "injred" a misspelt "injured": neither is a name.
-        return self._english is None or (self._english.correction(lower) is None and not self._compound(lower))
-
-    def _compound(self, word: str) -> bool:
-        """ "walkout", "stockpile": two common English words written as one (each of four letters or
-        more, or a particle after the first) is a word the list lacks, not a name."""
-        assert self._english is not None
-        english = self._english
-        return any(
-            english.common(word[:i]) and (word[i:] in _PARTICLES or (len(word) - i >= 4 and english.common(word[i:])))
-            for i in range(4, len(word) - 1)
+        return self._english is None or (
+            self._english.correction(lower) is None and not _compound(lower, self._english)
         )
 
     def _in_dictionary(self, word: str) -> bool:
@@ -103,3 +95,12 @@ class SpellingCorrector:
             return closest or word
 
         return _QUERY_WORD.sub(fix, text)
+
+
+def _compound(word: str, english: EnglishWords) -> bool:
+    """ "walkout", "stockpile": two common English words written as one (each of four letters or
+    more, or a particle after the first) is a word the list lacks, not a name."""
+    return any(
+        english.common(word[:i]) and (word[i:] in _PARTICLES or (len(word) - i >= 4 and english.common(word[i:])))
+        for i in range(4, len(word) - 1)
+    )
