@@ -15,11 +15,12 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answerability import FEATURES, asked_noun_found, only_vague_count, speaker_matches, type_matches
+from rag.answering.answerability import FEATURES, asked_noun_found, only_vague_count, type_matches
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
 from rag.answering.roles import name_roles
+from rag.answering.speaker_match import speaker_matches
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
 from rag.indexing.ingest import ingest
 from rag.language import asked_noun, content_stems, same_name
