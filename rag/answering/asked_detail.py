@@ -174,7 +174,8 @@ def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower
     the plan would deliver" for "How many homes…?", "declined to name the official" for "Which
     official…?". Not a clause left unsaid about something else ("…through Witkoff, though the
     details of that communication remain undisclosed" answers "Through whom…?")."""
-    asks = _ASKS_WH.search(question.split("?", 1)[0])
+    unsaid = list(_UNSAID.finditer(text))  # most sentences say nothing of the kind: no more work for them
+    asks = _ASKS_WH.search(question.split("?", 1)[0]) if unsaid else None
     if not asks:
         return False
     wh = asks.group(1).lower()
@@ -183,7 +184,7 @@ def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower
     wanted = {stem(w) for w in objects if " " not in w} | {stem(n) for n in identified_nouns(question)}
     if noun := asked_noun(question):
         wanted.add(stem(noun))
-    for found in _UNSAID.finditer(text):
+    for found in unsaid:
         after = " ".join(re.findall(r"[\w’'-]+", text[found.end() :])[:5]).lower()
         if any(p in after for p in phrases) or wanted & {stem(w) for w in after.split()}:
             return True
