@@ -158,6 +158,10 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.date, warned, "When will the bloc meet next?", stem)
     assert not type_matches(QuestionType.number, "The union did not comment.", "How long will the strike last?", stem)
     assert type_matches(QuestionType.number, "The strike was never called.", "How long did the strike last?", stem)
+    # not saying is no denial: "did not provide details" near "Trump" does not say the call never happened
+    untold = "Trump did not provide details about Witkoff's conversation with Putin."
+    assert not type_matches(QuestionType.number, untold, "How long did the Trump-Putin conversation go on?", stem)
+    assert not type_matches(QuestionType.date, untold, "When did Trump speak with Putin?", stem)
     assert type_matches(QuestionType.number, "It will act within ninety days.", "Within how many days?", stem)
     assert type_matches(QuestionType.person, "He called Yuri Ushakov.", "Who did he call?")
     assert not type_matches(QuestionType.person, "A former official was killed.", "Who was the former official?")

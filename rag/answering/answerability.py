@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
+from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed, without_unsaid
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.answering.speaker_match import speaker_matches
 from rag.language import (
@@ -325,8 +325,8 @@ def _asked_about(question: str, stem: Callable[[str], str]) -> frozenset[str]:
 
 def _denies(text: str, targets: set[str] | frozenset[str], stem: Callable[[str], str]) -> bool:
     """Whether ``text`` holds a denial ("canceled", "not", "yet to") within four words of one of
-    ``targets`` (of any, when there are none)."""
-    return _near(_DENIAL, text, targets, stem, 4)
+    ``targets`` (of any, when there are none). "He did not say…" is not one (:func:`without_unsaid`)."""
+    return _near(_DENIAL, without_unsaid(text), targets, stem, 4)
 
 
 def _near(

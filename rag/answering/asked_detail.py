@@ -169,6 +169,12 @@ _UNSAID_OBJECTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def without_unsaid(text: str) -> str:
+    """``text`` with what it says it does not say blanked out: "Trump did not provide details about
+    the call" denies the telling, not the call, so its "not" is no denial of what is asked about."""
+    return _UNSAID.sub(" ", text)
+
+
 def left_unsaid(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """Whether ``text`` says it does not say what the question asks: "He did not say how many homes
     the plan would deliver" for "How many homes…?", "declined to name the official" for "Which

@@ -28,7 +28,8 @@ from rag.components.answerability_model import NOT_ADDRESSED, Decision
 from rag.contract import Citation, date_note, newest_first
 from rag.language import BULLET, CONSEQUENCE_START, PRONOUN_START, QUOTE_MARK, REASON
 
-# How close to the lead another sentence must be rated to join it.
+# How close to the lead another sentence must be rated to join it. The fitting pool (dev, test3-6)
+# has the same key facts (178.5 of 207) at 0.5, 0.6 and 0.7; 0.7 gives the shortest answers.
 KEEP_RATIO = 0.7
 # Overview questions ("What has X said…?") are answered by several sentences, which the model rates
 # far below the lead (dev: 0.08-0.19 against 0.5-0.7). Measured on dev: 0.2 answers 2 more of them,
