@@ -178,6 +178,15 @@ def test_answer_type_checks() -> None:
     # a capital after "in", "of", "by" is a place, not the person "who" asks for
     assert not type_matches(QuestionType.person, "Areas held by Moscow were hit.", "Who hit the areas?")
     assert type_matches(QuestionType.person, "The envoy spoke to Ushakov.", "Who did the envoy speak to?")
+    # a body answers "who" as a person does
+    guard = "He reported the find to the coast guard, which alerted the agency."
+    whom = "Whom did Tomas Reyes report the find to?"
+    assert type_matches(QuestionType.person, guard, whom)
+    assert not type_matches(QuestionType.person, "He reported the find at once.", whom)
+    # "how many people" is answered by a count of what else the question names
+    jobs = "The plant will close, putting 1,400 jobs at risk."
+    assert type_matches(QuestionType.number, jobs, "How many people could lose their jobs at the plant?", stem)
+    assert not type_matches(QuestionType.number, jobs, "How many people were injured at the plant?", stem)
 
 
 def test_the_noun_a_question_asks_for() -> None:
@@ -367,6 +376,11 @@ def test_words_of_speech_that_ask_for_no_quotation() -> None:
     titled = '"Every day of this strike was a day lost," said assembly member Rosa Delgado.'
     assert speaker_matches("What did Rosa Delgado say about the strike?", titled, stem)
     assert not speaker_matches("What did the minister say about the strike?", titled, stem)
+    # …or the title, a comma and the name
+    chair = '"We want them in writing," said the trust\'s chair, Jenny Walsh.'
+    assert speaker_matches("What did Jenny Walsh say about the promises?", chair, stem)
+    adding = '"We want them in writing," said the trust\'s chair, adding that Jenny Walsh agreed.'
+    assert not speaker_matches("What did Jenny Walsh say about the promises?", adding, stem)
 
 
 def test_a_question_about_what_the_articles_say_is_answered(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -95,7 +95,10 @@ _ASKS_MONEY = re.compile(
 # A name after "in", "of", "by"… is a place ("controlled by Moscow"), not who did it.
 _PERSON = re.compile(
     r"(?<!\b(?:in|at|of|by|on) )(?<!\b(?:near|from|into) )(?<=[a-z,] )[A-Z][a-z]+|"
-    r"\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|diplomats?|analysts?|company|aide|reporters?)\b"
+    r"\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|diplomats?|analysts?|company|aide|reporters?|"
+    # bodies: "He reported the find to the coast guard" answers "Whom did he report it to?"
+    r"police|coast guard|guards?|agency|council|ministry|government|court|committee|authorit(?:y|ies)|unions?|"
+    r"regulators?|prosecutors?|investigators?|firm|board)\b"
 )
 # "On Air Force One", "the village of Milove": places that PLACE (scoring's "in/at Xxx") leaves out.
 _PLACE_MORE = re.compile(
@@ -144,6 +147,8 @@ _BY_HOW_MUCH = re.compile(
     re.I,
 )
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
+# "How many people…" counts people by whatever else the question names: jobs, passengers, workers.
+_PEOPLE = frozenset(stem(w) for w in ("people", "person", "persons"))
 _SUBJECT = re.compile(
     r"^\W*([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:is|was|are|were|has|have|had|said|says|told|will|would|did)\b"
 )
@@ -245,6 +250,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             by_verb = counted.group(1).split()[0].lower() in STOP
             # "How many Russian soldiers…" is not answered by "10,000 Ukrainian soldiers"
             asked_nation = next((w for w in counted.group(1).split() if is_nationality(w)), None)
+            if targets and targets <= _PEOPLE:  # "How many people could lose their jobs?": "1,400 jobs at risk"
+                targets |= about  # any group the question counts them by
 
             def counts_target(after: list[str]) -> bool:
                 for j, x in enumerate(after):

@@ -42,6 +42,9 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
             if text[: act.start()].rstrip().endswith(('"', "”")):  # '…," said assembly member Rosa Delgado'
                 near += re.findall(r"\b[A-Z][^\W\d_]{2,}", re.split(r"[.,;:!?]", text[act.end() : act.end() + 60])[0])
+                clause = re.split(r"[.;:!?]", text[act.end() : act.end() + 80])[0].split(",")
+                if len(clause) > 1 and _NAME_ONLY.fullmatch(clause[1]):  # '," said the trust's chair, Jenny Walsh.'
+                    near += re.findall(r"\b[A-Z][^\W\d_]{2,}", clause[1])
         if subject & {stem(w) for w in near}:
             return True
         pronoun = _STANDS_FOR_SPEAKER.search(text[max(0, act.start() - 40) : act.start()])
@@ -52,6 +55,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
 
 # The words before an appositive that ends right before the verb of speech: the speaker.
 _APPOSITIVE = re.compile(r"([^,.;:“”\"]+),[^,.;:“”\"]{3,100},\s*(?:(?:has|had|have|also|later)\s+)?$")
+# A name and nothing else (an appositive after a role): "Jenny Walsh", "Daniel Okafor".
+_NAME_ONLY = re.compile(r"\s*(?:[A-Z][\w’'.-]+\s*){1,4}")
 _ARTICLES = frozenset("the a an his her their its".split())
 # What stands for a speaker the sentence before named: a pronoun, or a title ("The Russian
 # president warned…" after "On Oct. 17, Trump spoke with Putin.").
