@@ -151,6 +151,9 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.date, "It will close the plant by the end of March.", "When will it close?")
     assert type_matches(QuestionType.date, "The union will ballot members next week.", "When will it vote?")
     assert not type_matches(QuestionType.date, "The company may close the plant.", "When will it close?")
+    assert type_matches(QuestionType.date, "The leak was stopped by 6 a.m.", "When was the leak brought under control?")
+    assert type_matches(QuestionType.date, "Results are expected within a week.", "When are the results expected?")
+    assert not type_matches(QuestionType.date, "Results are expected to be grim.", "When are the results expected?")
     # a denial answers "when" only near what is asked about (a false premise), as for counts
     canceled = "Thus, Trump canceled the Tomahawk package."
     assert type_matches(QuestionType.date, canceled, "When were the Tomahawks delivered?", stem)

@@ -125,8 +125,13 @@ _DURATION = re.compile(
 )
 # "At what time…?" asks for a time of day, which a date ("on Monday") or "hours after" does not give.
 _ASKS_TIME = re.compile(r"\b(?:what|which) time\b|\btime of day\b", re.I)
+# A clock time ("by 6 a.m.", "at 14:30") and a span from now ("within a week") answer "when" as a date does.
+_CLOCK = r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\b|p\.?m\b)|\b\d{1,2}:\d{2}\b"
+_WHEN_MORE = re.compile(
+    _CLOCK + r"|\bwithin (?:a|an|one|two|three|four|five|six|ten|\d+) (?:hours?|days?|weeks?|months?|years?)\b", re.I
+)
 _TIME_OF_DAY = re.compile(
-    r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\b|p\.?m\b)|\b\d{1,2}:\d{2}\b|\b(?:morning|afternoon|evening|night|"
+    _CLOCK + r"|\b(?:morning|afternoon|evening|night|"
     r"overnight|midnight|noon|midday|dawn|dusk|daybreak|nightfall|o[’']clock|tonight)\b",
     re.I,
 )
@@ -276,7 +281,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         denied = _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
         if _ASKS_TIME.search(question):
             return bool(_TIME_OF_DAY.search(text)) or denied
-        return bool(DATE.search(text)) or denied
+        return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
     if kind is QuestionType.quote:
