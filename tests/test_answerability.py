@@ -161,6 +161,10 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.date, warned, "When will the bloc meet next?", stem)
     assert not type_matches(QuestionType.number, "The union did not comment.", "How long will the strike last?", stem)
     assert type_matches(QuestionType.number, "The strike was never called.", "How long did the strike last?", stem)
+    # a contrast ("years, not months") is no denial
+    olm = "It will take years, not months, for the river to recover."
+    assert not type_matches(QuestionType.number, olm, "How much will the clean-up of the River Olm cost?", stem)
+    assert not type_matches(QuestionType.date, olm, "When will the River Olm be cleaned?", stem)
     # not saying is no denial: "did not provide details" near "Trump" does not say the call never happened
     untold = "Trump did not provide details about Witkoff's conversation with Putin."
     assert not type_matches(QuestionType.number, untold, "How long did the Trump-Putin conversation go on?", stem)
@@ -253,6 +257,10 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     some = "Its forces had encircled some 10,000 soldiers in several key strongholds."
     assert not only_vague_count(QuestionType.number, "How many soldiers were encircled?", some, stem)
     assert not only_vague_count(QuestionType.number, "How many strongholds?", "They hold 3 strongholds.", stem)
+    fish = "Thousands of dead fish were found along the river."
+    assert only_vague_count(QuestionType.number, "How many dead fish have been counted?", fish, stem)
+    counted = "Some 2,000 dead fish were found along the river."
+    assert not only_vague_count(QuestionType.number, "How many dead fish have been counted?", counted, stem)
 
 
 def test_a_which_question_the_articles_answer_only_with_an_unnamed_one_is_refused(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -105,6 +105,8 @@ _PLACE_MORE = re.compile(
     r"\b(on|aboard|inside|outside)\s+(the\s+)?[A-Z][a-z]+|\b(city|town|village|region|province) of [A-Z]"
 )
 _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
+# ", not months,": a "not" that corrects a detail, and denies nothing.
+_CONTRAST = re.compile(r",\s+not(?=\s+[\w-]+\s*[,.;])", re.I)
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
 # "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
@@ -143,7 +145,10 @@ _SHARE = re.compile(
     re.I,
 )
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
-_VAGUE_COUNT = re.compile(r"\b(?:several|multiple|numerous)\b", re.I)
+# Counts that give no number: "several", "multiple", "thousands of dead fish".
+_VAGUE_COUNT = re.compile(
+    r"\b(?:several|multiple|numerous)\b|(?<![\d,.] )\b(?:tens of )?(?:dozens|hundreds|thousands|millions) of\b", re.I
+)
 # A change ("By how much…", "How much will pay rise?"): a share answers it as well as a sum.
 _BY_HOW_MUCH = re.compile(
     r"\bby how much\b|\bhow much\b.*\b(?:rise|rises|rose|risen|increase[sd]?|grow|grows|grew|grown|fall|falls|fell|"
@@ -296,7 +301,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
 
 def only_vague_count(kind: QuestionType, question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
     """Whether ``text`` counts what "how many" asks about only as "several" or "multiple": the
-    articles do not say how many ("multiple settlements" for "How many settlements…?")."""
+    articles do not say how many ("multiple settlements" for "How many settlements…?", "Thousands of
+    dead fish" for "How many dead fish have been counted?")."""
     if kind is not QuestionType.number or not _HOW_MANY.search(question):
         return False
     plain = _VAGUE_COUNT.sub(" ", text)
@@ -337,8 +343,9 @@ def _asked_about(question: str, stem: Callable[[str], str]) -> frozenset[str]:
 
 def _denies(text: str, targets: set[str] | frozenset[str], stem: Callable[[str], str]) -> bool:
     """Whether ``text`` holds a denial ("canceled", "not", "yet to") within four words of one of
-    ``targets`` (of any, when there are none). "He did not say…" is not one (:func:`without_unsaid`)."""
-    return _near(_DENIAL, without_unsaid(text), targets, stem, 4)
+    ``targets`` (of any, when there are none). "He did not say…" is not one (:func:`without_unsaid`),
+    nor a contrast ("it will take years, not months, for the river to recover")."""
+    return _near(_DENIAL, _CONTRAST.sub(",", without_unsaid(text)), targets, stem, 4)
 
 
 def _near(
