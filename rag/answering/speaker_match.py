@@ -41,10 +41,10 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         if INVERTED_SPEECH.match(act.group(0)):
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
             if text[: act.start()].rstrip().endswith(('"', "”")):  # '…," said assembly member Rosa Delgado'
-                near += re.findall(r"\b[A-Z][^\W\d_]{2,}", re.split(r"[.,;:!?]", text[act.end() : act.end() + 60])[0])
-                clause = re.split(r"[.;:!?]", text[act.end() : act.end() + 80])[0].split(",")
-                if len(clause) > 1 and _NAME_ONLY.fullmatch(clause[1]):  # '," said the trust's chair, Jenny Walsh.'
-                    near += re.findall(r"\b[A-Z][^\W\d_]{2,}", clause[1])
+                parts = re.split(r"[.;:!?]", text[act.end() : act.end() + 80])[0].split(",")
+                # '…," said the trust's chair, Jenny Walsh.': the title, then the name
+                named = parts[:2] if len(parts) > 1 and _NAME_ONLY.fullmatch(parts[1]) else parts[:1]
+                near += [w for part in named for w in re.findall(r"\b[A-Z][^\W\d_]{2,}", part)]
         if subject & {stem(w) for w in near}:
             return True
         pronoun = _STANDS_FOR_SPEAKER.search(text[max(0, act.start() - 40) : act.start()])
