@@ -194,6 +194,28 @@ def test_answer_type_checks() -> None:
     jobs = "The plant will close, putting 1,400 jobs at risk."
     assert type_matches(QuestionType.number, jobs, "How many people could lose their jobs at the plant?", stem)
     assert not type_matches(QuestionType.number, jobs, "How many people were injured at the plant?", stem)
+    # a count joined by a hyphen counts what follows it, or what it is joined to
+    schools = "Thirty-one schools closed early on Monday."
+    assert type_matches(QuestionType.number, schools, "How many schools closed early?", stem)
+    farm = "The council approved a 22-turbine wind farm on the moor."
+    assert type_matches(QuestionType.number, farm, "How many turbines will the wind farm have?", stem)
+    # an end point of any kind says how long something will last
+    service = "Trains will run a reduced service until the repairs are finished."
+    assert type_matches(QuestionType.number, service, "How long will the reduced service last?", stem)
+    # "rooms where children can spend the afternoon" is a place
+    rooms = "The council opened two libraries as warm rooms where residents can spend the day."
+    assert type_matches(QuestionType.place, rooms, "Where can residents go during the cold snap?")
+    assert not type_matches(QuestionType.place, "Residents were told to stay indoors.", "Where can residents go?")
+    # "how large" measures what it asks about, not whatever else the question names
+    reward = "Thieves escaped with three paintings, and a collector has offered a reward for their return."
+    assert not type_matches(QuestionType.number, reward, "How large is the reward for the stolen paintings?", stem)
+    assert type_matches(QuestionType.number, "The wreck lies 38 metres down.", "How deep is the wreck?", stem)
+    assert type_matches(QuestionType.number, "It lies 38 metres deep off Corvain.", "How deep is the wreck?", stem)
+    # a sum answers "how much did X spend" when it is what X spent, not what someone else lost
+    lost = "The business group said the strikes had cost shops an estimated 9 million pounds."
+    spend = "How much did the rail company spend on extra trains?"
+    assert not type_matches(QuestionType.number, lost, spend, stem)
+    assert type_matches(QuestionType.number, "The rail company spent 2 million pounds on extra trains.", spend, stem)
 
 
 def test_the_noun_a_question_asks_for() -> None:
@@ -251,6 +273,11 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     message = "Putin sent a message through Witkoff, though the details of that communication remain undisclosed."
     assert not left_unsaid("Through whom did Putin send a message?", message, stem)
     assert not left_unsaid("Where will the plan build homes?", homes, stem)
+    routes = "The company will review some of its routes, but did not say which ones."
+    assert left_unsaid("Which routes will the company review?", routes, stem)
+    # a count names none of what it counts
+    assert only_unnamed("Which schools were closed?", "Forty-two schools in the valley were closed.", stem)
+    assert only_unnamed("Which buildings were fitted?", "Vents were fitted in 120 buildings last year.", stem)
     # "multiple settlements" does not say how many; "some 10,000 … in several strongholds" does
     multiple = "Russian forces have captured multiple settlements in the southeast."
     assert only_vague_count(QuestionType.number, "How many settlements were captured?", multiple, stem)

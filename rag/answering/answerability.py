@@ -100,9 +100,11 @@ _PERSON = re.compile(
     r"police|coast guard|guards?|agency|council|ministry|government|court|committee|authorit(?:y|ies)|unions?|"
     r"regulators?|prosecutors?|investigators?|firm|board)\b"
 )
-# "On Air Force One", "the village of Milove": places that PLACE (scoring's "in/at Xxx") leaves out.
+# "On Air Force One", "the village of Milove", "cool rooms where children can spend the afternoon":
+# places that PLACE (scoring's "in/at Xxx") leaves out.
 _PLACE_MORE = re.compile(
-    r"\b(on|aboard|inside|outside)\s+(the\s+)?[A-Z][a-z]+|\b(city|town|village|region|province) of [A-Z]"
+    r"\b(on|aboard|inside|outside)\s+(the\s+)?[A-Z][a-z]+|\b(city|town|village|region|province) of [A-Z]|"
+    r"\b[a-z]{3,} where\b"
 )
 _QUOTATION = re.compile(r"[“”\"]|(?<!\w)‘")
 # ", not months,": a "not" that corrects a detail, and denies nothing.
@@ -110,12 +112,9 @@ _CONTRAST = re.compile(r",\s+not(?=\s+[\w-]+\s*[,.;])", re.I)
 _DENIAL = re.compile(r"\b(not|never|n[’']t|yet to|cancel(?:l?ed)?|without|refus\w*|reject\w*)\b", re.I)
 # "Since the beginning of the war in 2022", "since Oct. 19": how long something has lasted.
 _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + ")", re.I)
-# An end point says how long something will take: "it would take until the spring to clear the backlog".
-_UNTIL = re.compile(
-    r"\b(?:until|till)\s+(?:the\s+)?(?:end\s+of\s+)?(?:spring|summer|autumn|fall|winter|next\s+\w+|"
-    r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)|(?:19|20)\d\d)\b",
-    re.I,
-)
+# An end point says how long something will take: "it would take until the spring to clear the
+# backlog", "Schools will run half-days until the heat breaks".
+_UNTIL = re.compile(r"\b(?:until|till)\b", re.I)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
 # A duration without a number: "for over a decade", "for years", "a months-long standoff".
@@ -140,6 +139,13 @@ _TIME_OF_DAY = re.compile(
 # "What share of…?" asks for a part of a whole: "40%", "a third", "a majority", not any number.
 _ASKS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|fraction)\b", re.I)
 _ASKS_SIZE = re.compile(r"\bhow (?:large|big|tall|high|heavy|wide|deep)\b", re.I)
+# What "how large is…" measures: "the reward" in "How large is the reward for information about the
+# paintings?" (a count of paintings is not its size); the adjective comes first.
+_MEASURED = re.compile(
+    r"\bhow (large|big|tall|high|heavy|wide|deep)\s+(?:is|are|was|were|will|would)\s+(?:the\s+|an?\s+)?"
+    r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)(?=\s+(?:for|of|about|that|which|who|in|on|at|be|to|from|by|with)\b|\s*\?)",
+    re.I,
+)
 _SHARE = re.compile(
     r"\d\s*(?:%|percent\b|per cent\b)|\b(?:half|thirds?|quarters?|fifths?|tenths?|majority|minority|one in \w+)\b",
     re.I,
@@ -243,12 +249,12 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         if _ASKS_SHARE.search(question):
             return bool(_SHARE.search(text))
         if _ASKS_SIZE.search(question):  # "How large are the reserves?": not "between the two countries"
-            return _near(_QUANTITY, amounts, about, stem, 5)
+            return _near(_QUANTITY, amounts, _measured(question, stem) or about, stem, 5)
         if _BY_HOW_MUCH.search(question):  # a change: a share answers it as well as a sum
             return bool(_QUANTITY.search(amounts) or _SHARE.search(amounts))  # "fallen by about a third"
         # A sum for "how much money/did it cost", not for "how many jobs does it pay for" (a count).
         if _ASKS_MONEY.search(question) and not _HOW_MANY.search(question):
-            return bool(_MONEY.search(amounts) and _QUANTITY.search(amounts))
+            return bool(_QUANTITY.search(amounts)) and _near(_MONEY, amounts, about, stem, 8)
         if counted and not _HOW_MANY.search(question):  # "How much did prices rise?": an amount, not a count,
             # of what it asks about ("How much lithium…?" is not answered by "the two countries")
             return _near(_QUANTITY, amounts, about, stem, 5) or _near(_SHARE, amounts, about, stem, 5)
@@ -270,14 +276,16 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
                         return not (asked_nation and is_nationality(before) and before != asked_nation)
                 return False
 
+            # A count joined to a word by a hyphen: "Forty-two schools", "a 22-turbine wind farm".
+            joined = [w.partition("-") for w in words]
             return any(
-                counts_target(words[i + 1 : i + 4])
+                counts_target(([tail] if tail else []) + words[i + 1 : i + 4])
                 or (
-                    (by_verb or w.lower() in _ORDINALS)
+                    (by_verb or head.lower() in _ORDINALS)
                     and any(stem(x.strip(",.")) in targets for x in words[max(0, i - 5) : i])
                 )
-                for i, w in enumerate(words)
-                if _QUANTITY.fullmatch(w) or w.lower() in _COUNT_WORDS
+                for i, (head, _, tail) in enumerate(joined)
+                if _QUANTITY.fullmatch(head) or head.lower() in _COUNT_WORDS
             )
         return bool(_QUANTITY.search(amounts))
     if kind is QuestionType.date:
@@ -339,6 +347,14 @@ def _phrase_found(phrase: list[str], stems: frozenset[str]) -> bool:
 def _asked_about(question: str, stem: Callable[[str], str]) -> frozenset[str]:
     """The stemmed content words of a question (its first, for a follow-up made standalone)."""
     return frozenset(stem(w) for w in re.findall(r"[\w-]+", question.split("?", 1)[0]) if w.lower() not in STOP)
+
+
+def _measured(question: str, stem: Callable[[str], str]) -> frozenset[str]:
+    """The stemmed words of what a "how large/tall/deep…" question measures, and the measure itself
+    ("38 metres deep"); none when it cannot tell."""
+    found = _MEASURED.search(question)
+    words = [found.group(1), *found.group(2).split()] if found else []
+    return frozenset(stem(w.lower()) for w in words if w.lower() not in STOP)
 
 
 def _denies(text: str, targets: set[str] | frozenset[str], stem: Callable[[str], str]) -> bool:

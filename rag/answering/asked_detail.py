@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from rag.language import asked_noun, is_nationality, whose_noun
+from rag.language import NUMBER_WORDS, asked_noun, is_nationality, whose_noun
 from rag.text import STOP_WORDS
 
 # Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
@@ -66,6 +66,12 @@ _UNNAMED_BY = frozenset(
     "numerous many few two three four five six seven eight nine ten dozens".split()
 )
 _REFERRING = frozenset("the this that these those its his her their our your".split())
+# A count leaves what it counts unnamed as "several" does: "Forty-two schools", "120 buildings".
+_COUNT = re.compile(rf"\d[\d,.]*|(?:{NUMBER_WORDS})(?:-(?:{NUMBER_WORDS}))?", re.I)
+
+
+def _unnamed_by(word: str) -> bool:
+    return word in _UNNAMED_BY or bool(_COUNT.fullmatch(word))
 
 
 def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
@@ -98,7 +104,7 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
                 break  # the noun phrase does not reach past punctuation
             before.append(word)
         by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
-        if by is None or before[by].lower() not in _UNNAMED_BY:
+        if by is None or not _unnamed_by(before[by].lower()):
             return False
         added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
         if added and not wants_name:
@@ -131,7 +137,7 @@ def _named_after(after: list[str]) -> bool:
 
 def _determines(word: str) -> bool:
     """Whether ``word`` is one that opens a noun phrase: unnamed ("a"), referring ("the"), possessive."""
-    return word in _UNNAMED_BY or word in _REFERRING or word.endswith(("'s", "’s"))
+    return _unnamed_by(word) or word in _REFERRING or word.endswith(("'s", "’s"))
 
 
 def another_kind(question: str, held: frozenset[str], stem: Callable[[str], str] = str.lower) -> bool:
@@ -164,6 +170,7 @@ _UNSAID_OBJECTS: dict[str, tuple[str, ...]] = {
     "when": ("when", "date", "time", "timing", "timeline", "day"),
     "where": ("where", "location", "place"),
     "who": ("who", "whom", "name", "identity"),
+    "which": ("which", "name", "identity"),
     "whom": ("whom", "who", "name", "identity"),
     "why": ("why", "reason"),
 }
