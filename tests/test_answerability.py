@@ -216,6 +216,16 @@ def test_answer_type_checks() -> None:
     spend = "How much did the rail company spend on extra trains?"
     assert not type_matches(QuestionType.number, lost, spend, stem)
     assert type_matches(QuestionType.number, "The rail company spent 2 million pounds on extra trains.", spend, stem)
+    price = "What price did the buyer offer for the stores?"
+    assert not type_matches(QuestionType.number, "They offered to sell 210 stores to the buyer.", price, stem)
+    assert type_matches(QuestionType.number, "The buyer offered 40 million euros for the stores.", price, stem)
+    # "how far" asks for a distance, unless it asks how far something fell or rose
+    fire = "The fire has burned 14,000 hectares and is 20 percent contained."
+    assert not type_matches(QuestionType.number, fire, "How far is the shelter from the fire?", stem)
+    south = "Evacuees went to a shelter about 60 kilometres to the south of the fire."
+    assert type_matches(QuestionType.number, south, "How far is the shelter from the fire?", stem)
+    fell = "Inflation fell to 3.1 percent from a peak of 7.8 percent."
+    assert type_matches(QuestionType.number, fell, "How far has inflation come down?", stem)
 
 
 def test_the_noun_a_question_asks_for() -> None:
@@ -275,6 +285,10 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert not left_unsaid("Where will the plan build homes?", homes, stem)
     routes = "The company will review some of its routes, but did not say which ones."
     assert left_unsaid("Which routes will the company review?", routes, stem)
+    # "has not decided", "have not yet set": not decided is not said
+    fund = "The council agreed to set up a fund but has not decided its size."
+    assert left_unsaid("How much will the compensation fund hold?", fund, stem)
+    assert left_unsaid("When will the talks resume?", "Officials have not yet set a date for the talks.", stem)
     # a count names none of what it counts
     assert only_unnamed("Which schools were closed?", "Forty-two schools in the valley were closed.", stem)
     assert only_unnamed("Which buildings were fitted?", "Vents were fitted in 120 buildings last year.", stem)
@@ -381,6 +395,9 @@ def test_a_list_item_is_said_by_whoever_the_list_is_under(assistant) -> None:  #
         ("How large are Ukraine's lithium reserves?", QuestionType.number),
         ("At what time did the drone attack on Kyiv start?", QuestionType.date),
         ("At what time of day did Trump's sixth call with Putin begin?", QuestionType.date),
+        # a price or a cost is a sum
+        ("What price did the buyer offer for the stores?", QuestionType.number),
+        ("What was the cost of the repairs?", QuestionType.number),
         # "What reason…?" asks why
         ("What explanation was given for halting the aid?", QuestionType.reason),
     ],

@@ -151,17 +151,24 @@ _SHARE = re.compile(
     re.I,
 )
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_DISTANCE = re.compile(
+    rf"(?:\d[\d,.]*|\b(?:{NUMBER_WORDS}|an?|half an?))[\s-]*"
+    r"(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|feet|yards?)\b",
+    re.I,
+)
 # Counts that give no number: "several", "multiple", "thousands of dead fish".
 _VAGUE_COUNT = re.compile(
     r"\b(?:several|multiple|numerous)\b|(?<![\d,.] )\b(?:tens of )?(?:dozens|hundreds|thousands|millions) of\b", re.I
 )
 # A change ("By how much…", "How much will pay rise?"): a share answers it as well as a sum.
-_BY_HOW_MUCH = re.compile(
-    r"\bby how much\b|\bhow much\b.*\b(?:rise|rises|rose|risen|increase[sd]?|grow|grows|grew|grown|fall|falls|fell|"
+_CHANGE_VERBS = (
+    r"\b(?:rise|rises|rose|risen|increase[sd]?|grow|grows|grew|grown|fall|falls|fell|"
     r"fallen|drop|drops|dropped|decline[sd]?|shrink|shrank|shrunk|climb|climbed|jump|jumped|go up|go down|went up|"
-    r"went down)\b",
-    re.I,
+    r"went down)\b"
 )
+_BY_HOW_MUCH = re.compile(r"\bby how much\b|\bhow much\b.*" + _CHANGE_VERBS, re.I)
+# "How far has inflation come down?" asks how much it changed, not a distance.
+_CHANGE = re.compile(_CHANGE_VERBS + r"|\bcome (?:down|up)\b", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
 # "How many people…" counts people by whatever else the question names: jobs, passengers, workers.
 _PEOPLE = frozenset(stem(w) for w in ("people", "person", "persons"))
@@ -246,6 +253,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # "since the beginning of the war in 2022" says how long; "for over a decade" says how
             # long what is next to it lasted ("…peaceful resolution to the conflict for over a decade")
             return True
+        if re.search(r"\bhow far\b", question, re.I) and not _CHANGE.search(question):
+            return bool(_DISTANCE.search(amounts))  # a distance, not "14,000 hectares" nor "20 percent"
         if _ASKS_SHARE.search(question):
             return bool(_SHARE.search(text))
         if _ASKS_SIZE.search(question):  # "How large are the reserves?": not "between the two countries"

@@ -157,7 +157,10 @@ _UNSAID = re.compile(
     r"confirm|comment|elaborate|explain|detail|indicate|clarify|name|identify)\b|"
     r"\b(?:declined|refused|would not|wouldn[’']t)\s+to\s+(?:say|comment|specify|disclose|give|reveal|confirm|"
     r"elaborate|name|identify)\b|\bremains?\s+(?:undisclosed|unclear|unknown)\b|"
-    r"\b(?:is|was|are|were)\s+(?:not\s+(?:clear|known|disclosed|given)|unclear|unknown|undisclosed)\b",
+    r"\b(?:is|was|are|were)\s+(?:not\s+(?:clear|known|disclosed|given)|unclear|unknown|undisclosed)\b|"
+    # "…agreed to set up a fund but has not decided its size", "has yet to name a successor"
+    r"\b(?:has|have|had)\s+(?:not\s+(?:yet\s+)?|yet\s+to\s+)(?:decided?|announced?|set|determined?|named?|"
+    r"revealed?|released?|published?)\b",
     re.I,
 )
 _ASKS_WH = re.compile(r"\b(how many|how much|how long|how old|when|where|who|whom|why|which|what)\b", re.I)

@@ -72,11 +72,13 @@ class QuestionInfo:
 
 # The first pattern that matches the (lower-cased) question decides its type.
 _TYPES = [
-    # "What share of…", "How large…": a quantity, as "how many" asks for one
+    # "What share of…", "How large…", "What price…": a quantity, as "how many" asks for one
     (
         re.compile(
             r"\bhow (many|much|old|long|far|large|big|tall|high|heavy|wide|deep)\b|\bnumber of\b"
             r"|\b(?:what|which) (?:share|percentage|proportion|fraction)\b"
+            # "What price did they offer?", "What was the cost of…": a sum
+            r"|\b(?:what|which) (?:(?:is|was|were|are|will be) the )?(?:price|sum|fee|fine|salary|cost)\b"
         ),
         QuestionType.number,
     ),
