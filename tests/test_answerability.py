@@ -289,6 +289,11 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     fund = "The council agreed to set up a fund but has not decided its size."
     assert left_unsaid("How much will the compensation fund hold?", fund, stem)
     assert left_unsaid("When will the talks resume?", "Officials have not yet set a date for the talks.", stem)
+    # "Who is the <role>?" asks the one in that role to be named
+    investor = "Who was the Danish investor in talks with the airline?"
+    assert identified_nouns(investor) == ("investor",) and identified_nouns("Who is Witkoff?") == ()
+    assert only_unnamed(investor, "Talks with a Danish investor broke down on Wednesday.", stem)
+    assert not only_unnamed("Who is the head of the office?", "said Hannah Meier, head of the office, on Monday.", stem)
     # a count names none of what it counts
     assert only_unnamed("Which schools were closed?", "Forty-two schools in the valley were closed.", stem)
     assert only_unnamed("Which buildings were fitted?", "Vents were fitted in 120 buildings last year.", stem)

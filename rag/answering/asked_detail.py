@@ -42,6 +42,12 @@ def identified_nouns(question: str) -> tuple[str, ...]:
             starts.append(i + 1)
         elif word in ("name", "names") and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
             starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
+        elif (
+            word == "who"
+            and lower[i + 1 : i + 2] in (["is"], ["was"], ["are"], ["were"])
+            and lower[i + 2 : i + 3] == ["the"]
+        ):  # "Who is the manager?" asks the one in that role to be named
+            starts.append(i + 2)
     nouns: list[str] = []
     for start in starts:
         run: list[str] = []
