@@ -11,6 +11,7 @@ from helpers import SEEDS, assert_contract, make_settings
 
 from rag import Assistant, IndexNotReadyError, QuestionError
 from rag.answering.decision import Plan
+from rag.answering.hit_sentences import raw_text
 from rag.contract import Message
 
 # (question, the article that answers it, a phrase the cited passages must hold)
@@ -93,6 +94,22 @@ def test_pronoun_sentence_brings_its_antecedent(assistant) -> None:  # type: ign
     assert_contract(answer, SEEDS)
     cited = next(c for c in answer.citations if "He called on Putin to spare their lives" in c.quote)
     assert cited.quote.startswith("Trump addressed the situation on Truth Social")  # who "he" is
+
+
+@pytest.mark.parametrize(
+    "question", ["What did Witkoff say at the America Business Forum?", "What did Witkoff tell the business forum?"]
+)
+def test_the_lead_is_quoted_whatever_joins_it(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """A sentence that joins the lead but comes before it in the file must leave it room: the
+    Trump sentence before "Speaking at the same forum, Witkoff…" was quoted alone, the lead dropped
+    for the word limit."""
+    read = assistant.read(question)
+    plan = assistant.decider.decide(read, assistant.hits_for(read, assistant.settings.top_k))
+    lead = plan.ranked[0]
+    answer = assistant.ask(question)
+    assert_contract(answer, SEEDS)
+    assert not answer.abstained and plan.decision.answerable
+    assert any(raw_text(lead.hit, lead.index) in c.quote for c in answer.citations), answer.answer
 
 
 def test_a_list_that_breaks_a_sentence_is_quoted_to_the_sentence_end(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -134,8 +134,22 @@ class ExtractiveAnswerer:
         return first, last
 
     def _compose(self, chosen: list[Candidate], info: QuestionInfo) -> ExtractiveResult:
-        # Citation order follows the answer: sources by their best sentence, then file order; from
-        # several articles, the newest first (undated last), each with its date.
+        """The answer: the lead (``chosen[0]``) always, then each other chosen sentence, in the
+        order chosen, that keeps the answer within ``max_words`` once quoted with what completes it."""
+        kept = chosen[:1]
+        for c in chosen[1:]:
+            parts, _ = self._quote([*kept, c], info)
+            if len(" ".join(parts).split()) <= self._max_words:
+                kept.append(c)
+        parts, citations = self._quote(kept, info)
+        if not citations:
+            return _refusal(Decision(False, 0.0, "not_addressed", "The articles do not cover this question."))
+        return ExtractiveResult(" ".join(parts), citations, False)
+
+    def _quote(self, chosen: list[Candidate], info: QuestionInfo) -> tuple[list[str], list[Citation]]:
+        """Each sentence with what completes it, marked and cited. Citation order follows the answer:
+        sources by their best sentence, then file order; from several articles, the newest first
+        (undated last), each with its date."""
         source_rank: dict[str, int] = {}
         for c in chosen:
             source_rank.setdefault(c.hit.source, len(source_rank))
@@ -144,10 +158,9 @@ class ExtractiveAnswerer:
             when = {c.hit.source: c.hit.date or "" for c in chosen}
             ordered = sorted(source_rank, key=lambda s: (newest_first(when[s] or None), source_rank[s]))
             source_rank = {s: i for i, s in enumerate(ordered)}
-        chosen.sort(key=lambda c: (source_rank[c.hit.source], c.hit.sentences[c.index].start))
         parts: list[str] = []
         citations: list[Citation] = []
-        for c in chosen:
+        for c in sorted(chosen, key=lambda c: (source_rank[c.hit.source], c.hit.sentences[c.index].start)):
             first, last = self._extent(c, info)
             start = c.hit.sentences[first].start
             end = c.hit.sentences[last].end
@@ -161,8 +174,6 @@ class ExtractiveAnswerer:
             if dated:  # the date after the citation's last marker
                 at = display.rindex(f"[{n}]") + len(f"[{n}]")
                 display = f"{display[:at]} {date_note(c.hit.date)}{display[at:]}"
-            if parts and len(" ".join([*parts, display]).split()) > self._max_words:
-                continue  # the lead always stands; what follows must keep the answer short
             parts.append(display)
             citations.append(
                 cite(
@@ -176,9 +187,7 @@ class ExtractiveAnswerer:
                     date=c.hit.date,
                 )
             )
-        if not citations:
-            return _refusal(Decision(False, 0.0, "not_addressed", "The articles do not cover this question."))
-        return ExtractiveResult(" ".join(parts), citations, False)
+        return parts, citations
 
     def _nearest(self, plan: Plan) -> ExtractiveResult:
         lead = plan.ranked[0]
