@@ -199,6 +199,11 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, schools, "How many schools closed early?", stem)
     farm = "The council approved a 22-turbine wind farm on the moor."
     assert type_matches(QuestionType.number, farm, "How many turbines will the wind farm have?", stem)
+    # what is counted may be named otherwise than in the question, but what a hyphen joins is not counted
+    riders = "The line is expected to carry about 60,000 passengers a day."
+    assert type_matches(QuestionType.number, riders, "How many riders a day will the tram carry?", stem)
+    merger = "The 9.2-billion-dollar merger would have created a company with 1,100 stores."
+    assert not type_matches(QuestionType.number, merger, "How many farmers' groups backed the merger?", stem)
     # an end point of any kind says how long something will last
     service = "Trains will run a reduced service until the repairs are finished."
     assert type_matches(QuestionType.number, service, "How long will the reduced service last?", stem)

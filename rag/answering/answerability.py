@@ -275,8 +275,10 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             by_verb = counted.group(1).split()[0].lower() in STOP
             # "How many Russian soldiers…" is not answered by "10,000 Ukrainian soldiers"
             asked_nation = next((w for w in counted.group(1).split() if is_nationality(w)), None)
-            if targets and targets <= _PEOPLE:  # "How many people could lose their jobs?": "1,400 jobs at risk"
-                targets |= about  # any group the question counts them by
+            # "How many people could lose their jobs?": "1,400 jobs at risk". Nor need what is counted
+            # be named as the question names it: "How many riders…?" by "60,000 passengers a day".
+            if targets and (targets <= _PEOPLE or not targets & {stem(w.strip(",.").lower()) for w in words}):
+                targets |= about  # any group the question counts them by, or what else it asks about
 
             def counts_target(after: list[str]) -> bool:
                 for j, x in enumerate(after):
@@ -285,10 +287,11 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
                         return not (asked_nation and is_nationality(before) and before != asked_nation)
                 return False
 
-            # A count joined to a word by a hyphen: "Forty-two schools", "a 22-turbine wind farm".
+            # A count joined to a word by a hyphen: "Forty-two schools", "a 22-turbine wind farm"
+            # (what it counts is the joined word: "a 9.2-billion-dollar merger" counts no mergers).
             joined = [w.partition("-") for w in words]
             return any(
-                counts_target(([tail] if tail else []) + words[i + 1 : i + 4])
+                counts_target([tail] if tail and not _QUANTITY.fullmatch(tail) else words[i + 1 : i + 4])
                 or (
                     (by_verb or head.lower() in _ORDINALS)
                     and any(stem(x.strip(",.")) in targets for x in words[max(0, i - 5) : i])
