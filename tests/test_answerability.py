@@ -190,6 +190,7 @@ def test_answer_type_checks() -> None:
     whom = "Whom did Tomas Reyes report the find to?"
     assert type_matches(QuestionType.person, guard, whom)
     assert not type_matches(QuestionType.person, "He reported the find at once.", whom)
+    assert type_matches(QuestionType.person, "A joint commission will set the limit each year.", "Who sets the limit?")
     # "how many people" is answered by a count of what else the question names
     jobs = "The plant will close, putting 1,400 jobs at risk."
     assert type_matches(QuestionType.number, jobs, "How many people could lose their jobs at the plant?", stem)

@@ -98,7 +98,7 @@ _PERSON = re.compile(
     r"\b(officials?|leaders?|president|minister|envoy|commander|spokes\w+|diplomats?|analysts?|company|aide|reporters?|"
     # bodies: "He reported the find to the coast guard" answers "Whom did he report it to?"
     r"police|coast guard|guards?|agency|council|ministry|government|court|committee|authorit(?:y|ies)|unions?|"
-    r"regulators?|prosecutors?|investigators?|firm|board)\b"
+    r"regulators?|prosecutors?|investigators?|firm|board|commission|panel|tribunal|inquiry|association|department)\b"
 )
 # "On Air Force One", "the village of Milove", "cool rooms where children can spend the afternoon":
 # places that PLACE (scoring's "in/at Xxx") leaves out.
