@@ -101,6 +101,28 @@ def test_according_to_and_a_short_attributed_quote(tmp_path: Path) -> None:
     ]
 
 
+MUSEUM = """Painting Stolen
+
+"Whoever did this knew exactly where the cameras were," said museum director Helena Marsh. She said the alarm had been reported faulty.
+
+"We cannot take any risk," said the agency's director, Graham Oduya.
+
+"Nothing was damaged," said on Tuesday a spokesman for the museum.
+"""
+
+
+def test_a_role_before_the_name_after_said(tmp_path: Path) -> None:
+    """'"…," said museum director Helena Marsh': the name after the role speaks (it was no statement,
+    and "She said…" after it had no one to be)."""
+    found = statements_of(tmp_path, "museum.txt", MUSEUM)
+    assert said(found)[:3] == [
+        ("Helena Marsh", "Whoever did this knew exactly where the cameras were,"),
+        ("Helena Marsh", "the alarm had been reported faulty"),
+        ("Graham Oduya", "We cannot take any risk,"),
+    ]
+    assert all(s.speaker != "Tuesday" for s in found)  # "said on Tuesday" names no one
+
+
 def test_one_person_one_name_across_articles() -> None:
     aliases = speaker_aliases(
         ["Donald Trump", "Trump", "Volodymyr Zelensky", "Volodymyr Zelensky", "Volodymyr Zelenskyy"]

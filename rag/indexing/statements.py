@@ -234,6 +234,14 @@ def _reported(sentence: str, offset: int) -> list[_FOUND]:
     return out
 
 
+# "…," said museum director Helena Marsh / said the group's chair, Alison Trew: a role before the name
+# (not "said on Tuesday", "said in a statement").
+_ROLE_FIRST = (
+    r"(?:(?:the\s+)?(?!(?:on|in|at|to|of|for|from|by|with|after|before|during|that|this|last|later|earlier|late|early)\b)"
+    r"(?:[a-z][\w’'-]*\s+){0,2}[a-z][\w’'-]*,?\s+)?"
+)
+
+
 def _direct(
     sentence: str, offset: int, last_quote: tuple[int, str] | None
 ) -> tuple[list[_FOUND], tuple[int, str] | None]:
@@ -245,7 +253,7 @@ def _direct(
         after, before = sentence[q.end() :], sentence[: q.start()]
         name = r"((?:[a-z]+\s+){0,2}[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|he|she|they|the\s+[a-z]+(?:\s+[a-z]+)?)"
         post = re.match(rf"^\s*,?\s*{name}\s+({ATTRIBUTION_VERBS})(?:\s+([A-Z][\w’'-]+))?", after)
-        inverted = re.match(rf"^\s*,?\s*({ATTRIBUTION_VERBS})\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
+        inverted = re.match(rf"^\s*,?\s*({ATTRIBUTION_VERBS})\s+{_ROLE_FIRST}([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
         pre = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})(?:\s+(?:on|in|at|to)\s+[\w\s]{{1,30}}?)?\s*[,:]\s*$", before)
         called = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})\b[^“”]*$", before)
         speaker = verb = addressee = None
