@@ -103,12 +103,15 @@ def test_according_to_and_a_short_attributed_quote(tmp_path: Path) -> None:
 
 MUSEUM = """Painting Stolen
 
-"Whoever did this knew exactly where the cameras were," said museum director Helena Marsh. She said the alarm had been reported faulty.
+{marsh}
 
 "We cannot take any risk," said the agency's director, Graham Oduya.
 
 "Nothing was damaged," said on Tuesday a spokesman for the museum.
-"""
+""".format(
+    marsh='"Whoever did this knew exactly where the cameras were," said museum director Helena Marsh. '
+    "She said the alarm had been reported faulty."
+)
 
 
 def test_a_role_before_the_name_after_said(tmp_path: Path) -> None:

@@ -236,10 +236,9 @@ def _reported(sentence: str, offset: int) -> list[_FOUND]:
 
 # "…," said museum director Helena Marsh / said the group's chair, Alison Trew: a role before the name
 # (not "said on Tuesday", "said in a statement").
-_ROLE_FIRST = (
-    r"(?:(?:the\s+)?(?!(?:on|in|at|to|of|for|from|by|with|after|before|during|that|this|last|later|earlier|late|early)\b)"
-    r"(?:[a-z][\w’'-]*\s+){0,2}[a-z][\w’'-]*,?\s+)?"
-)
+_NOT_ROLE = r"on|in|at|to|of|for|from|by|with|after|before|during|that|this|last|later|earlier|late|early"
+_ROLE_FIRST = rf"(?:(?:the\s+)?(?!(?:{_NOT_ROLE})\b)(?:[a-z][\w’'-]*\s+){{0,2}}[a-z][\w’'-]*,?\s+)?"
+_NAME_WORDS = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
 
 
 def _direct(
@@ -253,7 +252,7 @@ def _direct(
         after, before = sentence[q.end() :], sentence[: q.start()]
         name = r"((?:[a-z]+\s+){0,2}[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|he|she|they|the\s+[a-z]+(?:\s+[a-z]+)?)"
         post = re.match(rf"^\s*,?\s*{name}\s+({ATTRIBUTION_VERBS})(?:\s+([A-Z][\w’'-]+))?", after)
-        inverted = re.match(rf"^\s*,?\s*({ATTRIBUTION_VERBS})\s+{_ROLE_FIRST}([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", after)
+        inverted = re.match(rf"^\s*,?\s*({ATTRIBUTION_VERBS})\s+{_ROLE_FIRST}({_NAME_WORDS})", after)
         pre = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})(?:\s+(?:on|in|at|to)\s+[\w\s]{{1,30}}?)?\s*[,:]\s*$", before)
         called = re.search(rf"^(.*?)\s+({ATTRIBUTION_VERBS})\b[^“”]*$", before)
         speaker = verb = addressee = None
