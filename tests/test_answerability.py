@@ -154,6 +154,10 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.date, "The leak was stopped by 6 a.m.", "When was the leak brought under control?")
     assert type_matches(QuestionType.date, "Results are expected within a week.", "When are the results expected?")
     assert not type_matches(QuestionType.date, "Results are expected to be grim.", "When are the results expected?")
+    # "Until when…?" is answered by an end point of any kind; "When…?" is not
+    ban = "The ban will stay in place until the reservoirs recover to 40 percent."
+    assert type_matches(QuestionType.date, ban, "Until when will the ban stay in place?", stem)
+    assert not type_matches(QuestionType.date, ban, "When will the ban be lifted?", stem)
     # a denial answers "when" only near what is asked about (a false premise), as for counts
     canceled = "Thus, Trump canceled the Tomahawk package."
     assert type_matches(QuestionType.date, canceled, "When were the Tomahawks delivered?", stem)

@@ -306,7 +306,11 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         denied = _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
         if _ASKS_TIME.search(question):
             return bool(_TIME_OF_DAY.search(text)) or denied
-        return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied
+        # "Until when…?" asks for an end point: "until the reservoirs recover" is one
+        ended = bool(re.match(r"\W*(?:until|till) when\b", question, re.I)) and _near(
+            _UNTIL, text, _asked_about(question, stem) - _DATE_WORDS, stem, 6
+        )
+        return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied or ended
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
     if kind is QuestionType.quote:
