@@ -15,7 +15,8 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answerability import FEATURES, asked_noun_found, only_vague_count, type_matches
+from rag.answering.answer_type import only_vague_count, type_matches
+from rag.answering.answerability import FEATURES, asked_noun_found
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
 from rag.answering.question import QuestionType, question_type
