@@ -76,11 +76,12 @@ _TIME_OF_DAY = re.compile(
 )
 # "What share of…?" asks for a part of a whole: "40%", "a third", "a majority", not any number.
 _ASKS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|fraction)\b", re.I)
-_ASKS_SIZE = re.compile(r"\bhow (?:large|big|tall|high|heavy|wide|deep)\b", re.I)
+_SIZES = r"large|big|tall|high|heavy|wide|deep"
+_ASKS_SIZE = re.compile(rf"\bhow (?:{_SIZES})\b", re.I)
 # What "how large is…" measures: "the reward" in "How large is the reward for information about the
 # paintings?" (a count of paintings is not its size); the adjective comes first.
 _MEASURED = re.compile(
-    r"\bhow (large|big|tall|high|heavy|wide|deep)\s+(?:is|are|was|were|will|would)\s+(?:the\s+|an?\s+)?"
+    rf"\bhow ({_SIZES})\s+(?:is|are|was|were|will|would)\s+(?:the\s+|an?\s+)?"
     r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)(?=\s+(?:for|of|about|that|which|who|in|on|at|be|to|from|by|with)\b|\s*\?)",
     re.I,
 )
@@ -187,13 +188,12 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     if kind is QuestionType.date:
         # a denial of what is asked about: "the package was canceled" for "When were the missiles
         # delivered?", not "…if it does not agree to a ceasefire" for "When will the G7 meet?"
-        denied = _denies(text, _asked_about(question, stem) - _DATE_WORDS, stem)
+        about = _asked_about(question, stem) - _DATE_WORDS
+        denied = _denies(text, about, stem)
         if _ASKS_TIME.search(question):
             return bool(_TIME_OF_DAY.search(text)) or denied
         # "Until when…?" asks for an end point: "until the reservoirs recover" is one
-        ended = bool(re.match(r"\W*(?:until|till) when\b", question, re.I)) and _near(
-            _UNTIL, text, _asked_about(question, stem) - _DATE_WORDS, stem, 6
-        )
+        ended = bool(re.match(r"\W*(?:until|till) when\b", question, re.I)) and _near(_UNTIL, text, about, stem, 6)
         return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied or ended
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
@@ -254,4 +254,5 @@ def _near(
 
 
 def has_name(stem: str, stems: frozenset[str]) -> bool:
+    """Whether the stemmed name word ``stem`` is in ``stems``, as written or misspelt (:func:`same_name`)."""
     return stem in stems or (len(stem) >= 5 and any(same_name(stem, s) for s in stems))
