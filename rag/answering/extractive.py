@@ -137,11 +137,12 @@ class ExtractiveAnswerer:
         """The answer: the lead (``chosen[0]``) always, then each other chosen sentence, in the
         order chosen, that keeps the answer within ``max_words`` once quoted with what completes it."""
         kept = chosen[:1]
-        for c in chosen[1:]:
-            parts, _ = self._quote([*kept, c], info)
-            if len(" ".join(parts).split()) <= self._max_words:
-                kept.append(c)
         parts, citations = self._quote(kept, info)
+        for c in chosen[1:]:
+            tried = self._quote([*kept, c], info)
+            if len(" ".join(tried[0]).split()) <= self._max_words:
+                kept.append(c)
+                parts, citations = tried
         if not citations:
             return _refusal(Decision(False, 0.0, "not_addressed", "The articles do not cover this question."))
         return ExtractiveResult(" ".join(parts), citations, False)
