@@ -16,10 +16,10 @@ from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
 from rag.answering.answer_type import only_vague_count, type_matches
-from rag.answering.answerability import FEATURES, asked_noun_found
+from rag.answering.answerability import FEATURES, Window, asked_noun_found, window_features
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
-from rag.answering.question import QuestionType, question_type
+from rag.answering.question import QuestionInfo, QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.answering.speaker_match import speaker_matches
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
@@ -237,6 +237,13 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, south, "How far is the shelter from the fire?", stem)
     fell = "Inflation fell to 3.1 percent from a peak of 7.8 percent."
     assert type_matches(QuestionType.number, fell, "How far has inflation come down?", stem)
+    # "When will…?" asks for a time to come: the date of what happened does not give it
+    visit = "Witkoff's call with Ushakov came before Zelensky's White House visit on Oct. 19."
+    assert not type_matches(QuestionType.date, visit, "When will Zelensky next visit the White House?", stem)
+    assert type_matches(QuestionType.date, visit, "When did Zelensky visit the White House?", stem)
+    assert type_matches(QuestionType.date, "Full services will resume on Monday.", "When will buses return?", stem)
+    trams = "The first trams should run by 2030."
+    assert type_matches(QuestionType.date, trams, "When are the first trams supposed to run?", stem)
 
 
 def test_the_noun_a_question_asks_for() -> None:
@@ -373,6 +380,42 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     warned = "On Oct. 17, Trump spoke with Putin. The Russian president warned of an escalation."
     assert speaker_matches("What did Putin warn about on Oct. 17?", warned)
     assert not speaker_matches("What did Zelensky warn about?", warned)
+    # ", claiming that…" is said by the clause's subject, not by the name just before it
+    claiming = "Trump called the meeting with Putin “reasonably good,” claiming that Putin is open to a deal."
+    assert speaker_matches("What did Trump say about the meeting?", claiming)
+    assert not speaker_matches("What did Putin say about the meeting?", claiming)
+    # after "said", a name is the speaker only in an inverted attribution, not the one talked about
+    played = 'Varga, who had won the title four times, said Fitzgerald had played "like a veteran".'
+    assert speaker_matches("What did Varga say about the final?", played)
+    assert not speaker_matches("What did Fitzgerald say about winning?", played)
+    assert speaker_matches("What did the spokesman say?", "The fire was contained, said the spokesman.")
+    # "What do officials think…?" is answered by what they believe
+    believe = "Officials believe it was sparked by a power line brought down in a storm."
+    assert speaker_matches("What do officials think started the fire?", believe)
+    assert not speaker_matches("What do firefighters think started the fire?", believe)
+
+
+def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
+    """ "240 nursing posts across the four hospitals" does not count the nurses of St. Aldric's Hospital;
+    a name the sentence gives with a capital does."""
+    question = "How many nurses work at St. Aldric's Hospital?"
+    info = QuestionInfo(  # as the read stage gives it
+        ["mani", "nurs", "work", "st", "aldric", "hospit"],
+        ["aldric", "hospital"],
+        [],
+        QuestionType.number,
+        focus=["mani", "nurs", "work", "st"],
+        name_phrases=[["St", "Aldric", "Hospital"]],
+        corrected=question,
+    )
+
+    def specific(sentence: str) -> float:
+        stems = frozenset(content_stems(sentence))
+        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
+        return window_features(info, window, {}, stem, question)["specific"]
+
+    assert specific("The deal funds 240 additional nursing posts across the four hospitals.") == 0.0
+    assert specific("St. Aldric's Hospital employs 1,200 nurses.") == 1.0
 
 
 def test_a_name_the_article_misspells_is_still_the_name(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -53,6 +53,14 @@ _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + "
 # An end point says how long something will take: "it would take until the spring to clear the
 # backlog", "Schools will run half-days until the heat breaks".
 _UNTIL = re.compile(r"\b(?:until|till)\b", re.I)
+# "When will…?" asks for a time to come, which a sentence gives with a word for it ("will resume on
+# Monday", "is due to start next spring", "should run by 2030"); a date of what happened does not.
+_ASKS_FUTURE = re.compile(r"\W*when (?:will|are|is)\b(?!.*\b(?:did|was|were|has|had)\b)", re.I)
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|should|could|may|might|going to|due|expected|scheduled|set to|plans?|planned|"
+    r"intends?|next|upcoming|later|soon|from|until|within|by the end|is to|are to|agreed to|[a-z]+[’']ll)\b",
+    re.I,
+)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
 # A duration without a number: "for over a decade", "for years", "a months-long standoff".
@@ -194,6 +202,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             return bool(_TIME_OF_DAY.search(text)) or denied
         # "Until when…?" asks for an end point: "until the reservoirs recover" is one
         ended = bool(re.match(r"\W*(?:until|till) when\b", question, re.I)) and _near(_UNTIL, text, about, stem, 6)
+        if _ASKS_FUTURE.match(question) and not _FUTURE.search(text):
+            return denied  # "…Zelensky's White House visit on Oct. 19" does not say when he will next visit
         return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied or ended
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))

@@ -41,6 +41,7 @@ decision.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -126,8 +127,15 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     nationality is no such name ("the Ukrainian capital" is Kyiv)."""
     if info.kind is not QuestionType.number or not HOW_MANY.search(question):
         return False
+    # As a name: "…nursing posts across the four hospitals" does not name St. Aldric's Hospital.
+    end = window.text.find(window.answer_text)
+    held_text = window.text[: end + len(window.answer_text)] if end >= 0 else window.answer_text
+    named = frozenset(stem(w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]*", held_text))
     held = window.answer_stems | window.before_stems
-    return not all(_phrase_found(p, held) for p in _name_phrases(info, stem, nationalities=False))
+    return not all(
+        _phrase_found(p, held) and any(has_name(w, named) for w in p)
+        for p in _name_phrases(info, stem, nationalities=False)
+    )
 
 
 def _name_phrases(info: QuestionInfo, stem: Callable[[str], str], nationalities: bool = True) -> list[list[str]]:

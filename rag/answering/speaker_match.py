@@ -29,16 +29,24 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         return True  # a follow-up not rewritten: nothing to check against
     if subject <= _METONYMS:
         return True  # "What did Moscow say": a ministry, a spokesman or the president may speak for it
-    for act in SPEECH_ACT.finditer(text):
+    for act in _ACT.finditer(text):
         before = re.findall(r"[^\W\d_]{3,}|[.”\"]", text[max(0, act.start() - 80) : act.start()])
         clause = before[len(before) - before[::-1].index(".") :] if "." in before else before
-        near = [w for w in clause[-4:] if w not in ('"', "”")]
+        # ", claiming that…": the speaker is the clause's subject, not the words just before
+        ing = act.group(0).lower().endswith("ing")
+        near = [] if ing else [w for w in clause[-4:] if w not in ('"', "”")]
         if appositive := _APPOSITIVE.search(text[max(0, act.start() - 160) : act.start()]):
             near += re.findall(r"[^\W\d_]{3,}", appositive.group(1))[-4:]  # "Brekke, chair of the association, said"
-        if act.group(0).lower().endswith("ing"):  # ", writing that…": the speaker is the clause's subject
+        if ing:  # ", writing that…": the speaker is the clause's subject
             sentence = re.split(r"[.!?]\s", text[: act.start()])[-1]
             near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
-        if INVERTED_SPEECH.match(act.group(0)):
+        # '…," said Witkoff', "…, said the spokesman.", not "Varga, who had won four times, said
+        # Fitzgerald had played…" (Fitzgerald is talked about)
+        inverted = re.search(r"(?:^|[\"”])\s*$", text[: act.start()]) or (
+            text[: act.start()].rstrip().endswith(",")
+            and re.match(r"(?:\s+[\w’'.-]+){1,5}\s*(?:[.,;]|$)", text[act.end() :])
+        )
+        if INVERTED_SPEECH.match(act.group(0)) and inverted:
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
             if text[: act.start()].rstrip().endswith(('"', "”")):  # '…," said assembly member Rosa Delgado'
                 parts = re.split(r"[.;:!?]", text[act.end() : act.end() + 80])[0].split(",")
@@ -55,6 +63,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
 
 # The words before an appositive that ends right before the verb of speech: the speaker.
 _APPOSITIVE = re.compile(r"([^,.;:“”\"]+),[^,.;:“”\"]{3,100},\s*(?:(?:has|had|have|also|later)\s+)?$")
+# Speech, and the opinions "What do officials think…?" asks for ("Officials believe it was sparked…").
+_ACT = re.compile(rf"{SPEECH_ACT.pattern}|\b(?:believ(?:e|es|ed|ing)|think|thinks|thought)\b", re.I)
 # A name and nothing else (an appositive after a role): "Jenny Walsh", "Daniel Okafor".
 _NAME_ONLY = re.compile(r"\s*(?:[A-Z][\w’'.-]+\s*){1,4}")
 _ARTICLES = frozenset("the a an his her their its".split())
