@@ -15,7 +15,7 @@ import pytest
 from helpers import ROOT, SEEDS, assert_contract, make_settings
 
 from rag import Assistant
-from rag.answering.answer_type import only_vague_count, type_matches
+from rag.answering.answer_type import of_the_past, only_vague_count, type_matches
 from rag.answering.answerability import FEATURES, Window, asked_noun_found, window_features
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading
@@ -239,11 +239,20 @@ def test_answer_type_checks() -> None:
     assert type_matches(QuestionType.number, fell, "How far has inflation come down?", stem)
     # "When will…?" asks for a time to come: the date of what happened does not give it
     visit = "Witkoff's call with Ushakov came before Zelensky's White House visit on Oct. 19."
-    assert not type_matches(QuestionType.date, visit, "When will Zelensky next visit the White House?", stem)
-    assert type_matches(QuestionType.date, visit, "When did Zelensky visit the White House?", stem)
-    assert type_matches(QuestionType.date, "Full services will resume on Monday.", "When will buses return?", stem)
-    trams = "The first trams should run by 2030."
-    assert type_matches(QuestionType.date, trams, "When are the first trams supposed to run?", stem)
+    assert of_the_past("When will Zelensky next visit the White House?", visit)
+    assert not of_the_past("When did Zelensky visit the White House?", visit)
+    assert not of_the_past("When will buses return?", "Full services will resume on Monday.")
+    assert not of_the_past("When are the first trams supposed to run?", "The first trams should run by 2030.")
+    # …and so do "Who will…?" and "Which company will…?"
+    spoke = "On Tuesday, Trump spoke to reporters and said Russia and Ukraine are making progress."
+    assert of_the_past("Who will lead Russia's delegation at the next talks?", spoke)
+    assert not of_the_past("Who will decide the catch limit?", "A joint commission will set the limit each year.")
+    assert of_the_past("Which company will build the line?", "The council voted on Monday to build the line.")
+    # "How long has she held the post?" asks how long up to now, which a future span does not say
+    frozen = "The club will keep ticket prices for season-ticket holders frozen for three years."
+    assert not type_matches(QuestionType.number, frozen, "How long has she been a season-ticket holder?", stem)
+    tenure = "Marsh, who has run the museum for twelve years, said the alarm was faulty."
+    assert type_matches(QuestionType.number, tenure, "How long has Marsh run the museum?", stem)
 
 
 def test_the_noun_a_question_asks_for() -> None:

@@ -53,13 +53,25 @@ _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + "
 # An end point says how long something will take: "it would take until the spring to clear the
 # backlog", "Schools will run half-days until the heat breaks".
 _UNTIL = re.compile(r"\b(?:until|till)\b", re.I)
-# "When will…?" asks for a time to come, which a sentence gives with a word for it ("will resume on
-# Monday", "is due to start next spring", "should run by 2030"); a date of what happened does not.
-_ASKS_FUTURE = re.compile(r"\W*when (?:will|are|is)\b(?!.*\b(?:did|was|were|has|had)\b)", re.I)
+# "When will…?", "Who will…?", "Which company will…?" ask about a time to come, which a sentence gives
+# with a word for it ("will resume on Monday", "is due to start next spring", "should run by 2030");
+# the date of a past visit, or who spoke on Tuesday, does not. Not "How long will the line be?" nor
+# "What will happen…?": a plan is told as much by "voted to build a line linking…".
+_ASKS_FUTURE = re.compile(
+    r"\W*(?:when (?:will|are|is)\b|(?:who|whom)\s+will\b|which\s+[\w’'-]+(?:\s+[\w’'-]+)?\s+will\b)"
+    r"(?!.*\b(?:did|was|were|has|had)\b)",
+    re.I,
+)
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|should|could|may|might|going to|due|expected|scheduled|set to|plans?|planned|"
     r"intends?|next|upcoming|later|soon|from|until|within|by the end|is to|are to|agreed to|[a-z]+[’']ll)\b",
     re.I,
+)
+# "How long has she held the post?" asks how long up to now: "since 2019", "for the past decade",
+# "who has been a detective for 20 years", "two years ago".
+_ASKS_SO_FAR = re.compile(r"\bhow long (?:has|have)\b(?!.*\bsince\b)", re.I)
+_SO_FAR = re.compile(
+    r"\bsince\b|\bago\b|\b(?:has|have|had)\s+(?:[\w’'-]+\s+){0,12}?for\b|\bfor the (?:past|last)\b", re.I
 )
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
@@ -140,6 +152,8 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         about = _asked_about(question, stem) - _MEASURE_WORDS
         if _denies(text, targets or about, stem):
             return True
+        if _ASKS_SO_FAR.search(question) and not _SO_FAR.search(text):
+            return False  # "frozen for three years" does not say how long she has held a season ticket
         if re.search(r"\bhow long\b", question, re.I) and (
             _SINCE.search(text) or _near(_DURATION, text, about, stem, 5) or _near(_UNTIL, text, about, stem, 6)
         ):
@@ -202,8 +216,6 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             return bool(_TIME_OF_DAY.search(text)) or denied
         # "Until when…?" asks for an end point: "until the reservoirs recover" is one
         ended = bool(re.match(r"\W*(?:until|till) when\b", question, re.I)) and _near(_UNTIL, text, about, stem, 6)
-        if _ASKS_FUTURE.match(question) and not _FUTURE.search(text):
-            return denied  # "…Zelensky's White House visit on Oct. 19" does not say when he will next visit
         return bool(DATE.search(text) or _WHEN_MORE.search(text)) or denied or ended
     if kind is QuestionType.place:
         return bool(PLACE.search(text) or _PLACE_MORE.search(text))
@@ -215,6 +227,12 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
         return any(n.lower() not in asked and not NATIONALITY.search(n) for n in names)
     return True
+
+
+def of_the_past(question: str, text: str) -> bool:
+    """Whether a question about what will be ("When will Zelensky next visit…?", "Who will lead the
+    delegation?") meets a sentence with no word for a time to come: it tells what was."""
+    return bool(_ASKS_FUTURE.match(question)) and not _FUTURE.search(text)
 
 
 def only_vague_count(kind: QuestionType, question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:

@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.answering.answer_type import HOW_MANY, has_name, only_vague_count, type_matches
+from rag.answering.answer_type import HOW_MANY, has_name, of_the_past, only_vague_count, type_matches
 from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.answering.speaker_match import speaker_matches
@@ -109,6 +109,7 @@ def window_features(
             and not _counted_elsewhere(info, question, window, stem)
             and not left_unsaid(question, window.answer_text, stem)
             and not another_kind(question, window.stems, stem)
+            and not of_the_past(question, window.answer_text)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
