@@ -248,6 +248,12 @@ def test_answer_type_checks() -> None:
     assert of_the_past("Who will lead Russia's delegation at the next talks?", spoke)
     assert not of_the_past("Who will decide the catch limit?", "A joint commission will set the limit each year.")
     assert of_the_past("Which company will build the line?", "The council voted on Monday to build the line.")
+    # a cancellation says none were delivered, not how many were asked for or are in stock
+    canceled = "Thus, Trump canceled the missile package."
+    assert type_matches(QuestionType.number, canceled, "How many Tomahawk missiles were delivered to Ukraine?", stem)
+    assert not type_matches(QuestionType.number, canceled, "How many Tomahawk missiles did Ukraine request?", stem)
+    assert not type_matches(QuestionType.number, canceled, "How many missiles does the U.S. have in stock?", stem)
+    assert not type_matches(QuestionType.number, canceled, "How many missiles were in the canceled package?", stem)
     # "How long has she held the post?" asks how long up to now, which a future span does not say
     frozen = "The club will keep ticket prices for season-ticket holders frozen for three years."
     assert not type_matches(QuestionType.number, frozen, "How long has she been a season-ticket holder?", stem)

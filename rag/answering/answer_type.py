@@ -73,6 +73,13 @@ _ASKS_SO_FAR = re.compile(r"\bhow long (?:has|have)\b(?!.*\bsince\b)", re.I)
 _SO_FAR = re.compile(
     r"\bsince\b|\bago\b|\b(?:has|have|had)\s+(?:[\w’'-]+\s+){0,12}?for\b|\bfor the (?:past|last)\b", re.I
 )
+# What a denial leaves standing: "the missile package was canceled" says none were delivered, not how
+# many were requested, asked for or held in stock, nor how many were in the canceled package.
+_NOT_DENIED = re.compile(
+    r"\b(?:request\w*|ask(?:s|ed)?|want\w*|seek\w*|sought|need\w*|(?:does|do|did) [\w .’'-]{1,30}? have|"
+    r"in stock|cancel\w*|scrapp\w*|halt\w*)\b",
+    re.I,
+)
 _DATE_WORDS = frozenset(stem(w) for w in "when date time day year month week next".split())
 _MEASURE_WORDS = frozenset(stem(w) for w in "how long old far big large much many".split())
 # A duration without a number: "for over a decade", "for years", "a months-long standoff".
@@ -150,7 +157,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         # near what is counted ("without access to weapons" says nothing of F-16 pilots), or for
         # "how long…" near what it asks about ("Trump did not provide details" is no duration).
         about = _asked_about(question, stem) - _MEASURE_WORDS
-        if _denies(text, targets or about, stem):
+        if _denies(text, targets or about, stem) and not (counted and _NOT_DENIED.search(question)):
             return True
         if _ASKS_SO_FAR.search(question) and not _SO_FAR.search(text):
             return False  # "frozen for three years" does not say how long she has held a season ticket
