@@ -433,6 +433,24 @@ def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
     assert specific("St. Aldric's Hospital employs 1,200 nurses.") == 1.0
 
 
+def test_what_someone_said_about_a_name_names_it() -> None:
+    """ "What did the Daily Mail say about Witkoff?" is not answered by the Daily Mail on missiles; a
+    topic in common words may be paraphrased, and is not checked so."""
+
+    def specific(question: str, sentence: str) -> float:
+        info = QuestionInfo(content_stems(question), ["daily mail"], [], QuestionType.quote, corrected=question)
+        stems = frozenset(content_stems(sentence))
+        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
+        return window_features(info, window, {}, stem, question)["specific"]
+
+    missiles = "As the Daily Mail pointed out, the missiles could demolish airbases."
+    assert specific("What did the Daily Mail say about Witkoff?", missiles) == 0.0
+    assert specific("What did the Daily Mail say about Witkoff?", "The Daily Mail called Witkoff a dealmaker.") == 1.0
+    assert specific("What did the Daily Mail say about the weapons?", missiles) == 1.0
+    # what it is about opens the phrase: "the strongholds Moscow claims…" is about strongholds
+    assert specific("What did the Daily Mail say about the strongholds Moscow claims?", missiles) == 1.0
+
+
 def test_a_name_the_article_misspells_is_still_the_name(assistant) -> None:  # type: ignore[no-untyped-def]
     """The article writes "The president defended Whitkoff…": one letter from Witkoff, a long name."""
     assert same_name("witkoff", "whitkoff") and same_name("zelenski", "zelenskiy") and same_name("russia", "russian")

@@ -110,6 +110,7 @@ def window_features(
             and not left_unsaid(question, window.answer_text, stem)
             and not another_kind(question, window.stems, stem)
             and not of_the_past(question, window.answer_text)
+            and not _about_someone_else(info, question, window, stem)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
@@ -137,6 +138,22 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
         _phrase_found(p, held) and any(has_name(w, named) for w in p)
         for p in _name_phrases(info, stem, nationalities=False)
     )
+
+
+_ABOUT_NAMES = re.compile(r"\babout\s+(.+?)\s*\??\s*$", re.I)
+
+
+def _about_someone_else(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
+    """Whether "What did X say about <a name>?" meets a window that never names it: the Daily Mail's
+    words on missiles are not what it said about Witkoff. A topic in common words may be paraphrased
+    ("the thieves": "whoever did this"); a name is named."""
+    about = _ABOUT_NAMES.search(question.split("?", 1)[0] + "?") if info.kind is QuestionType.quote else None
+    if not about:
+        return False
+    # what it is about opens the phrase ("the strongholds Moscow claims…" is about strongholds)
+    opening = " ".join(about.group(1).split()[:2])
+    names = [stem(w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]*", opening) if len(w) >= 3]
+    return bool(names) and not any(has_name(n, window.stems) for n in names)
 
 
 def _name_phrases(info: QuestionInfo, stem: Callable[[str], str], nationalities: bool = True) -> list[list[str]]:
