@@ -295,6 +295,15 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert not only_unnamed("Which official called it wishful thinking?", described, stem)
     assert only_unnamed("What is the name of the official who called it wishful thinking?", described, stem)
     assert not only_unnamed("Who called it wishful thinking?", described, stem)  # not a "which" question
+    # "What conditions…?" asks what they are: "additional conditions" leave them unsaid, "a message"
+    # may be followed by what it said, and "a border town" after "Milove" is named
+    conditions = "Russian officials said they had additional conditions that could delay an agreement."
+    assert only_unnamed("What additional conditions did Russian officials set?", conditions, stem)
+    assert only_unnamed("What were those conditions?", conditions, stem)
+    assert not only_unnamed("What message did Putin send?", "Putin sent a message through Witkoff.", stem)
+    milove = "Russia announced the capture of the village of Milove, a border town."
+    assert not only_unnamed("What border settlement did Russia seize?", milove, stem)
+    assert not nothing_named("What is the cost of the plan?", "It will take 80 million pounds.", frozenset(), stem)
     # a sentence that neither mentions what "which" asks for nor names anything does not answer it
     fires = "Fires broke out across six different districts, including residential buildings."
     assert nothing_named("Which hospital was damaged in Kyiv?", fires, frozenset(content_stems(fires)), stem)

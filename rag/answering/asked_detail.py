@@ -27,19 +27,26 @@ _NOT_IDENTIFIED = frozenset("one ones kind kinds type types sort name names numb
 
 
 @lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
-def identified_nouns(question: str) -> tuple[str, ...]:
+def identified_nouns(question: str, what: bool = False) -> tuple[str, ...]:
     """The nouns a question asks the articles to name the very one(s) of: "official" in "Which
     former official was assassinated?" and in "What is the name of the official who…",
     "villages" in "Name the villages Russia seized", "hospital" and "clinic" in "Which hospital
     or clinic was damaged?" (and "former" in the first: a word of the phrase may be an adjective,
     which the answer's sentence holds the same way). Only the first question of a follow-up made
-    standalone."""
+    standalone. With ``what``, also "conditions" in "What additional conditions did they set?" and
+    "What were those conditions?" (which any words may answer: not a name)."""
     tokens = re.findall(r"[\w.’'-]+|[,;:]", question.split("?", 1)[0])
     lower = [t.lower() for t in tokens]
     starts = []
     for i, word in enumerate(lower):
         if word == "which":
             starts.append(i + 1)
+        elif what and word == "what":  # "What additional conditions did they set?", "What were those conditions?"
+            after = lower[i + 1 : i + 3]
+            if after[:1] in (["are"], ["were"]) and after[1:] in (["the"], ["those"], ["these"]):
+                starts.append(i + 2)
+            elif after and after[0] not in _PHRASE_END and not after[0].endswith("ed"):  # not "What happened…"
+                starts.append(i + 1)
         elif word in ("name", "names") and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
             starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
         elif (
@@ -71,6 +78,7 @@ _UNNAMED_BY = frozenset(
     "a an one some several multiple other another certain various additional extra unnamed unidentified "
     "numerous many few two three four five six seven eight nine ten dozens".split()
 )
+_UNSPECIFIED = frozenset("some several multiple other certain various additional extra unnamed unspecified".split())
 _REFERRING = frozenset("the this that these those its his her their our your".split())
 # A count leaves what it counts unnamed as "several" does: "Forty-two schools", "120 buildings".
 _COUNT = re.compile(rf"\d[\d,.]*|(?:{NUMBER_WORDS})(?:-(?:{NUMBER_WORDS}))?", re.I)
@@ -88,7 +96,8 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
     refers back ("the official") may be named in the sentence before, so it is not unnamed; words
     the question does not have say which one ("one senior European official" for "Which official
     called…?"), unless the question asks for the name ("What is the name of the official…")."""
-    asked = {stem(n) for n in identified_nouns(question)}
+    named = {stem(n) for n in identified_nouns(question)}
+    asked = named | {stem(n) for n in identified_nouns(question, what=True)}
     if not asked:
         return False
     first = question.split("?", 1)[0]
@@ -111,6 +120,10 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
             before.append(word)
         by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
         if by is None or not _unnamed_by(before[by].lower()):
+            return False
+        # "What message…?" may be answered by "a message" and what it said; "additional conditions"
+        # say they are left unsaid
+        if stem(token.lower()) not in named and before[by].lower() not in _UNSPECIFIED:
             return False
         added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
         if added and not wants_name:
