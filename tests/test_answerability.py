@@ -285,6 +285,8 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert identified_nouns("Which one does he hope to add?") == () and identified_nouns("What did he say?") == ()
     unnamed = "A high-profile assassination targeted a former official, a move that shows intent."
     assert only_unnamed("Which former official was assassinated?", unnamed, stem)
+    assert identified_nouns("What was that official's name?") == ("official",)
+    assert only_unnamed("What was that official's name?", unnamed, stem)
     assert only_unnamed("Which settlements were captured?", "Forces captured multiple settlements in the east.", stem)
     # named after the noun, or referred back to (the name may be in the sentence before)
     assert not only_unnamed("Which company will bid?", "A U.S. company, Techmet, is preparing to bid.", stem)

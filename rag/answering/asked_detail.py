@@ -38,6 +38,7 @@ def identified_nouns(question: str, what: bool = False) -> tuple[str, ...]:
     tokens = re.findall(r"[\w.’'-]+|[,;:]", question.split("?", 1)[0])
     lower = [t.lower() for t in tokens]
     starts = []
+    nouns: list[str] = []
     for i, word in enumerate(lower):
         if word == "which":
             starts.append(i + 1)
@@ -49,13 +50,14 @@ def identified_nouns(question: str, what: bool = False) -> tuple[str, ...]:
                 starts.append(i + 1)
         elif word in ("name", "names") and (i == 0 or lower[i - 1] == "the"):  # "Name the…", "the name of the…"
             starts.append(i + 1 + (lower[i + 1 : i + 2] == ["of"]))
+        elif word in ("name", "names") and i > 0 and lower[i - 1].endswith(("'s", "’s")) and tokens[i - 1].islower():
+            nouns.append(lower[i - 1][:-2])  # "What was the pilot's name?"
         elif (
             word == "who"
             and lower[i + 1 : i + 2] in (["is"], ["was"], ["are"], ["were"])
             and lower[i + 2 : i + 3] == ["the"]
         ):  # "Who is the manager?" asks the one in that role to be named
             starts.append(i + 2)
-    nouns: list[str] = []
     for start in starts:
         run: list[str] = []
         for token, word in zip(tokens[start : start + 6], lower[start : start + 6]):
