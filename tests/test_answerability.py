@@ -641,6 +641,9 @@ def test_heading_detection() -> None:
     assert not is_heading("Trump met with Russian President Vladimir Putin on Aug. 15 in Anchorage, Alaska.")
     assert not is_heading("- Russia “has reasons” to seek a settlement")
     assert not is_heading("Ukrainian officials reiterate that:")
+    # a short sentence full of names is still a sentence: its verb is in lower case
+    assert not is_heading("On Oct. 17, Trump spoke with Putin.")
+    assert is_heading("Trump Meets Putin.")
 
 
 def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignore[no-untyped-def]

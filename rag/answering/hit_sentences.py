@@ -47,7 +47,11 @@ def is_heading(text: str) -> bool:
     words = [w for w in text.split() if len(w) > 3 or w.isupper()]
     if not words or text.endswith(":") or len(_CAPITALISED.findall(text)) < 0.6 * len(words):
         return False
-    return not re.search(r"[.!?][”’\"]?$", text) or len(text.split()) <= 8
+    if not re.search(r"[.!?][”’\"]?$", text):
+        return True
+    # A short one with a full stop is a heading only in title case: "On Oct. 17, Trump spoke with
+    # Putin." is a sentence, whose names are capitalised and its verb is not.
+    return len(text.split()) <= 8 and all(w[0].isupper() for w in words)
 
 
 def is_full_sentence(text: str) -> bool:
