@@ -303,6 +303,7 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert only_unnamed("What additional conditions did Russian officials set?", conditions, stem)
     assert only_unnamed("What were those conditions?", conditions, stem)
     assert not only_unnamed("What message did Putin send?", "Putin sent a message through Witkoff.", stem)
+    assert not only_unnamed("What progress does Witkoff sense?", "“I sense some progress,” Witkoff said.", stem)
     milove = "Russia announced the capture of the village of Milove, a border town."
     assert not only_unnamed("What border settlement did Russia seize?", milove, stem)
     assert not nothing_named("What is the cost of the plan?", "It will take 80 million pounds.", frozenset(), stem)

@@ -86,6 +86,11 @@ _REFERRING = frozenset("the this that these those its his her their our your".sp
 _COUNT = re.compile(rf"\d[\d,.]*|(?:{NUMBER_WORDS})(?:-(?:{NUMBER_WORDS}))?", re.I)
 
 
+def _plural(noun: str) -> bool:
+    """ "conditions", not "progress" nor "status"."""
+    return noun.lower().endswith("s") and not noun.lower().endswith(("ss", "us", "is"))
+
+
 def _unnamed_by(word: str) -> bool:
     return word in _UNNAMED_BY or bool(_COUNT.fullmatch(word))
 
@@ -125,7 +130,9 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
             return False
         # "What message…?" may be answered by "a message" and what it said; "additional conditions"
         # say they are left unsaid
-        if stem(token.lower()) not in named and before[by].lower() not in _UNSPECIFIED:
+        # "What message…?" may be answered by "a message" and what it said, "What progress…?" by "some
+        # progress"; "additional conditions" say which conditions are left unsaid
+        if stem(token.lower()) not in named and (before[by].lower() not in _UNSPECIFIED or not _plural(token)):
             return False
         added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
         if added and not wants_name:
