@@ -12,6 +12,10 @@ from rag.text import stem as stem_word
 
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
 _ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
+# "What is Zelensky's position on NATO membership?", "What is Putin's opinion of Witkoff?": his, as said.
+_ASKED_VIEW = re.compile(
+    r"\b(?:is|was|are|were)\s+([A-Z][\w .-]*?)(?:'s|’s|s'|s’)\s+(?:position|opinion|view|stance|attitude)\b"
+)
 
 
 def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.lower) -> bool:
@@ -19,7 +23,8 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
     ``text``: within a few words of a verb of speech. Other questions: always."""
     # its first question: "Why? What did Witkoff say?" asks why, "where did it happen? tell me about
     # the assassination" where (a follow-up made standalone: the question, then the one it follows)
-    asked = _ASKED_SPEAKER.search(without_non_speech(question.split("?", 1)[0]))
+    first = without_non_speech(question.split("?", 1)[0])
+    asked = _ASKED_SPEAKER.search(first) or _ASKED_VIEW.search(first)
     if not asked or re.match(r"\W*(?:who|whom)\b", question, re.I):
         return True  # "Whom did the envoy call?" asks for the other party, not for words
     subject = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", asked.group(1)) if w.lower() not in _ARTICLES}
