@@ -418,7 +418,7 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert speaker_matches("What did the spokesman say?", "The fire was contained, said the spokesman.")
     # "What do officials think…?" is answered by what they believe
     # "What is X's position on…?" asks what X holds, as X says it
-    nato = "That is Kremlin-speak for pushing back on NATO expansion, Zelensky's critics say."
+    nato = "That is Kremlin-speak for pushing back on NATO expansion, analysts say."
     assert not speaker_matches("What is Zelensky's position on NATO membership?", nato)
     assert speaker_matches("What is Zelensky's position on NATO membership?", "Zelensky said Ukraine must join NATO.")
     believe = "Officials believe it was sparked by a power line brought down in a storm."
