@@ -128,8 +128,6 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
         by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
         if by is None or not _unnamed_by(before[by].lower()):
             return False
-        # "What message…?" may be answered by "a message" and what it said; "additional conditions"
-        # say they are left unsaid
         # "What message…?" may be answered by "a message" and what it said, "What progress…?" by "some
         # progress"; "additional conditions" say which conditions are left unsaid
         if stem(token.lower()) not in named and (before[by].lower() not in _UNSPECIFIED or not _plural(token)):
