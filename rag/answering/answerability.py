@@ -140,14 +140,14 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     )
 
 
-_ABOUT_NAMES = re.compile(r"\babout\s+(.+?)\s*\??\s*$", re.I)
+_ABOUT_NAMES = re.compile(r"\babout\s+(.+)", re.I)
 
 
 def _about_someone_else(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
     """Whether "What did X say about <a name>?" meets a window that never names it: the Daily Mail's
     words on missiles are not what it said about Witkoff. A topic in common words may be paraphrased
     ("the thieves": "whoever did this"); a name is named."""
-    about = _ABOUT_NAMES.search(question.split("?", 1)[0] + "?") if info.kind is QuestionType.quote else None
+    about = _ABOUT_NAMES.search(question.split("?", 1)[0]) if info.kind is QuestionType.quote else None
     if not about:
         return False
     # what it is about opens the phrase ("the strongholds Moscow claims…" is about strongholds)

@@ -104,7 +104,7 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
     the question does not have say which one ("one senior European official" for "Which official
     called…?"), unless the question asks for the name ("What is the name of the official…")."""
     named = {stem(n) for n in identified_nouns(question)}
-    asked = named | {stem(n) for n in identified_nouns(question, what=True)}
+    asked = {stem(n) for n in identified_nouns(question, what=True)}  # those and the "what…" ones
     if not asked:
         return False
     first = question.split("?", 1)[0]

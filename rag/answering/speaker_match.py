@@ -45,13 +45,7 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         if ing:  # ", writing that…": the speaker is the clause's subject
             sentence = re.split(r"[.!?]\s", text[: act.start()])[-1]
             near += re.findall(r"[^\W\d_]{3,}", sentence)[:4]
-        # '…," said Witkoff', "…, said the spokesman.", not "Varga, who had won four times, said
-        # Fitzgerald had played…" (Fitzgerald is talked about)
-        inverted = re.search(r"(?:^|[\"”])\s*$", text[: act.start()]) or (
-            text[: act.start()].rstrip().endswith(",")
-            and re.match(r"(?:\s+[\w’'.-]+){1,5}\s*(?:[.,;]|$)", text[act.end() :])
-        )
-        if INVERTED_SPEECH.match(act.group(0)) and inverted:
+        if INVERTED_SPEECH.match(act.group(0)) and _inverted(text[: act.start()], text[act.end() :]):
             near += re.findall(r"[^\W\d_]{3,}", text[act.end() : act.end() + 30])[:2]
             if text[: act.start()].rstrip().endswith(('"', "”")):  # '…," said assembly member Rosa Delgado'
                 parts = re.split(r"[.;:!?]", text[act.end() : act.end() + 80])[0].split(",")
@@ -64,6 +58,15 @@ def speaker_matches(question: str, text: str, stem: Callable[[str], str] = str.l
         if pronoun and subject & {stem(w) for w in re.findall(r"[^\W\d_]{3,}", text)}:
             return True  # "He said…", "The Russian president warned…" with the person named in the window
     return False
+
+
+def _inverted(before: str, after: str) -> bool:
+    """Whether "said" between ``before`` and ``after`` opens an inverted attribution: '…," said
+    Witkoff', "…, said the spokesman.", not "Varga, who had won four times, said Fitzgerald had
+    played…" (Fitzgerald is talked about)."""
+    if re.search(r"(?:^|[\"”])\s*$", before):
+        return True
+    return before.rstrip().endswith(",") and bool(re.match(r"(?:\s+[\w’'.-]+){1,5}\s*(?:[.,;]|$)", after))
 
 
 # The words before an appositive that ends right before the verb of speech: the speaker.
