@@ -288,6 +288,9 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     assert identified_nouns("What was that official's name?") == ("official",)
     assert only_unnamed("What was that official's name?", unnamed, stem)
     assert only_unnamed("Which settlements were captured?", "Forces captured multiple settlements in the east.", stem)
+    # a bare plural names none of them, unless words the question does not have say which
+    assert only_unnamed("Which consumer group called the fine too small?", "Consumer groups said so.", stem)
+    assert not only_unnamed("Which countries signed it?", "Western countries signed it.", stem)
     # named after the noun, or referred back to (the name may be in the sentence before)
     assert not only_unnamed("Which company will bid?", "A U.S. company, Techmet, is preparing to bid.", stem)
     assert not only_unnamed("Which village fell?", "Russia took the village of Milove.", stem)

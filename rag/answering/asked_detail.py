@@ -126,6 +126,14 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
                 break  # the noun phrase does not reach past punctuation
             before.append(word)
         by = next((j for j, w in enumerate(before) if _determines(w.lower())), None)
+        if by is None and i + 1 < len(tokens) and stem(tokens[i + 1].lower()) in asked:
+            continue  # "Consumer groups": a word of the phrase before its head, which decides
+        if by is None and _plural(token) and stem(token.lower()) in named:
+            # A bare plural names none of them ("Consumer groups said…" for "Which consumer group…?")
+            # unless the words just before it, which the question does not have, say which ones
+            if any(w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems for w in before[:2]):
+                return False
+            continue
         if by is None or not _unnamed_by(before[by].lower()):
             return False
         # "What message…?" may be answered by "a message" and what it said, "What progress…?" by "some
