@@ -243,11 +243,13 @@ def test_answer_type_checks() -> None:
     assert not of_the_past("When did Zelensky visit the White House?", visit)
     assert not of_the_past("When will buses return?", "Full services will resume on Monday.")
     assert not of_the_past("When are the first trams supposed to run?", "The first trams should run by 2030.")
-    # …and so do "Who will…?" and "Which company will…?"
+    # …and so do "Who will…?", "Which company will…?" and "What price will…?", not "What does X say will…?"
     spoke = "On Tuesday, Trump spoke to reporters and said Russia and Ukraine are making progress."
     assert of_the_past("Who will lead Russia's delegation at the next talks?", spoke)
     assert not of_the_past("Who will decide the catch limit?", "A joint commission will set the limit each year.")
     assert of_the_past("Which company will build the line?", "The council voted on Monday to build the line.")
+    assert of_the_past("What price will the club charge for a ticket?", "The club lost 22 million pounds.")
+    assert not of_the_past("What does Witkoff say will happen?", "Witkoff said it went well.")
     # a cancellation says none were delivered, not how many were asked for or are in stock
     canceled = "Thus, Trump canceled the missile package."
     assert type_matches(QuestionType.number, canceled, "How many Tomahawk missiles were delivered to Ukraine?", stem)

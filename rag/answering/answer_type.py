@@ -53,12 +53,14 @@ _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + "
 # An end point says how long something will take: "it would take until the spring to clear the
 # backlog", "Schools will run half-days until the heat breaks".
 _UNTIL = re.compile(r"\b(?:until|till)\b", re.I)
-# "When will…?", "Who will…?", "Which company will…?" ask about a time to come, which a sentence gives
-# with a word for it ("will resume on Monday", "is due to start next spring", "should run by 2030");
-# the date of a past visit, or who spoke on Tuesday, does not. Not "How long will the line be?" nor
+# "When will…?", "Who will…?", "Which company will…?", "What price will…?" ask about a time to come,
+# which a sentence gives with a word for it ("will resume on Monday", "is due to start next spring",
+# "should run by 2030"); the date of a past visit, or who spoke on Tuesday, does not. Not "How long
+# will the line be?" nor "What does he say will happen?" nor
 # "What will happen…?": a plan is told as much by "voted to build a line linking…".
 _ASKS_FUTURE = re.compile(
-    r"\W*(?:when (?:will|are|is)\b|(?:who|whom)\s+will\b|which\s+[\w’'-]+(?:\s+[\w’'-]+)?\s+will\b)"
+    r"\W*(?:when (?:will|are|is)\b|(?:who|whom)\s+will\b"
+    r"|(?:which|what)\s+(?!(?:does|do|did|is|are|was|were|has|have|had)\b)[\w’'-]+(?:\s+[\w’'-]+)?\s+will\b)"
     r"(?!.*\b(?:did|was|were|has|had)\b)",
     re.I,
 )
