@@ -511,6 +511,12 @@ def test_a_list_item_is_said_by_whoever_the_list_is_under(assistant) -> None:  #
         # a price or a cost is a sum
         ("What price did the buyer offer for the stores?", QuestionType.number),
         ("What was the cost of the repairs?", QuestionType.number),
+        # so are a population, a rate, a level, a toll and what something is insured for
+        ("What is its population?", QuestionType.number),
+        ("What was Meridia's unemployment rate?", QuestionType.number),
+        ("To what level did the chamber ask the bank to cut its rate?", QuestionType.number),
+        ("What were the stolen paintings insured for?", QuestionType.number),
+        ("What is the capital of France?", QuestionType.other),
         # "What reason…?" asks why
         ("What explanation was given for halting the aid?", QuestionType.reason),
     ],

@@ -79,6 +79,11 @@ _TYPES = [
             r"|\b(?:what|which) (?:share|percentage|proportion|fraction)\b"
             # "What price did they offer?", "What was the cost of…": a sum
             r"|\b(?:what|which) (?:(?:is|was|were|are|will be) the )?(?:price|sum|fee|fine|salary|cost)\b"
+            # "What is its population?", "To what level…?", "What were they insured for?": a quantity
+            r"|\bto what level\b|\b(?:insured|valued) (?:for|at)\b"
+            r"|\b(?:what|which) (?:is|was|were|are|will be) (?:the |its |their |his |her |[\w’'-]+['’]s )?(?:[\w-]+ )?"
+            r"(?:population|level|rate|temperature|turnout|total|amount|budget|value|margin|quota|capacity|speed|"
+            r"distance|size|weight|height|depth|age|toll|score)\b"
         ),
         QuestionType.number,
     ),
