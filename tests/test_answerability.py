@@ -235,6 +235,10 @@ def test_answer_type_checks() -> None:
     assert not type_matches(QuestionType.number, fire, "How far is the shelter from the fire?", stem)
     south = "Evacuees went to a shelter about 60 kilometres to the south of the fire."
     assert type_matches(QuestionType.number, south, "How far is the shelter from the fire?", stem)
+    # an appositive renames what is counted
+    jars = "Divers counted more than 600 amphorae, the clay jars used to carry wine."
+    assert type_matches(QuestionType.number, jars, "How many jars did the divers count?", stem)
+    assert not type_matches(QuestionType.number, "Divers counted 600 amphorae.", "How many jars were found?", stem)
     fell = "Inflation fell to 3.1 percent from a peak of 7.8 percent."
     assert type_matches(QuestionType.number, fell, "How far has inflation come down?", stem)
     # "When will…?" asks for a time to come: the date of what happened does not give it

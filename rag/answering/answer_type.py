@@ -207,7 +207,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
             # (what it counts is the joined word: "a 9.2-billion-dollar merger" counts no mergers).
             joined = [w.partition("-") for w in words]
             return any(
-                counts_target([tail] if tail and not _QUANTITY.fullmatch(tail) else words[i + 1 : i + 4])
+                counts_target([tail] if tail and not _QUANTITY.fullmatch(tail) else _counted_words(words, i))
                 or (
                     (by_verb or head.lower() in _ORDINALS)
                     and any(stem(x.strip(",.")) in targets for x in words[max(0, i - 5) : i])
@@ -236,6 +236,15 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
         names = [m.group(0) for m in _PERSON.finditer(text)] + ([subject.group(1)] if subject else [])
         return any(n.lower() not in asked and not NATIONALITY.search(n) for n in names)
     return True
+
+
+def _counted_words(words: list[str], i: int) -> list[str]:
+    """The words after the count at ``i`` that may say what it counts, an appositive's with them:
+    "more than 600 amphorae, the clay jars used…" counts jars."""
+    after = words[i + 1 : i + 4]
+    if after and after[0].endswith(",") and len(after) > 1 and after[1].lower() in ("the", "a", "an"):
+        return words[i + 1 : i + 6]
+    return after
 
 
 def of_the_past(question: str, text: str) -> bool:
