@@ -232,6 +232,9 @@ def test_spelling_is_corrected_only_for_words_nobody_knows(assistant) -> None:  
     full = SpellingCorrector(["witkoff"], words, english=EnglishWords())
     assert not full.unknown("walkout") and not full.unknown("stockpile") and not full.unknown("lockdown")
     assert full.unknown("macron")
+    # an English word the articles do not use is not turned into one they do ("occupiers": "occupied")
+    occupied = SpellingCorrector(["witkoff", "occupied"], words, english=EnglishWords())
+    assert occupied.correct("What did the occupiers tell Witkof?") == "What did the occupiers tell witkoff?"
 
 
 def test_duration_question_finds_the_duration(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,8 @@ from typing import Any
 
 # Names are in the list too, but rarely: "stalemate" 420, "tesla" 317, "macron" 50.
 COMMON = 200
+# Typos are in the list too, a few times each; a word seen this often is a word.
+LISTED = 20
 
 
 class EnglishWords:
@@ -32,6 +34,10 @@ class EnglishWords:
     def common(self, word: str) -> bool:
         """A word English uses often enough not to be taken for a name."""
         return int(self._checker.word_frequency[word.lower()]) >= COMMON
+
+    def listed(self, word: str) -> bool:
+        """A word the list has seen more than a few times: English, though maybe rare ("occupiers")."""
+        return int(self._checker.word_frequency[word.lower()]) >= LISTED
 
     def correction(self, word: str) -> str | None:
         """The common English word one edit away that was most likely meant, or ``None``."""

@@ -87,6 +87,8 @@ class SpellingCorrector:
             word = m.group(0)
             if len(word) < 4 or self.known(word) or self._in_dictionary(word.lower()):
                 return word
+            if self._english is not None and word.islower() and self._english.listed(word):
+                return word  # "occupiers" is English, not a misspelt "occupied"
             closest = self.closest(word)
             if closest is None and self._english is not None and word.islower():
                 meant = self._english.correction(word)
