@@ -520,6 +520,7 @@ def test_a_list_item_is_said_by_whoever_the_list_is_under(assistant) -> None:  #
         ("What was Meridia's unemployment rate?", QuestionType.number),
         ("To what level did the chamber ask the bank to cut its rate?", QuestionType.number),
         ("What were the stolen paintings insured for?", QuestionType.number),
+        ("What quota did the chair say would be safe?", QuestionType.number),  # a number, though said
         ("What is the capital of France?", QuestionType.other),
         # "What reason…?" asks why
         ("What explanation was given for halting the aid?", QuestionType.reason),

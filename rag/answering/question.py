@@ -70,6 +70,9 @@ class QuestionInfo:
     corrected: str = ""  # the question with misspelt words corrected ("Witkof" → "witkoff")
 
 
+# What a number measures: "What quota…?", "What is its population?" ask for a number. "What level
+# of…" and "What value…" need not, but "What was the water level?" does.
+_MEASURES = "population|rate|temperature|turnout|amount|budget|margin|quota|capacity|speed|distance|toll|score"
 # The first pattern that matches the (lower-cased) question decides its type.
 _TYPES = [
     # "What share of…", "How large…", "What price…": a quantity, as "how many" asks for one
@@ -81,9 +84,9 @@ _TYPES = [
             r"|\b(?:what|which) (?:(?:is|was|were|are|will be) the )?(?:price|sum|fee|fine|salary|cost)\b"
             # "What is its population?", "To what level…?", "What were they insured for?": a quantity
             r"|\bto what level\b|\b(?:insured|valued) (?:for|at)\b"
+            rf"|\b(?:what|which) (?:{_MEASURES})\b"
             r"|\b(?:what|which) (?:is|was|were|are|will be) (?:the |its |their |his |her |[\w’'-]+['’]s )?(?:[\w-]+ )?"
-            r"(?:population|level|rate|temperature|turnout|total|amount|budget|value|margin|quota|capacity|speed|"
-            r"distance|size|weight|height|depth|age|toll|score)\b"
+            rf"(?:{_MEASURES}|level|total|value|size|weight|height|depth|age)\b"
         ),
         QuestionType.number,
     ),
