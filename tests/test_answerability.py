@@ -18,7 +18,7 @@ from rag import Assistant
 from rag.answering.answer_type import of_the_past, only_vague_count, type_matches
 from rag.answering.answerability import FEATURES, Window, asked_noun_found, window_features
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
-from rag.answering.hit_sentences import is_heading
+from rag.answering.hit_sentences import is_heading, with_marker, with_marker_and_date
 from rag.answering.question import QuestionInfo, QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.answering.speaker_match import speaker_matches
@@ -665,6 +665,12 @@ def test_heading_detection() -> None:
     # a short sentence full of names is still a sentence: its verb is in lower case
     assert not is_heading("On Oct. 17, Trump spoke with Putin.")
     assert is_heading("Trump Meets Putin.")
+
+
+def test_a_sentence_ending_in_an_abbreviation_keeps_its_dot() -> None:
+    assert with_marker("The leak was stopped by 6 a.m.", 2) == "The leak was stopped by 6 a.m. [2]."
+    assert with_marker_and_date("It hit the U.S.", 1, "(7 Nov 2025)") == "It hit the U.S. [1] (7 Nov 2025)."
+    assert with_marker("The leak was stopped.", 2) == "The leak was stopped [2]."
 
 
 def test_headings_are_never_quoted_as_answers(assistant) -> None:  # type: ignore[no-untyped-def]

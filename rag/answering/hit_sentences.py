@@ -90,9 +90,15 @@ def sentence_text(hit: Hit, index: int) -> str:
     return BULLET.sub("", text)
 
 
+# A sentence that ends in an abbreviation keeps its dot: "…stopped by 6 a.m. [2]." ("6 a.m [2]." did not).
+_ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|Dr|No)\.)$")
+
+
 def with_marker(text: str, n: int) -> str:
     """Put ``[n]`` before the final full stop, or after a closing quotation mark."""
     text = text.rstrip()
+    if _ABBREVIATION_END.search(text):
+        return f"{text} [{n}]."
     if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
         return f"{text[:-1]} [{n}]{text[-1]}"
     if text.endswith((":", ";", ",")):
@@ -105,6 +111,8 @@ def with_marker_and_date(text: str, n: int, when: str) -> str:
     "…,” Witkoff said [1] (7 Nov 2025).", whitespace runs made single."""
     text = " ".join(text.split())
     note = f" {when}" if when else ""
+    if _ABBREVIATION_END.search(text):
+        return f"{text} [{n}]{note}."
     if text.endswith((".", "!", "?")) and text[-2:-1] not in ("”", '"', "’"):
         return f"{text[:-1]} [{n}]{note}{text[-1]}"
     return f"{text} [{n}]{note}."
