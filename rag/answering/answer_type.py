@@ -55,9 +55,9 @@ _SINCE = re.compile(r"\bsince\b(?:\s+[\w’'-]+){0,6}?\s+(?:" + DATE.pattern + "
 _UNTIL = re.compile(r"\b(?:until|till)\b", re.I)
 # "When will…?", "Who will…?", "Which company will…?", "What price will…?" ask about a time to come,
 # which a sentence gives with a word for it ("will resume on Monday", "is due to start next spring",
-# "should run by 2030"); the date of a past visit, or who spoke on Tuesday, does not. Not "How long
-# will the line be?" nor "What does he say will happen?" nor
-# "What will happen…?": a plan is told as much by "voted to build a line linking…".
+# "should run by 2030"); the date of a past visit, or who spoke on Tuesday, does not. Not "What does
+# he say will happen?", nor "How long will the line be?" or "What will happen…?": a plan is told as
+# much by "voted to build a line linking…".
 _ASKS_FUTURE = re.compile(
     r"\W*(?:when (?:will|are|is)\b|(?:who|whom)\s+will\b"
     r"|(?:which|what)\s+(?!(?:does|do|did|is|are|was|were|has|have|had)\b)[\w’'-]+(?:\s+[\w’'-]+)?\s+will\b)"

@@ -73,6 +73,7 @@ class QuestionInfo:
 # What a number measures: "What quota…?", "What is its population?" ask for a number. "What level
 # of…" and "What value…" need not, but "What was the water level?" does.
 _MEASURES = "population|rate|temperature|turnout|amount|budget|margin|quota|capacity|speed|distance|toll|score"
+
 # The first pattern that matches the (lower-cased) question decides its type.
 _TYPES = [
     # "What share of…", "How large…", "What price…": a quantity, as "how many" asks for one
