@@ -122,6 +122,9 @@ def window_features(
     }
 
 
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]*")  # a word of a name, as written
+
+
 def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
     """Whether the sentence's count is of another place or party: for "how many", the names the
     question asks about must be in the sentence or the one before ("injuring at least 14 people"
@@ -132,7 +135,7 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     # As a name: "…nursing posts across the four hospitals" does not name St. Aldric's Hospital.
     end = window.text.find(window.answer_text)
     held_text = window.text[: end + len(window.answer_text)] if end >= 0 else window.answer_text
-    named = frozenset(stem(w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]*", held_text))
+    named = frozenset(stem(w.lower()) for w in _CAPITALISED_WORD.findall(held_text))
     held = window.answer_stems | window.before_stems
     return not all(
         _phrase_found(p, held) and any(has_name(w, named) for w in p)
@@ -152,7 +155,7 @@ def _about_someone_else(info: QuestionInfo, question: str, window: Window, stem:
         return False
     # what it is about opens the phrase ("the strongholds Moscow claims…" is about strongholds)
     opening = " ".join(about.group(1).split()[:2])
-    names = [stem(w.lower()) for w in re.findall(r"\b[A-Z][\w’'-]*", opening) if len(w) >= 3]
+    names = [stem(w.lower()) for w in _CAPITALISED_WORD.findall(opening) if len(w) >= 3]
     return bool(names) and not any(has_name(n, window.stems) for n in names)
 
 

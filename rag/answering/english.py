@@ -33,11 +33,14 @@ class EnglishWords:
 
     def common(self, word: str) -> bool:
         """A word English uses often enough not to be taken for a name."""
-        return int(self._checker.word_frequency[word.lower()]) >= COMMON
+        return self._frequency(word) >= COMMON
 
     def listed(self, word: str) -> bool:
         """A word the list has seen more than a few times: English, though maybe rare ("occupiers")."""
-        return int(self._checker.word_frequency[word.lower()]) >= LISTED
+        return self._frequency(word) >= LISTED
+
+    def _frequency(self, word: str) -> int:
+        return int(self._checker.word_frequency[word.lower()])
 
     def correction(self, word: str) -> str | None:
         """The common English word one edit away that was most likely meant, or ``None``."""
