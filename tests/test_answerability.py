@@ -719,6 +719,11 @@ def test_chat_marks_low_confidence_answers() -> None:
         # a modal's subject goes before it
         ("What share of the lithium would Techmet get?", "what share of the lithium Techmet would get"),
         ("When will the G7 meet next?", "when the G7 will meet next"),
+        ("How big will the ground be after the expansion?", "how big the ground will be after the expansion"),
+        (
+            "Which suburb will the new tram connect to the station?",
+            "the answer to “Which suburb will the new tram connect to the station?”",
+        ),
         ("How many villages did Russia seize?", "the answer to “How many villages did Russia seize?”"),
         (
             "What did Putin say about Witkoff's business?",

@@ -211,12 +211,17 @@ class ExtractiveAnswerer:
 
 
 _INVERTED_BE = re.compile(r"^(what|which \w+|who|when|where|why|how \w+)\s+(is|are|was|were)\s+(.+)$", re.I)
+_DETERMINER = r"(?:the|a|an|its|his|her|their|this|that|these|those)"
 # A modal, then its subject (a pronoun or a capitalised name, "the" before it or not), then the verb:
 # "What share of Ukraine's lithium would Techmet get", not "Who will lead…" (there "who" is the subject).
 _MODAL_SUBJECT = re.compile(
     r"^((?:\s+[\w'’-]+){0,4}?)\s+(will|would|can|could|should)\s+"
-    r"(he|she|they|it|we|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s+([a-z].*)$"
+    r"(he|she|they|it|we|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*"
+    # a subject in common words ends where "be" begins: "How big will the ground be after…"
+    rf"|{_DETERMINER}(?:\s+[\w'’-]+){{1,4}}?(?=\s+be\b))\s+([a-z].*)$"
 )
+# "Which suburb will the new tram connect…": a subject in common words, whose end no pattern finds
+_MODAL_BEFORE_SUBJECT = re.compile(rf"\b(?:will|would|can|could|should)\s+{_DETERMINER}\b")
 _ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who|whom|when|where|why|how)\b(.*)$", re.I)
 
 
@@ -258,6 +263,8 @@ def missing_detail(question: str) -> str:
         and aux
         and aux.group(1) in ("will", "would", "can", "could", "should")
     )
+    if asks and _MODAL_BEFORE_SUBJECT.search(asks.group(2)):
+        return f"the answer to “{q}?”"
     if asks and (not aux or subject_question):  # "How many people were…", "Who will lead…": statement order
         return f"{asks.group(1).lower()}{asks.group(2)}"
     return f"the answer to “{q}?”"
