@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -110,6 +111,22 @@ def test_the_lead_is_quoted_whatever_joins_it(assistant, question: str) -> None:
     assert_contract(answer, SEEDS)
     assert not answer.abstained and plan.decision.answerable
     assert any(raw_text(lead.hit, lead.index) in c.quote for c in answer.citations), answer.answer
+
+
+def test_a_runner_up_inside_the_leads_quotation_leaves_the_lead_in(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "He said he hopes to speak directly with Trump…" is quoted with the sentence before it (who
+    "he" is). When that sentence is also the runner-up, the two are quoted once, together: the lead
+    was dropped as "already quoted" and the answer held the runner-up alone."""
+    read = assistant.read("What does Zelensky hope to talk to Trump about?")
+    plan = assistant.decider.decide(read, assistant.hits_for(read, assistant.settings.top_k))
+    lead = next(c for c in plan.ranked if raw_text(c.hit, c.index).startswith("He said he hopes"))
+    before = dataclasses.replace(lead, index=lead.index - 1, stems=frozenset({"washington", "connect"}))
+    forced = dataclasses.replace(plan, ranked=[lead, before], runner_up=before)
+    result = assistant.answerer.compose(forced)
+    assert not result.abstained
+    assert len(result.citations) == 1, result.answer
+    assert "Zelenskyy is trying to stay connected" in result.answer
+    assert "He said he hopes to speak directly with Trump" in result.answer, result.answer
 
 
 def test_a_list_that_breaks_a_sentence_is_quoted_to_the_sentence_end(assistant) -> None:  # type: ignore[no-untyped-def]

@@ -161,8 +161,7 @@ class ExtractiveAnswerer:
             source_rank = {s: i for i, s in enumerate(ordered)}
         parts: list[str] = []
         citations: list[Citation] = []
-        for c in sorted(chosen, key=lambda c: (source_rank[c.hit.source], c.hit.sentences[c.index].start)):
-            first, last = self._extent(c, info)
+        for c, first, last in self._extents(chosen, info, source_rank):
             start = c.hit.sentences[first].start
             end = c.hit.sentences[last].end
             original = self._originals.get(c.hit.source, c.hit.sha16)
@@ -189,6 +188,24 @@ class ExtractiveAnswerer:
                 )
             )
         return parts, citations
+
+    def _extents(
+        self, chosen: list[Candidate], info: QuestionInfo, source_rank: dict[str, int]
+    ) -> list[tuple[Candidate, int, int]]:
+        """Each chosen sentence with the first and last sentence to quote, in answer order. Two
+        that overlap in one passage are quoted once, as their union: "She said the line would carry
+        40,000 passengers" is quoted with the sentence that says who she is, and that sentence may
+        itself be the runner-up."""
+        extents: list[tuple[Candidate, int, int]] = []
+        for c in sorted(chosen, key=lambda c: (source_rank[c.hit.source], c.hit.sentences[c.index].start)):
+            first, last = self._extent(c, info)
+            for k, (o, o_first, o_last) in enumerate(extents):
+                if o.hit.chunk_id == c.hit.chunk_id and first <= o_last and o_first <= last:
+                    extents[k] = (o, min(first, o_first), max(last, o_last))
+                    break
+            else:
+                extents.append((c, first, last))
+        return extents
 
     def _nearest(self, plan: Plan) -> ExtractiveResult:
         lead = plan.ranked[0]
