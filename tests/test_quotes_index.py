@@ -57,6 +57,16 @@ def test_what_x_said_about_a_day_is_found_by_the_sentence_before(assistant) -> N
     assert [c.quote.split()[:3] for c in answer.citations] == [["The", "Russian", "president"]], answer.answer
 
 
+def test_the_speakers_own_words_after_a_reported_statement_come_with_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "…Trump claimed credit… and expressed hope to add another one to the list." is followed by
+    “We are looking at one more…,” Trump said: the quotation shares few words with the question,
+    and says first-hand what the sentence before reports."""
+    answer = assistant.ask("What did Trump say about adding another war to the ones he ended?")
+    assert_contract(answer, SEEDS)
+    reported = next(i for i, c in enumerate(answer.citations) if "add another one to the list" in c.quote)
+    assert "We are looking at one more" in answer.citations[reported + 1].quote, answer.answer
+
+
 def test_reported_speech_is_never_shown_in_quotation_marks(assistant, seed_index) -> None:  # type: ignore[no-untyped-def]
     found = assistant.quotes("Trump")
     reported = [s for s in found if s.kind == "reported"]

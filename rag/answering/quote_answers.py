@@ -85,7 +85,8 @@ def answer_from_statements(
             about = set(content_stems(what_did.group("about")))
             scored = [(len(about & sentence(s)) / max(1, len(about)), s) for s in found]
             best = max((score for score, _ in scored), default=0.0)
-            found = [s for score, s in scored if score >= 0.5 and score == best]
+            kept = [s for score, s in scored if score >= 0.5 and score == best]
+            found = [t for s in kept for t in [s, *_own_words_after(s, found, read)] if t is s or t not in kept]
     else:
         who_said = _WHO_SAID.match(question)
         if not who_said:
@@ -97,6 +98,25 @@ def answer_from_statements(
     # The speaker's own words first, then what others report they said (newest article first in each).
     found.sort(key=lambda s: s.via is not None)
     return _compose(found, read, max_words) if found else None
+
+
+def _own_words_after(s: Statement, statements: list[Statement], read: Callable[[str], str | None]) -> list[Statement]:
+    """The speaker's own words that follow a reported statement with nothing between: "Trump …
+    expressed hope to add another one to the list." then "“We are looking at one more…,” Trump
+    said." The quotation may not share the question's words; it says first-hand what was reported."""
+    if s.kind != "reported":
+        return []
+    text = read(s.source) or ""
+    return [
+        t
+        for t in statements
+        if t.kind == "direct"
+        and t.via is None
+        and t.source == s.source
+        and t.speaker == s.speaker
+        and s.context_end <= t.context_start
+        and not text[s.context_end : t.context_start].strip()
+    ][:1]
 
 
 def _sentence_before(text: str, start: int) -> int:
