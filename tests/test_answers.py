@@ -129,6 +129,15 @@ def test_a_runner_up_inside_the_leads_quotation_leaves_the_lead_in(assistant) ->
     assert "He said he hopes to speak directly with Trump" in result.answer, result.answer
 
 
+def test_a_quotation_after_a_sentence_about_he_is_quoted_with_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "He dismissed concerns of his envoy being heavily pro-Russia." names nobody; the quotation
+    after it is Trump's, the one asked about, and says what he said."""
+    answer = assistant.ask("What did Trump say when critics called his envoy too pro-Russian?")
+    assert_contract(answer, SEEDS)
+    cited = next(c for c in answer.citations if "He dismissed concerns" in c.quote)
+    assert "this war could go on for years" in cited.quote, answer.answer
+
+
 def test_a_list_that_breaks_a_sentence_is_quoted_to_the_sentence_end(assistant) -> None:  # type: ignore[no-untyped-def]
     """ "Moscow has historically used: - Business elites … - Western public figures / to test
     narratives…": the line after the list says what the list is for (it was left out)."""

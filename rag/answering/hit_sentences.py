@@ -32,7 +32,11 @@ def continues_quote(text: str, following: str, names: list[str]) -> bool:
     ("...and said he sees progress. “There’s...,” Witkoff said.")."""
     if not QUOTE_MARK.match(following) or not SPEECH.search(following):
         return False
-    speakers = [n for n in names if attributed(text, n) or re.search(rf"\b{re.escape(n)}", text, re.I)]
+    # "He dismissed concerns…" then "“No. Look…,” Trump said.": the pronoun may be the one asked about
+    opens_with_pronoun = re.match(r"\W*(?:he|she)\b", text, re.I) is not None
+    speakers = [
+        n for n in names if opens_with_pronoun or attributed(text, n) or re.search(rf"\b{re.escape(n)}", text, re.I)
+    ]
     return (
         any(attributed(following, n) for n in speakers)
         or re.search(rf"\b(he|she|they)\s+{SPEECH_VERBS}|{SPEECH_VERBS}\s+(he|she)\b|\bhe went on\b", following, re.I)
