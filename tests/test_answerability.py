@@ -720,6 +720,11 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("What share of the lithium would Techmet get?", "what share of the lithium Techmet would get"),
         ("When will the G7 meet next?", "when the G7 will meet next"),
         ("How big will the ground be after the expansion?", "how big the ground will be after the expansion"),
+        ("How many projects have actually been completed?", "how many projects have actually been completed"),
+        (
+            "Which settlements have Russian forces captured?",
+            "the answer to “Which settlements have Russian forces captured?”",
+        ),
         (
             "Which suburb will the new tram connect to the station?",
             "the answer to “Which suburb will the new tram connect to the station?”",

@@ -274,11 +274,14 @@ def missing_detail(question: str) -> str:
         return f"{asks.group(1).lower()}{lead} {subject} {verb} {rest}"
     auxiliary = r"(did|does|do|has|have|had|can|could|will|would|should)\b"
     aux = re.match(rf"\s*{noun}{auxiliary}", asks.group(2)) if asks else None
-    subject_question = (
-        asks
-        and asks.group(1).lower() in ("who", "what", "which")
-        and aux
-        and aux.group(1) in ("will", "would", "can", "could", "should")
+    asked = asks.group(1).lower() if asks else ""
+    verb, after = (aux.group(1), asks.group(2)[aux.end() :]) if asks and aux else ("", "")
+    # "Who will lead…", and "How many projects have actually been completed", "What has happened":
+    # the asked words are the subject, so the question is in statement order already
+    subject_question = (asked in ("who", "what", "which") and verb in ("will", "would", "can", "could", "should")) or (
+        asked in ("who", "what", "which", "how many", "how much")
+        and verb in ("has", "have", "had")
+        and re.match(r"\s*(?:[a-z]+ly\s+)*(?:been|[a-z]+(?:ed|en|wn))\b", after) is not None
     )
     if asks and _MODAL_BEFORE_SUBJECT.search(asks.group(2)):
         return f"the answer to “{q}?”"
