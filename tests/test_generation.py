@@ -225,6 +225,9 @@ def test_it_means_what_was_asked_about_unless_the_answer_named_a_thing() -> None
     # A number opening the answer is no thing: "it" stays (the question names nothing to put instead)
     days = chat("How long did the nurses' strike last?", "Twelve days [1].")
     assert condense_by_rule("How long will it take to clear the backlog?", days) is None
+    # Nor is a yes or a no: "it" is what the question before asked about
+    no = chat("Does Moscow want a temporary ceasefire?", "No, it says it seeks a lasting resolution [1].")
+    assert condense_by_rule("Why does it reject one?", no) == "Why does Moscow reject one?"
 
 
 def test_follow_ups_are_read_as_a_user_means_them() -> None:
