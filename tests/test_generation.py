@@ -266,6 +266,10 @@ def test_follow_ups_are_read_as_a_user_means_them() -> None:
     assert condense_by_rule("When was that?", alaska_met) == "When was that? Where did Trump and Putin meet in August?"
     assert condense_by_rule("Why is that?", soldiers) == "Why is that? How many soldiers were encircled?"
     assert condense_by_rule("What does that mean?", alaska_met).startswith("What does that mean? Where did")
+    said = chat("What did Trump say Putin told him?", long_answer)  # what was said is the question before
+    assert (
+        condense_by_rule("Where did he say that?", said) == "Where did he say that? What did Trump say Putin told him?"
+    )
     overview = chat("Summarize the articles", long_answer)
     assert condense_by_rule("Tell me more", overview) == "Tell me more? summarize the articles"
     # "she" is the person a short answer named, when the question named nobody

@@ -51,7 +51,10 @@ _BARE_QUESTION_WORD = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where|who|(?:by |to |with |from )?whom|how(?: many| much| long| come| so)?|"
     r"since when|which ones?|(?:about|for) what)"
     r"(?:\s+(?:exactly|then|so)|\s+(?:is|was|are|were|did|does|do)\s+(?:that|this)(?:\s+happen(?:ed)?)?)?\W*$"
-    r"|^\W*(?:(?:and|so|but)\s+)?(?:what|why|how)\s+(?:does|did|do|would)\s+(?:that|this)\s+(?:matter|mean|suggest|show|imply|reveal|indicate)\W*$",
+    r"|^\W*(?:(?:and|so|but)\s+)?(?:what|why|how)\s+(?:does|did|do|would)\s+(?:that|this)\s+(?:matter|mean|suggest|show|imply|reveal|indicate)\W*$"
+    # "Where did Trump say that?", "When did he write this?": what was said is the previous question's
+    r"|^\W*(?:(?:and|so|but)\s+)?(?:when|where|why|how|to whom)\b.*\b(?:say|said|tell|told|write|wrote|claim|claimed|"
+    r"mention|mentioned)\s+(?:that|this|so)\W*$",
     re.I,
 )
 
