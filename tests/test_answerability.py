@@ -398,6 +398,17 @@ def test_a_count_of_another_place_does_not_answer_how_many(assistant) -> None:  
     assert not encircled.abstained and "10,000" in encircled.answer
 
 
+def test_a_count_of_another_event_does_not_answer_how_many(assistant) -> None:  # type: ignore[no-untyped-def]
+    """ "…encircled some 10,000 Ukrainian soldiers" shares the soldiers, and nothing else, with "How
+    many soldiers does the G7 plan to send to Ukraine?". One other word is not enough to tell: it may
+    be paraphrased."""
+    sent = assistant.ask("How many soldiers does the G7 plan to send to Ukraine?")
+    assert sent.abstained and sent.citations, sent.answer  # the nearest passage, cited as a source
+    assert_contract(sent, SEEDS)
+    encircled = assistant.ask("How many Ukrainian soldiers were surrounded?")  # a paraphrase: one word
+    assert not encircled.abstained and "10,000" in encircled.answer
+
+
 def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     told = "‘Zelensky is coming to the White House on Friday,” Witkoff told Ushakov."
     assert speaker_matches("What did Witkoff tell Ushakov?", told)

@@ -22,7 +22,8 @@ and its neighbours):
 - ``specific``: what the question asks for is given, not only as an unnamed one ("a former
   official" for "Which former official…?"), an unsaid count ("multiple settlements" for "How
   many settlements…?") or a count of another place ("…on Kyiv, injuring at least 14" for "How
-  many were injured in the strike on Sergiyev Posad?");
+  many were injured in the strike on Sergiyev Posad?") or of another event ("encircled some 10,000
+  soldiers" for "How many soldiers does the G7 plan to send?");
 - ``passage_cosine``: cosine of the question to the whole chunk;
 - ``relative_score``: the sentence's ranking score over the best one's;
 - ``asked_noun``: the noun the question asks for ("Which *countries*…", "In which *building*…",
@@ -111,6 +112,7 @@ def window_features(
             and not another_kind(question, window.stems, stem)
             and not of_the_past(question, window.answer_text)
             and not _about_someone_else(info, question, window, stem)
+            and not _count_of_another_event(info, question, window, stem)
         ),
         "speaker_match": float(speaker_matches(question, f"{window.lead_in} {window.text}".strip(), stem)),
         "passage_cosine": window.passage_cosine,
@@ -141,6 +143,23 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
         _phrase_found(p, held) and any(has_name(w, named) for w in p)
         for p in _name_phrases(info, stem, nationalities=False)
     )
+
+
+_HOW_MANY_OF = re.compile(r"\bhow many\s+((?:[\w-]+\s+)?[\w-]+)", re.I)  # what is counted: "committee members"
+
+
+def _count_of_another_event(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
+    """Whether a "how many" question says two things or more besides what it counts, and the window
+    has none of them: "…encircled some 10,000 Ukrainian soldiers" does not answer "How many soldiers
+    does the G7 plan to send?", nor "Of the 1,150 drivers who voted, 78 percent backed it" "How many
+    drivers voted against the offer?". One such word may be paraphrased ("supported" / "voted to
+    hold"), so one alone is not enough to tell."""
+    if info.kind is not QuestionType.number or not HOW_MANY.search(question):
+        return False
+    counted = _HOW_MANY_OF.search(question.split("?", 1)[0])
+    counted_stems = {stem(w.lower()) for w in counted.group(1).split()} if counted else set()
+    others = [f for f in info.focus if f not in counted_stems and f != stem("many")]
+    return len(others) >= 2 and not any(f in window.stems for f in others)
 
 
 _ABOUT_NAMES = re.compile(r"\babout\s+(.+)", re.I)
