@@ -14,15 +14,18 @@ _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*") 
 # pronouns, conjunctions, the verbs of a request ("Tell me about the Tomahawk missiles"), and the
 # words an answer opens with ("Yes, reportedly." names no "it").
 _REQUESTS = frozenset("Tell Show Give Explain Describe List Summarize Summarise Please".split())
+_ANSWER_OPENINGS = frozenset(
+    "Yes No Not None Nothing Neither Both Only Reportedly Probably Perhaps Maybe Never Nowhere".split()
+)
 _NOT_NAMES = (
     _REQUESTS
+    | _ANSWER_OPENINGS
     | frozenset(
         """What Who Whom Whose When Where Why How Which Did Does Do Is Are Was Were The A An I
     It Its He His She Her They Their This That These Those Some Many Most And But So Or Also Then Now
     Has Have Had Should Must Can Could Would Will Any Dr Mr Mrs Ms Prof
     About On In At For With From To By After Before Since During Of Under According""".split()
     )
-    | frozenset("Yes No Not None Nothing Neither Both Only Reportedly Probably Perhaps Maybe Never Nowhere".split())
 )
 
 

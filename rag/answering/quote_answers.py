@@ -104,9 +104,9 @@ def _own_words_after(s: Statement, statements: list[Statement], read: Callable[[
     """The speaker's own words that follow a reported statement with nothing between: "Trump …
     expressed hope to add another one to the list." then "“We are looking at one more…,” Trump
     said." The quotation may not share the question's words; it says first-hand what was reported."""
-    if s.kind != "reported":
+    text = read(s.source) if s.kind == "reported" else None
+    if text is None:
         return []
-    text = read(s.source) or ""
     return [
         t
         for t in statements
