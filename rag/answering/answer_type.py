@@ -137,7 +137,7 @@ _CHANGE_VERBS = (
 _BY_HOW_MUCH = re.compile(r"\bby how much\b|\bhow much\b.*" + _CHANGE_VERBS, re.I)
 # "How far has inflation come down?" asks how much it changed, not a distance.
 _CHANGE = re.compile(_CHANGE_VERBS + r"|\bcome (?:down|up)\b", re.I)
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)
+COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,1}[\w-]+)", re.I)  # what is counted: "committee members"
 # "How many people…" counts people by whatever else the question names: jobs, passengers, workers.
 _PEOPLE = frozenset(stem(w) for w in ("people", "person", "persons"))
 _SUBJECT = re.compile(
@@ -151,7 +151,7 @@ def type_matches(kind: QuestionType, text: str, question: str = "", stem: Callab
     for "who" a name or a role the question does not already hold. Any sentence may give a reason."""
     if kind is QuestionType.number:
         amounts = DATE.sub(" ", text)  # "Oct. 19" and "2022" are dates, not counts
-        counted = _COUNTED.search(question)
+        counted = COUNTED.search(question)
         targets = {stem(w) for w in counted.group(1).split() if w.lower() not in STOP} if counted else set()
         if re.search(r"\bhow old\b", question, re.I):  # an age has no false premise a denial answers
             return bool(_AGE.search(text))

@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.answering.answer_type import HOW_MANY, has_name, of_the_past, only_vague_count, type_matches
+from rag.answering.answer_type import COUNTED, HOW_MANY, has_name, of_the_past, only_vague_count, type_matches
 from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.answering.speaker_match import speaker_matches
@@ -145,9 +145,6 @@ def _counted_elsewhere(info: QuestionInfo, question: str, window: Window, stem: 
     )
 
 
-_HOW_MANY_OF = re.compile(r"\bhow many\s+((?:[\w-]+\s+)?[\w-]+)", re.I)  # what is counted: "committee members"
-
-
 def _count_of_another_event(info: QuestionInfo, question: str, window: Window, stem: Callable[[str], str]) -> bool:
     """Whether a "how many" question says two things or more besides what it counts, and the window
     has none of them: "…encircled some 10,000 Ukrainian soldiers" does not answer "How many soldiers
@@ -156,7 +153,7 @@ def _count_of_another_event(info: QuestionInfo, question: str, window: Window, s
     hold"), so one alone is not enough to tell."""
     if info.kind is not QuestionType.number or not HOW_MANY.search(question):
         return False
-    counted = _HOW_MANY_OF.search(question.split("?", 1)[0])
+    counted = COUNTED.search(question.split("?", 1)[0])
     counted_stems = {stem(w.lower()) for w in counted.group(1).split()} if counted else set()
     others = [f for f in info.focus if f not in counted_stems and f != stem("many")]
     return len(others) >= 2 and not any(f in window.stems for f in others)
