@@ -19,7 +19,7 @@ from rag.answering.answer_type import of_the_past, only_vague_count, type_matche
 from rag.answering.answerability import FEATURES, Window, asked_noun_found, window_features
 from rag.answering.asked_detail import another_kind, identified_nouns, left_unsaid, nothing_named, only_unnamed
 from rag.answering.hit_sentences import is_heading, with_marker, with_marker_and_date
-from rag.answering.question import QuestionInfo, QuestionType, question_type
+from rag.answering.question import FRAME_STEMS, QuestionInfo, QuestionType, question_type
 from rag.answering.roles import name_roles
 from rag.answering.speaker_match import speaker_matches
 from rag.components.answerability_model import REQUIRED, WEIGHTS_PATH, AnswerabilityModel
@@ -416,6 +416,8 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert speaker_matches("What did Witkoff say?", "“I sense progress,” said Witkoff.")
     assert speaker_matches("What did Zelenskyy say?", "Zelenskyy is trying. He said he hopes to speak with Trump.")
     assert speaker_matches("Why did the talks stall?", "anything: not a question about a speaker")
+    # "Witkoff's call" is a noun: the question asks when, not what anyone called or said
+    assert speaker_matches("When did Zelensky visit after Witkoff's call with Ushakov?", "Zelensky came on Oct. 19.")
     # "Moscow said" is the government speaking: its ministry may be the one quoted.
     ministry = "The Russian Defense Ministry said the claims were false."
     assert speaker_matches("What did Moscow say about the claims?", ministry)
@@ -467,6 +469,28 @@ def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
 
     assert specific("The deal funds 240 additional nursing posts across the four hospitals.") == 0.0
     assert specific("St. Aldric's Hospital employs 1,200 nurses.") == 1.0
+
+
+def test_a_date_of_another_event_does_not_answer_when() -> None:
+    """A "when" question is dated by a sentence that says what happened: "‘Zelensky is coming…,’
+    Witkoff told Ushakov" does not date when Witkoff met Putin; a verb of speech dates another, as a
+    verb of going does ("visit" for "go"); names are not what happened (issue 26)."""
+
+    def dates(question: str, sentence: str) -> float:
+        names = [w.lower() for w in re.findall(r"\b[A-Z]\w+", question)[1:]]
+        terms = content_stems(question)
+        focus = [t for t in terms if t not in {stem(n) for n in names} and t not in FRAME_STEMS]
+        info = QuestionInfo(terms, names, [], question_type(question), focus=focus, corrected=question)
+        stems = frozenset(content_stems(sentence))
+        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
+        return window_features(info, window, {}, stem, question)["type_match"]
+
+    told = "‘Zelensky is coming to the White House on Friday,” Witkoff told Ushakov."
+    assert dates("When did Witkoff meet Ushakov?", told) == 0.0
+    assert dates("When did Witkoff meet Ushakov?", "Witkoff met Ushakov on Friday.") == 1.0
+    assert dates("On which day did Witkoff speak to Ushakov?", told) == 1.0  # told is spoken
+    assert dates("When did Zelensky go to Washington?", "Zelensky's visit to Washington on Oct. 19.") == 1.0
+    assert dates("When did Zelensky resign?", "Zelensky's visit to Washington on Oct. 19.") == 0.0
 
 
 def test_what_someone_said_about_a_name_names_it() -> None:

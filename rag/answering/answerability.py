@@ -50,7 +50,8 @@ from rag.answering.answer_type import COUNTED, HOW_MANY, has_name, of_the_past, 
 from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.answering.speaker_match import speaker_matches
-from rag.language import asked_noun, is_nationality
+from rag.language import SPEECH_ACT, asked_noun, is_nationality
+from rag.text import stem_words
 
 FEATURES = (
     "sentence_cosine",
@@ -94,7 +95,9 @@ def window_features(
         return sum(idf.get(t, 1.0) for t in info.focus if t in stems) / focus_weight if focus_weight else 1.0
 
     found = [_phrase_found(p, window.stems) for p in _name_phrases(info, stem)]
-    type_match = type_matches(info.kind, window.answer_text, question, stem)
+    type_match = type_matches(info.kind, window.answer_text, question, stem) and not _date_of_another_event(
+        info, window
+    )
     return {
         "sentence_cosine": window.sentence_cosine,
         "window_cosine": window.window_cosine,
@@ -157,6 +160,34 @@ def _count_of_another_event(info: QuestionInfo, question: str, window: Window, s
     counted_stems = {stem(w.lower()) for w in counted.group(1).split()} if counted else set()
     others = [f for f in info.focus if f not in counted_stems and f != stem("many")]
     return len(others) >= 2 and not any(f in window.stems for f in others)
+
+
+# Words of a "when" question that say when, not what happened.
+_DATE_WORDS = frozenset(stem_words("date day month year time week first".split()))
+# Verbs one of which a sentence may use for another: "When did X speak to Y?" is dated by "X told Y
+# on Wednesday", "When did Zelensky go to the White House?" by "Zelensky's White House visit on Oct. 19".
+_ONE_ANOTHER = (
+    frozenset(stem_words("speak talk say tell".split())),
+    frozenset(stem_words("go come visit travel arrive fly trip".split())),
+)
+
+
+def _date_of_another_event(info: QuestionInfo, window: Window) -> bool:
+    """Whether a "when" question meets a sentence that has none of the words saying what happened:
+    "‘Zelensky is coming to the White House on Friday,’ Witkoff told Ushakov." does not date when
+    Witkoff met Putin. Its names are no such words."""
+    if info.kind is not QuestionType.date:
+        return False
+    events = [t for t in dict.fromkeys(info.terms) if t not in _DATE_WORDS and (t in info.focus or _kin(t))]
+    held = window.answer_stems
+    if SPEECH_ACT.search(window.answer_text):  # said, told, announced…
+        held = held | _ONE_ANOTHER[0]
+    return bool(events) and not any(t in held or (_kin(t) & held) for t in events)
+
+
+def _kin(term: str) -> frozenset[str]:
+    """The verbs :data:`_ONE_ANOTHER` gives for ``term`` (none when it has none)."""
+    return next((kin for kin in _ONE_ANOTHER if term in kin), frozenset())
 
 
 _ABOUT_NAMES = re.compile(r"\babout\s+(.+)", re.I)

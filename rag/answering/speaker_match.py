@@ -11,7 +11,12 @@ from rag.language import ASKED_SPEAKER_VERBS, INVERTED_SPEECH, SPEECH_ACT, witho
 from rag.text import stem as stem_word
 
 # "What did <subject> say/tell/write...": the subject is who must be speaking in the answer.
-_ASKED_SPEAKER = re.compile(rf"\b(?:did|does|do|has|have)\s+(.+?)\s+(?:{ASKED_SPEAKER_VERBS})\b", re.I)
+# "Witkoff's call", "the call" are nouns: "When did Zelensky visit after Witkoff's call?" asks no one's words.
+_ASKED_SPEAKER = re.compile(
+    rf"\b(?:did|does|do|has|have)\s+(.+?)(?<![’']s)(?<!\bthe)(?<!\ba)(?<!\bhis)(?<!\bher)(?<!\btheir)\s+"
+    rf"(?:{ASKED_SPEAKER_VERBS})\b",
+    re.I,
+)
 # "What is Zelensky's position on NATO membership?", "What is Putin's opinion of Witkoff?": his, as said.
 _ASKED_VIEW = re.compile(
     r"\b(?:is|was|are|were)\s+([A-Z][\w .-]*?)(?:'s|’s|s'|s’)\s+(?:position|opinion|view|stance|attitude)\b"
