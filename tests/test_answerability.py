@@ -305,6 +305,16 @@ def test_what_a_which_question_asks_to_be_named() -> None:
     described = "One senior European official called it wishful thinking."
     assert not only_unnamed("Which official called it wishful thinking?", described, stem)
     assert only_unnamed("What is the name of the official who called it wishful thinking?", described, stem)
+    # …but not when they only add to what the question said already: "football" names no club
+    club = "Kestrel owns a stake in a Portuguese football club."  # the noun ends the sentence
+    assert only_unnamed("Which Portuguese club does Kestrel own a stake in?", club, stem)
+    assert not only_unnamed("Which club does Kestrel own a stake in?", club, stem)  # "Portuguese" says which
+    # a country is said by its adjective: "a U.S. company" says which country, "the two countries" aside
+    techmet = "A U.S. company, Techmet, will bid as part of a fund between the two countries."
+    assert not only_unnamed("Which country is the company from?", techmet, stem)
+    assert only_unnamed(
+        "Which country is the company from?", "A company will bid as part of a fund between the two countries.", stem
+    )
     assert not only_unnamed("Who called it wishful thinking?", described, stem)  # not a "which" question
     # "What conditions…?" asks what they are: "additional conditions" leave them unsaid, "a message"
     # may be followed by what it said, and "a border town" after "Milove" is named

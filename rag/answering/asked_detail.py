@@ -112,7 +112,12 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
     # "What is the name of the official…?" is not.
     wants_name = bool(re.search(r"\bnames?\b", first, re.I))
     question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
-    tokens = re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
+    # "U.S." keeps its dots; the sentence's full stop is not part of the word before it ("…football club.")
+    tokens = [
+        t[:-1] if t.endswith(".") and t.count(".") == 1 else t for t in re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
+    ]
+    if asked & {stem(w) for w in _COUNTRY_NOUNS} and any(_names_a_country(t) for t in tokens[1:]):
+        return False  # "A U.S. company, Techmet, … between the two countries" says which country
     mentioned = False
     for i, token in enumerate(tokens):
         if stem(token.lower()) not in asked:
@@ -141,7 +146,10 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
         if stem(token.lower()) not in named and (before[by].lower() not in _UNSPECIFIED or not _plural(token)):
             return False
         added = [w for w in before[:by] if w.lower() not in STOP_WORDS and stem(w.lower()) not in question_stems]
-        if added and not wants_name:
+        # "a Portuguese football club" for "Which Portuguese club…?": the sentence says what the question
+        # did, "football" names no club; "one senior European official" says which official
+        shared = any(w[:1].isupper() and stem(w.lower()) in question_stems for w in before[:by])
+        if added and not wants_name and not shared:
             return False
     return mentioned
 
@@ -156,6 +164,14 @@ def nothing_named(question: str, text: str, held: frozenset[str], stem: Callable
     question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", question)}
     words = re.findall(r"[\w’'-]+", text)
     return not any(w[0].isupper() and stem(w.lower()) not in question_stems for w in words[1:])
+
+
+_COUNTRY_NOUNS = ("country", "countries", "nation", "nations")
+
+
+def _names_a_country(word: str) -> bool:
+    """ "U.S.", "UK", "Portuguese": a word that says which country as an adjective does."""
+    return is_nationality(word) or bool(re.fullmatch(r"(?:[A-Z]\.){2,3}|UK|US|EU|UAE", word))
 
 
 def _named_after(after: list[str]) -> bool:
