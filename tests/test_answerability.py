@@ -785,3 +785,18 @@ def test_a_refusal_names_what_is_missing(question: str, said: str) -> None:
     from rag.answering.extractive import missing_detail
 
     assert missing_detail(question) == said
+
+
+def test_the_reader_reads_who_an_opening_pronoun_is() -> None:
+    """The reader scores one sentence: "She slid…" is read as "Soler slid…" when the sentence before
+    names Soler; a quotation's "it" and a sentence before that names no one are left alone."""
+    from rag.answering.decision import with_antecedent
+
+    assert with_antecedent("She slid on a wet bend.", "Soler had led by 41 seconds.") == "Soler slid on a wet bend."
+    assert (
+        with_antecedent("It has 30 days to appeal.", "The authority fined Stridely.")
+        == "Stridely has 30 days to appeal."
+    )
+    assert with_antecedent("“It is over,” he said.", "Trump spoke.") == "“It is over,” he said."
+    assert with_antecedent("He said so.", "The talks ended.") == "He said so."
+    assert with_antecedent("Soler won.", "Bakker crashed.") == "Soler won."

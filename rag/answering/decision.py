@@ -268,7 +268,7 @@ def _reader_choice(
     best = max(d[0] for d in decisions)
     pool = [d for d in decisions if d[2].confidence > 0 and d[0] >= READER_POOL * best]
     pool = sorted(pool, key=lambda d: d[:2], reverse=True)[:READER_TOP]  # ~9 ms a sentence on one core
-    scores = reader.scores(kind, question, [raw_text(d[3].hit, d[3].index) for d in pool])
+    scores = reader.scores(kind, question, [_for_reader(d[3]) for d in pool])
     for d, p in zip(pool, 1.0 / (1.0 + np.exp(-scores))):  # the reader's probability that it answers
         d[3].reader = float(p)
     by_reader = sorted(
@@ -280,6 +280,28 @@ def _reader_choice(
     if len(by_reader) > 1 and (lead.reader or 0.0) - (by_reader[1][3].reader or 0.0) < UNSURE_MARGIN:
         return lead, by_reader[1][3]
     return lead, None
+
+
+_OPENING = re.compile(r"^([^\w“”\"‘’']*)(he|she|it|they)\b", re.I)  # not a quotation's "it"
+_NAME_PHRASE = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
+_NOT_NAMES = frozenset("The A An In On At But And He She It They His Her Its Their This That".split())
+
+
+def _for_reader(c: Candidate) -> str:
+    """The candidate as the reader reads it (:func:`with_antecedent`)."""
+    text = raw_text(c.hit, c.index)
+    return with_antecedent(text, raw_text(c.hit, c.index - 1)) if c.index > 0 else text
+
+
+def with_antecedent(sentence: str, before: str) -> str:
+    """``sentence`` with an opening "it"/"he"/"she"/"they" replaced by the first name of the
+    sentence ``before`` it: "She slid on a wet bend." after "Soler had led by 41 seconds." reads
+    "Soler slid on a wet bend." The reader scores one sentence and would not see who "she" is."""
+    opening = _OPENING.match(sentence)
+    names = [m.group(0) for m in _NAME_PHRASE.finditer(before) if m.group(0).split()[0] not in _NOT_NAMES]
+    if opening is None or not names:
+        return sentence
+    return f"{opening.group(1)}{names[0]}{sentence[opening.end() :]}"
 
 
 def _unmarked(answer: str) -> str:
