@@ -766,6 +766,14 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("When will the G7 meet next?", "when the G7 will meet next"),
         ("How big will the ground be after the expansion?", "how big the ground will be after the expansion"),
         ("How many projects have actually been completed?", "how many projects have actually been completed"),
+        # "be" after a "how" question: before where or when; after "how many <noun>", before a participle
+        ("How long were the thieves inside the building?", "how long the thieves were inside the building"),
+        ("What was the increase in fees?", "what the increase in fees was"),
+        (
+            "How many passengers a day is the line expected to carry?",
+            "how many passengers a day the line is expected to carry",
+        ),
+        ("How many people were killed in the attack?", "how many people were killed in the attack"),
         (
             "Which settlements have Russian forces captured?",
             "the answer to “Which settlements have Russian forces captured?”",

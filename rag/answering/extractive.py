@@ -229,6 +229,21 @@ class ExtractiveAnswerer:
 
 _INVERTED_BE = re.compile(r"^(what|which \w+|who|when|where|why|how \w+)\s+(is|are|was|were)\s+(.+)$", re.I)
 _DETERMINER = r"(?:the|a|an|its|his|her|their|this|that|these|those)"
+# The subject of a "how long/big/…" question with "be", then where or when ("the thieves" / "inside the
+# building"). After "what" or "who" such a phrase is more often the noun's ("what the increase in fees was").
+_PLACED = re.compile(
+    r"((?:the|a|an|its|his|her|their)\s+[\w’'-]+(?:\s+[\w’'-]+)?)\s+"
+    r"((?:inside|in|at|on|during|after|before|near|outside|under|within|since|until)\b.+)$",
+    re.I,
+)
+# "How many/much <noun> is <subject> <participle>…": the subject goes before "is"; "How many people were
+# killed" (the noun is the subject) has no subject between.
+_COUNT_OF_SUBJECT = re.compile(
+    r"^(how (?:many|much)\s+.+?)\s+(is|are|was|were)\s+"
+    rf"(it|he|she|they|{_DETERMINER}\s+[\w’'-]+(?:\s+[\w’'-]+)?|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
+    r"(\w+(?:ed|ing|en)\b.*|(?:expected|likely|due|set|able)\b.*)$",
+    re.I,
+)
 # A modal, then its subject (a pronoun or a capitalised name, "the" before it or not), then the verb:
 # "What share of Ukraine's lithium would Techmet get", not "Who will lead…" (there "who" is the subject).
 _MODAL_SUBJECT = re.compile(
@@ -263,7 +278,14 @@ def missing_detail(question: str) -> str:
         # "When was the forum founded?" → "when the forum was founded" (not "…whose funeral was was held")
         if passive and not re.search(r"\b(is|are|was|were)$", passive.group(1)):
             return f"{wh} {passive.group(1)} {verb} {passive.group(2)}"
+        # "How long were the thieves inside the building?" → "how long the thieves were inside the building"
+        if wh.startswith("how ") and (placed := _PLACED.match(rest)):
+            return f"{wh} {placed.group(1)} {verb} {placed.group(2)}"
         return f"{wh} {rest} {verb}"
+    # "How many passengers a day is it expected to carry?" → "how many passengers a day it is expected…"
+    if counted := _COUNT_OF_SUBJECT.match(q):
+        asked_words, verb, subject, rest = counted.groups()
+        return f"{asked_words[0].lower()}{asked_words[1:]} {subject} {verb.lower()} {rest}"
     asks = _ASKS.match(q)
     # after the noun of "what", "which" or "how many": "Which settlements did Russian forces capture…"
     noun = (
