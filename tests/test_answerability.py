@@ -774,6 +774,8 @@ def test_chat_marks_low_confidence_answers() -> None:
             "how many passengers a day the line is expected to carry",
         ),
         ("How many people were killed in the attack?", "how many people were killed in the attack"),
+        ("How much was Stridely fined?", "how much Stridely was fined"),
+        ("How many were hurt?", "how many were hurt"),
         (
             "Which settlements have Russian forces captured?",
             "the answer to “Which settlements have Russian forces captured?”",

@@ -236,10 +236,10 @@ _PLACED = re.compile(
     r"((?:inside|in|at|on|during|after|before|near|outside|under|within|since|until)\b.+)$",
     re.I,
 )
-# "How many/much <noun> is <subject> <participle>…": the subject goes before "is"; "How many people were
-# killed" (the noun is the subject) has no subject between.
+# "How many/much (<noun>) is <subject> <participle>…": the subject goes before "is" ("how much Stridely
+# was fined"); "How many people were killed" (the noun is the subject) has no subject between.
 _COUNT_OF_SUBJECT = re.compile(
-    r"^(how (?:many|much)\s+.+?)\s+(is|are|was|were)\s+"
+    r"^(how (?:many|much)(?:\s+.+?)?)\s+(is|are|was|were)\s+"
     rf"(it|he|she|they|{_DETERMINER}\s+[\w’'-]+(?:\s+[\w’'-]+)?|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
     r"(\w+(?:ed|ing|en)\b.*|(?:expected|likely|due|set|able)\b.*)$",
     re.I,
