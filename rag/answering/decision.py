@@ -298,12 +298,14 @@ def with_antecedent(sentence: str, before: str) -> str:
     sentence ``before`` it: "She slid on a wet bend." after "Soler had led by 41 seconds." reads
     "Soler slid on a wet bend." The reader scores one sentence and would not see who "she" is."""
     opening = _OPENING.match(sentence)
+    if opening is None:
+        return sentence
     names = [
         m.group(0).removesuffix(".") if m.group(0).count(".") == 1 else m.group(0)  # "…fined Stridely." ("U.S." kept)
         for m in _NAME_PHRASE.finditer(before)
         if m.group(0).split()[0] not in _NOT_NAMES
     ]
-    if opening is None or not names:
+    if not names:
         return sentence
     return f"{opening.group(1)}{names[0]}{sentence[opening.end() :]}"
 
