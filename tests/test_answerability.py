@@ -481,6 +481,20 @@ def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
     assert specific("St. Aldric's Hospital employs 1,200 nurses.") == 1.0
 
 
+def test_a_group_of_states_named_by_a_qualifier_names_none_of_them() -> None:
+    """ "Which Baltic presidents…?" is not answered by "the leaders of Baltic nations", which speaks of
+    them as a group; a list after the group, or another kind of noun, is not such a group (issue 26)."""
+    from rag.answering.asked_detail import described_group
+
+    met = "At a summit with the leaders of Baltic nations on Monday, the chancellor spoke of trade."
+    assert described_group("Which Baltic presidents attended the summit?", met)
+    assert described_group("Which Baltic countries sent leaders?", met)
+    listed = "Baltic nations, including Estonia and Latvia, sent their leaders."
+    assert not described_group("Which Baltic countries sent leaders?", listed)
+    assert not described_group("Which Baltic ports were closed?", "Baltic ports were closed on Monday.")
+    assert not described_group("Which presidents attended the summit?", met)  # no qualifier to repeat
+
+
 def test_a_date_of_another_event_does_not_answer_when() -> None:
     """A "when" question is dated by a sentence that says what happened: "‘Zelensky is coming…,’
     Witkoff told Ushakov" does not date when Witkoff met Putin; a verb of speech dates another, as a

@@ -47,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering.answer_type import COUNTED, HOW_MANY, has_name, of_the_past, only_vague_count, type_matches
-from rag.answering.asked_detail import another_kind, left_unsaid, nothing_named, only_unnamed
+from rag.answering.asked_detail import another_kind, described_group, left_unsaid, nothing_named, only_unnamed
 from rag.answering.question import QuestionInfo, QuestionType
 from rag.answering.speaker_match import speaker_matches
 from rag.language import SPEECH_ACT, asked_noun, is_nationality
@@ -108,6 +108,7 @@ def window_features(
         "type_match": float(type_match),
         "specific": float(
             not only_unnamed(question, window.answer_text, stem)
+            and not described_group(question, window.answer_text)
             and not nothing_named(question, window.answer_text, window.stems, stem)
             and not only_vague_count(info.kind, question, window.answer_text, stem)
             and not _counted_elsewhere(info, question, window, stem)

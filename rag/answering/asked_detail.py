@@ -5,7 +5,8 @@ behind the decision's ``specific`` feature (:mod:`rag.answering.answerability`).
 (:func:`only_unnamed`), "Which hospital was damaged?" not by a sentence that names nothing
 (:func:`nothing_named`), "What was the unemployment rate?" not by the interest rate
 (:func:`another_kind`), "How many homes…?" not by "He did not say how many homes…"
-(:func:`left_unsaid`): the articles speak of it and do not say it.
+(:func:`left_unsaid`), "Which Central Asian presidents…?" not by "the leaders of Central Asian
+nations" (:func:`described_group`): the articles speak of it and do not say it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from rag.language import NUMBER_WORDS, asked_noun, is_nationality, whose_noun
+from rag.language import CALENDAR, NUMBER_WORDS, asked_noun, is_nationality, whose_noun
 from rag.text import STOP_WORDS
 
 # Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
@@ -164,6 +165,32 @@ def nothing_named(question: str, text: str, held: frozenset[str], stem: Callable
     question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", question)}
     words = re.findall(r"[\w’'-]+", text)
     return not any(w[0].isupper() and stem(w.lower()) not in question_stems for w in words[1:])
+
+
+# Nouns for states and their leaders: "Which Central Asian presidents…?" is not answered by "the leaders
+# of Central Asian nations", which speaks of them as a group and names none.
+_STATE_NOUNS = frozenset("countries nations states governments leaders presidents".split())
+_GROUP_ASKED = re.compile(r"\b[Ww]hich\s+((?:[A-Z][\w’'-]*\s+)+)([a-z]+)\b")
+
+
+def described_group(question: str, text: str) -> bool:
+    """Whether a "which" question that asks for states or their leaders by a qualifier of its own
+    ("Which Central Asian presidents…?") meets a sentence that speaks of them only as a group with
+    that qualifier ("the leaders of Central Asian nations on Thursday"), not followed by who they are
+    ("…nations, including Kazakhstan")."""
+    asked = _GROUP_ASKED.search(question.split("?", 1)[0])
+    if not asked or asked.group(2) not in _STATE_NOUNS:
+        return False
+    qualifier = r"\s+".join(re.escape(w) for w in asked.group(1).split())
+    for group in re.finditer(rf"\b{qualifier}\s+([a-z]+)\b", text):
+        if group.group(1) not in _STATE_NOUNS:
+            continue
+        after = re.findall(r"[\w’'-]+|[,;:—–(]", text[group.end() :])[:4]
+        listed = any(w in ("including", "such", "like", ":", "—", "–", "(") for w in after)
+        named = [w for w in after if w not in (",", "and") and w[0].isupper() and w.lower() not in CALENDAR]
+        if not listed and not (after and named and after.index(named[0]) <= 1):
+            return True
+    return False
 
 
 _COUNTRY_NOUNS = ("country", "countries", "nation", "nations")
