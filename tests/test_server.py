@@ -308,20 +308,24 @@ def test_upload_is_indexed_and_answerable(keyed_server: RunningServer) -> None:
         b"The harbour authority said on Monday that the quarantined Qorvath freighter carried 312 containers. "
         b"Officials expect the Qorvath inspection to end within nine days."
     )
-    response = httpx.post(f"{url}/api/ingest", files=[("files", ("qorvath.txt", article, "text/plain"))], headers=auth)
+    # Indexing embeds on a machine the other test worker keeps busy: more than httpx's default 5 s
+    files = [("files", ("qorvath.txt", article, "text/plain"))]
+    response = httpx.post(f"{url}/api/ingest", files=files, headers=auth, timeout=120)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["saved"] == ["qorvath.txt"] and body["added"] == ["qorvath.txt"]
     answer = Answer.model_validate(
         httpx.post(
-            f"{url}/api/ask", json={"question": "How many containers did the Qorvath carry?"}, headers=auth
+            f"{url}/api/ask", json={"question": "How many containers did the Qorvath carry?"}, headers=auth, timeout=60
         ).json()
     )
     assert_contract(answer, keyed_server.corpus)  # type: ignore[attr-defined]
     assert_cites(answer, "qorvath.txt", "312 containers")
-    again = httpx.post(f"{url}/api/ingest", files=[("files", ("qorvath.txt", article))], headers=auth).json()
+    again = httpx.post(
+        f"{url}/api/ingest", files=[("files", ("qorvath.txt", article))], headers=auth, timeout=120
+    ).json()
     assert again["unchanged"] == ["qorvath.txt"] and again["added"] == [] and again["saved"] == []
-    sources = httpx.get(f"{url}/api/sources", headers=auth).json()["sources"]
+    sources = httpx.get(f"{url}/api/sources", headers=auth, timeout=60).json()["sources"]
     assert len(sources) == 6
 
 
@@ -357,7 +361,9 @@ def test_upload_names_cannot_escape_the_corpus(keyed_server: RunningServer) -> N
     names = ["../escape1.txt", "/tmp/escape2.txt", "..\\..\\escape3.txt", "sub/../../escape4.txt", "．．／escape5.txt"]
     for i, name in enumerate(names, 1):
         body = f"Escape attempt {i}\n\nThe Velmora committee met for the {i}th time.".encode()
-        response = httpx.post(f"{keyed_server.url}/api/ingest", files=[("files", (name, body))], headers=auth)
+        response = httpx.post(
+            f"{keyed_server.url}/api/ingest", files=[("files", (name, body))], headers=auth, timeout=120
+        )
         assert response.status_code == 200, response.text
         (saved,) = response.json()["saved"]
         assert "/" not in saved and "\\" not in saved and saved.endswith(f"escape{i}.txt")
