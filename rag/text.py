@@ -46,6 +46,12 @@ def stem_words(words: list[str]) -> list[str]:
     return list(_stemmer().stemWords(words))
 
 
+def without_full_stop(word: str) -> str:
+    """A word without the full stop of the sentence it ends ("club." → "club"); an abbreviation
+    keeps its dots ("U.S.")."""
+    return word[:-1] if word.endswith(".") and word.count(".") == 1 else word
+
+
 def normalize(text: str) -> str:
     """Lower case, typographic quotes folded, whitespace collapsed: for comparing texts."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

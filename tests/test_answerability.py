@@ -458,6 +458,13 @@ def test_speaker_check_finds_who_speaks_not_who_is_spoken_to() -> None:
     assert not speaker_matches("What do firefighters think started the fire?", believe)
 
 
+def _features(info: QuestionInfo, question: str, sentence: str) -> dict[str, float]:
+    """The features of ``sentence`` read as a window of its own."""
+    stems = frozenset(content_stems(sentence))
+    window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
+    return window_features(info, window, {}, stem, question)
+
+
 def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
     """ "240 nursing posts across the four hospitals" does not count the nurses of St. Aldric's Hospital;
     a name the sentence gives with a capital does."""
@@ -473,9 +480,7 @@ def test_a_count_names_the_place_it_asks_about_as_a_name() -> None:
     )
 
     def specific(sentence: str) -> float:
-        stems = frozenset(content_stems(sentence))
-        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
-        return window_features(info, window, {}, stem, question)["specific"]
+        return _features(info, question, sentence)["specific"]
 
     assert specific("The deal funds 240 additional nursing posts across the four hospitals.") == 0.0
     assert specific("St. Aldric's Hospital employs 1,200 nurses.") == 1.0
@@ -505,9 +510,7 @@ def test_a_date_of_another_event_does_not_answer_when() -> None:
         terms = content_stems(question)
         focus = [t for t in terms if t not in {stem(n) for n in names} and t not in FRAME_STEMS]
         info = QuestionInfo(terms, names, [], question_type(question), focus=focus, corrected=question)
-        stems = frozenset(content_stems(sentence))
-        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
-        return window_features(info, window, {}, stem, question)["type_match"]
+        return _features(info, question, sentence)["type_match"]
 
     told = "‘Zelensky is coming to the White House on Friday,” Witkoff told Ushakov."
     assert dates("When did Witkoff meet Ushakov?", told) == 0.0
@@ -523,9 +526,7 @@ def test_what_someone_said_about_a_name_names_it() -> None:
 
     def specific(question: str, sentence: str) -> float:
         info = QuestionInfo(content_stems(question), ["daily mail"], [], QuestionType.quote, corrected=question)
-        stems = frozenset(content_stems(sentence))
-        window = Window(sentence, sentence, stems, stems, 0.5, 0.5, 0.5, 0.5, 1.0)
-        return window_features(info, window, {}, stem, question)["specific"]
+        return _features(info, question, sentence)["specific"]
 
     missiles = "As the Daily Mail pointed out, the missiles could demolish airbases."
     assert specific("What did the Daily Mail say about Witkoff?", missiles) == 0.0

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from rag.language import CALENDAR, NUMBER_WORDS, asked_noun, is_nationality, whose_noun
-from rag.text import STOP_WORDS
+from rag.text import STOP_WORDS, without_full_stop
 
 # Where the noun phrase after "which" ends: an auxiliary, a preposition, a relative pronoun.
 _PHRASE_END = frozenset(
@@ -114,9 +114,7 @@ def only_unnamed(question: str, text: str, stem: Callable[[str], str] = str.lowe
     wants_name = bool(re.search(r"\bnames?\b", first, re.I))
     question_stems = {stem(w.lower()) for w in re.findall(r"[\w’'-]+", first)}
     # "U.S." keeps its dots; the sentence's full stop is not part of the word before it ("…football club.")
-    tokens = [
-        t[:-1] if t.endswith(".") and t.count(".") == 1 else t for t in re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)
-    ]
+    tokens = [without_full_stop(t) for t in re.findall(r"[\w.’'-]+|[,;:—–“”\"(]", text)]
     if asked & {stem(w) for w in _COUNTRY_NOUNS} and any(_names_a_country(t) for t in tokens[1:]):
         return False  # "A U.S. company, Techmet, … between the two countries" says which country
     mentioned = False

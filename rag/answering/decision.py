@@ -31,7 +31,7 @@ from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion
 from rag.components.answerability_model import NOT_ADDRESSED, AnswerabilityModel, Decision
 from rag.components.reader import AnswerReader
 from rag.language import BULLET, DATE, NUMBER, PLACE, REASON, content_stems
-from rag.text import stem
+from rag.text import stem, without_full_stop
 
 # Weights of the sentence score, tuned on the golden suite's dev split. The sentence's own cosine
 # is not in it: it helped the answerability decision but not the ranking (key facts 0.77 at weight
@@ -301,9 +301,7 @@ def with_antecedent(sentence: str, before: str) -> str:
     if opening is None:
         return sentence
     names = [
-        m.group(0).removesuffix(".") if m.group(0).count(".") == 1 else m.group(0)  # "…fined Stridely." ("U.S." kept)
-        for m in _NAME_PHRASE.finditer(before)
-        if m.group(0).split()[0] not in _NOT_NAMES
+        without_full_stop(m.group(0)) for m in _NAME_PHRASE.finditer(before) if m.group(0).split()[0] not in _NOT_NAMES
     ]
     if not names:
         return sentence
