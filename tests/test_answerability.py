@@ -804,6 +804,18 @@ def test_chat_marks_low_confidence_answers() -> None:
             "What did Putin say about Witkoff's business?",
             "the answer to “What did Putin say about Witkoff's business?”",
         ),
+        # no word taken for a name because case was ignored, no verb moved where it reads garbled
+        (
+            "How many soldiers were killed when Russia captured Milove?",
+            "how many soldiers were killed when Russia captured Milove",
+        ),
+        ("How many missiles were in the canceled package?", "how many missiles were in the canceled package"),
+        ("How much is the New York group paying?", "how much the New York group is paying"),
+        ("How much was the museum's payout?", "the answer to “How much was the museum's payout?”"),
+        ("When will QuickBite's appeal be heard?", "the answer to “When will QuickBite's appeal be heard?”"),
+        ("When was Elena Ruiz elected mayor?", "the answer to “When was Elena Ruiz elected mayor?”"),
+        ("Which carriers is Skylane hiring?", "the answer to “Which carriers is Skylane hiring?”"),
+        ("What will Harlan Foods owe its would-be partner?", "what Harlan Foods will owe its would-be partner"),
     ],
 )
 def test_a_refusal_names_what_is_missing(question: str, said: str) -> None:

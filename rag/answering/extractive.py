@@ -238,11 +238,11 @@ _PLACED = re.compile(
 )
 # "How many/much (<noun>) is <subject> <participle>…": the subject goes before "is" ("how much Stridely
 # was fined"); "How many people were killed" (the noun is the subject) has no subject between.
+# Case matters after "how": under re.I a "name" matched any words ("…were killed when Russia captured").
 _COUNT_OF_SUBJECT = re.compile(
-    r"^(how (?:many|much)(?:\s+.+?)?)\s+(is|are|was|were)\s+"
-    rf"(it|he|she|they|{_DETERMINER}\s+[\w’'-]+(?:\s+[\w’'-]+)?|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
-    r"(\w+(?:ed|ing|en)\b.*|(?:expected|likely|due|set|able)\b.*)$",
-    re.I,
+    r"^((?i:how) (?:many|much)(?:\s+.+?)?)\s+(is|are|was|were)\s+"
+    rf"(it|he|she|they|{_DETERMINER}(?:\s+[\w’'-]+){{1,3}}|[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
+    r"(\w+(?:ed|ing|en)\b.*|(?:expected|likely|due|set|able)\b.*)$"
 )
 # A modal, then its subject (a pronoun or a capitalised name, "the" before it or not), then the verb:
 # "What share of Ukraine's lithium would Techmet get", not "Who will lead…" (there "who" is the subject).
@@ -257,11 +257,30 @@ _MODAL_BEFORE_SUBJECT = re.compile(rf"\b(?:will|would|can|could|should)\s+{_DETE
 _ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who|whom|when|where|why|how)\b(.*)$", re.I)
 
 
+# What a question turned around the wrong way reads like: a verb moved to after a determiner or a
+# possessive ("…in the were canceled package", "Marren's can passenger boat…"), a verb still before
+# its subject ("how much was the payout", "which carriers is Skylane hiring"), or "be" moved past a
+# verb ("when Elena Ruiz elected mayor was"): patterns cannot find every subject's end, and a quoted
+# question is never wrong.
+_AUXILIARY = r"(?:is|are|was|were|will|would|can|could|should|did|does|do|has|have|had)"
+_MISPLACED = re.compile(
+    rf"\b(?:the|a|an|its|his|her|their|[\w-]+['’]s)\s+{_AUXILIARY}(?=\s|$)"
+    rf"|\b{_AUXILIARY}\s+(?:(?:the|a|an|its|his|her|their)\b|(?-i:[A-Z]))"
+    r"|\b[a-z]+ed\b.*\b(?:is|are|was|were)$",
+    re.I,
+)
+
+
 def missing_detail(question: str) -> str:
     """What the question asks, as the object of "The articles do not say …": "how many civilians
     were killed in the drone attack", "what the population of Sergiyev Posad is", or the
     question itself in quotation marks when it cannot be turned around."""
     q = " ".join(question.split()).rstrip(" ?.")
+    said = _turned_around(q)
+    return f"the answer to “{q}?”" if _MISPLACED.search(said) else said
+
+
+def _turned_around(q: str) -> str:
     if named := re.match(r"(?i)name (?:the|all the) (.+)$", q):  # "Name the villages Russia seized"
         return f"the names of the {named.group(1)}"
     word, _, asked = q.partition("?")  # "When? How many were injured…": a follow-up made standalone
