@@ -29,7 +29,7 @@ _NOT_NAMES = (
 )
 
 
-def _names(text: str) -> list[str]:
+def mentioned_names(text: str) -> list[str]:
     """The capitalised phrases of ``text`` that name something "it" or "he" could be, without the
     question words, pronouns and verbs of a request that open them ("And Zelensky" is
     "Zelensky"), nor the number an answer opens with ("Twelve days." does not make "How long
@@ -116,7 +116,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         thing = _answered_thing(previous, last.content)
         if thing:  # "Which company…?" "A U.S. company, Techmet, is…" "Where is it from?": Techmet
             return _named(question, thing)
-        answered = _names(last.content)
+        answered = mentioned_names(last.content)
         if answered and len(last.content.split()) <= 12:  # a short answer that names a thing
             return _named(question, answered[0])
     about = _ABOUT.match(question)
@@ -125,7 +125,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         # "What about the Kremlin?" after "And the G7?" is asked of the question before that one
         if message.role != "user" or (about and _ABOUT.match(message.content)):
             continue
-        names = _names(message.content)
+        names = mentioned_names(message.content)
         if names:
             name, asked = names[0], message.content.strip()
             break
@@ -136,7 +136,7 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
             return _named(question, who)
     if (name is None or asked is None) and person and last.role == "assistant" and len(last.content.split()) <= 12:
         # "Who led the study?" "Dr. Nadia Osei [1]." "Where did she study?": the person the answer named
-        answered = _names(last.content)
+        answered = mentioned_names(last.content)
         if answered:
             return _named(question, answered[0])
     if name is None or asked is None:
@@ -148,9 +148,9 @@ def condense_by_rule(question: str, history: Sequence[Message]) -> str | None:
         return _asked_of_previous(question, previous) if person or (pronoun is not None and lower_case) else None
     if about:  # "What about Zelensky?" / "And Zelensky?" after "What did Witkoff say?" → "What did Zelensky say?"
         return asked.replace(name, about.group("other"), 1)
-    if pronoun is None or _names(question[: pronoun.start()]):
+    if pronoun is None or mentioned_names(question[: pronoun.start()]):
         return None  # "And how did Kyiv respond?"; "Which village did Russia say it had taken?": "it" is Russia
-    if pronoun.group(0).lower() in ("it", "its") and len(_names(asked)) > 1:
+    if pronoun.group(0).lower() in ("it", "its") and len(mentioned_names(asked)) > 1:
         # "What came of it?" after "When did Trump and Putin meet in Alaska?": "it" is what they
         # did, not one of them; the previous question, after it, says what
         return f"{question.strip()} {previous or asked}"
@@ -187,7 +187,7 @@ def _answered_thing(asked: str, answer: str) -> str | None:
     named = re.search(rf"\b(?:{nouns})(?:,|\s+of|\s+called|\s+named)?\s+({_NAME.pattern})", answer) or re.search(
         rf"({_NAME.pattern}),?\s+(?:an?|the)\s+(?:[\w.’'-]+\s+){{0,2}}(?:{nouns})\b", answer
     )
-    return _names(named.group(1))[0] if named and _names(named.group(1)) else None
+    return mentioned_names(named.group(1))[0] if named and mentioned_names(named.group(1)) else None
 
 
 # "Who warned…?", "Who is Trump's envoy?": the answer names the person; not "Who is Yuri Ushakov?"
@@ -203,8 +203,8 @@ def _answered_person(asked: str, answer: str) -> str | None:
     was rather than about someone it named: "Steve Witkoff" for "Who is Trump's special envoy?"."""
     if not asked or not _WHO_FOR_SOMEONE.match(asked):
         return None
-    named = {w.lower() for n in _names(asked) for w in n.split()}
-    return next((n for n in _names(answer) if not named & {w.lower() for w in n.split()}), None)
+    named = {w.lower() for n in mentioned_names(asked) for w in n.split()}
+    return next((n for n in mentioned_names(answer) if not named & {w.lower() for w in n.split()}), None)
 
 
 def _named(question: str, name: str) -> str:

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.answerability import Window, window_features
+from rag.answering.condensing import mentioned_names
 from rag.answering.hit_sentences import is_full_sentence, is_heading, list_header, quote_bonus, raw_text
 from rag.answering.hits import Hit
 from rag.answering.question import QuestionInfo, QuestionType, ReadQuestion
 from rag.components.answerability_model import NOT_ADDRESSED, AnswerabilityModel, Decision
 from rag.components.reader import AnswerReader
 from rag.language import BULLET, DATE, NUMBER, PLACE, REASON, content_stems
-from rag.text import stem, without_full_stop
+from rag.text import stem
 
 # Weights of the sentence score, tuned on the golden suite's dev split. The sentence's own cosine
 # is not in it: it helped the answerability decision but not the ranking (key facts 0.77 at weight
@@ -283,8 +284,6 @@ def _reader_choice(
 
 
 _OPENING = re.compile(r"^([^\w“”\"‘’']*)(he|she|it|they)\b", re.I)  # not a quotation's "it"
-_NAME_PHRASE = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
-_NOT_NAMES = frozenset("The A An In On At But And He She It They His Her Its Their This That".split())
 
 
 def _for_reader(c: Candidate) -> str:
@@ -300,9 +299,7 @@ def with_antecedent(sentence: str, before: str) -> str:
     opening = _OPENING.match(sentence)
     if opening is None:
         return sentence
-    names = [
-        without_full_stop(m.group(0)) for m in _NAME_PHRASE.finditer(before) if m.group(0).split()[0] not in _NOT_NAMES
-    ]
+    names = mentioned_names(before)  # the names a follow-up's "she" could stand for, read the same way
     if not names:
         return sentence
     return f"{opening.group(1)}{names[0]}{sentence[opening.end() :]}"
