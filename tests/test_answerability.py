@@ -816,6 +816,12 @@ def test_chat_marks_low_confidence_answers() -> None:
         ("When was Elena Ruiz elected mayor?", "the answer to “When was Elena Ruiz elected mayor?”"),
         ("Which carriers is Skylane hiring?", "the answer to “Which carriers is Skylane hiring?”"),
         ("What will Harlan Foods owe its would-be partner?", "what Harlan Foods will owe its would-be partner"),
+        # a follow-up asked of the previous question: each part as it reads best
+        ("When? How many were injured?", "when (asked of “How many were injured?”)"),
+        (
+            "Do we know what it said? Did Putin send a message?",
+            "the answer to “Do we know what it said?” (asked of “Did Putin send a message?”)",
+        ),
     ],
 )
 def test_a_refusal_names_what_is_missing(question: str, said: str) -> None:

@@ -276,6 +276,9 @@ def missing_detail(question: str) -> str:
     were killed in the drone attack", "what the population of Sergiyev Posad is", or the
     question itself in quotation marks when it cannot be turned around."""
     q = " ".join(question.split()).rstrip(" ?.")
+    word, _, asked = q.partition("?")  # "When? How many were injured…": a follow-up made standalone
+    if asked.strip():
+        return f"{missing_detail(re.sub(r'(?i)^(?:and|so|but) ', '', word.strip()))} (asked of “{asked.strip()}?”)"
     said = _turned_around(q)
     return f"the answer to “{q}?”" if _MISPLACED.search(said) else said
 
@@ -283,9 +286,6 @@ def missing_detail(question: str) -> str:
 def _turned_around(q: str) -> str:
     if named := re.match(r"(?i)name (?:the|all the) (.+)$", q):  # "Name the villages Russia seized"
         return f"the names of the {named.group(1)}"
-    word, _, asked = q.partition("?")  # "When? How many were injured…": a follow-up made standalone
-    if asked.strip():
-        return f"{re.sub(r'^(?:and|so|but) ', '', word.strip().lower())} (asked of “{asked.strip()}?”)"
     be = _INVERTED_BE.match(q)
     if be and not re.match(r"(?i)(how many|how much)\b", q):  # "What is X?" → "what X is"
         wh, verb, rest = be.group(1).lower(), be.group(2).lower(), be.group(3)
