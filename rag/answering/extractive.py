@@ -228,11 +228,12 @@ class ExtractiveAnswerer:
 
 
 _INVERTED_BE = re.compile(r"^(what|which \w+|who|when|where|why|how \w+)\s+(is|are|was|were)\s+(.+)$", re.I)
-_DETERMINER = r"(?:the|a|an|its|his|her|their|this|that|these|those)"
+_ARTICLE = r"(?:the|a|an|its|his|her|their)"  # an article or a possessive: a noun phrase begins
+_DETERMINER = rf"(?:{_ARTICLE}|this|that|these|those)"
 # The subject of a "how long/big/…" question with "be", then where or when ("the thieves" / "inside the
 # building"). After "what" or "who" such a phrase is more often the noun's ("what the increase in fees was").
 _PLACED = re.compile(
-    r"((?:the|a|an|its|his|her|their)\s+[\w’'-]+(?:\s+[\w’'-]+)?)\s+"
+    rf"({_ARTICLE}\s+[\w’'-]+(?:\s+[\w’'-]+)?)\s+"
     r"((?:inside|in|at|on|during|after|before|near|outside|under|within|since|until)\b.+)$",
     re.I,
 )
@@ -264,8 +265,8 @@ _ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who
 # question is never wrong.
 _AUXILIARY = r"(?:is|are|was|were|will|would|can|could|should|did|does|do|has|have|had)"
 _MISPLACED = re.compile(
-    rf"\b(?:the|a|an|its|his|her|their|[\w-]+['’]s)\s+{_AUXILIARY}(?=\s|$)"
-    rf"|\b{_AUXILIARY}\s+(?:(?:the|a|an|its|his|her|their)\b|(?-i:[A-Z]))"
+    rf"\b(?:{_ARTICLE}|[\w-]+['’]s)\s+{_AUXILIARY}(?=\s|$)"
+    rf"|\b{_AUXILIARY}\s+(?:{_ARTICLE}\b|(?-i:[A-Z]))"
     r"|\b[a-z]+ed\b.*\b(?:is|are|was|were)$",
     re.I,
 )
