@@ -258,7 +258,7 @@ _MODAL_BEFORE_SUBJECT = re.compile(rf"\b(?:will|would|can|could|should)\s+{_DETE
 _ASKS = re.compile(r"^(how many|how much|how long|how old|how far|what|which|who|whom|when|where|why|how)\b(.*)$", re.I)
 
 
-# What a question turned around the wrong way reads like: a verb moved to after a determiner or a
+# What a question turned around the wrong way reads like: a verb moved to after an article or a
 # possessive ("…in the were canceled package", "Marren's can passenger boat…"), a verb still before
 # its subject ("how much was the payout", "which carriers is Skylane hiring"), or "be" moved past a
 # verb ("when Elena Ruiz elected mayor was"): patterns cannot find every subject's end, and a quoted
@@ -285,6 +285,8 @@ def missing_detail(question: str) -> str:
 
 
 def _turned_around(q: str) -> str:
+    """``q`` in statement order by the patterns above, or quoted when none fits; a pattern that
+    fits the wrong way garbles it, which :func:`missing_detail` checks for."""
     if named := re.match(r"(?i)name (?:the|all the) (.+)$", q):  # "Name the villages Russia seized"
         return f"the names of the {named.group(1)}"
     be = _INVERTED_BE.match(q)
