@@ -20,8 +20,8 @@ EVALS = ROOT / "evals"
 SUITES = sorted(p.name.removesuffix("_corpus") for p in EVALS.glob("heldout*_corpus"))  # <name>.jsonl over it
 
 
-def test_the_eleven_heldout_corpora_are_found() -> None:
-    names = ["heldout"] + [f"heldout{n}" for n in range(2, 12)]
+def test_the_twelve_heldout_corpora_are_found() -> None:
+    names = ["heldout"] + [f"heldout{n}" for n in range(2, 13)]
     assert sorted(names) == SUITES
 
 
