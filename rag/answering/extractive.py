@@ -281,11 +281,11 @@ def missing_detail(question: str) -> str:
     if asked.strip():
         return f"{missing_detail(re.sub(r'(?i)^(?:and|so|but) ', '', word.strip()))} (asked of “{asked.strip()}?”)"
     said = _turned_around(q)
-    return f"the answer to “{q}?”" if _MISPLACED.search(said) else said
+    return said if said is not None and not _MISPLACED.search(said) else f"the answer to “{q}?”"
 
 
-def _turned_around(q: str) -> str:
-    """``q`` in statement order by the patterns above, or quoted when none fits; a pattern that
+def _turned_around(q: str) -> str | None:
+    """``q`` in statement order by the patterns above, or ``None`` when none fits; a pattern that
     fits the wrong way garbles it, which :func:`missing_detail` checks for."""
     if named := re.match(r"(?i)name (?:the|all the) (.+)$", q):  # "Name the villages Russia seized"
         return f"the names of the {named.group(1)}"
@@ -328,10 +328,10 @@ def _turned_around(q: str) -> str:
         and re.match(r"\s*(?:[a-z]+ly\s+)*(?:been|[a-z]+(?:ed|en|wn))\b", after) is not None
     )
     if asks and _MODAL_BEFORE_SUBJECT.search(asks.group(2)):
-        return f"the answer to “{q}?”"
+        return None
     if asks and (not aux or subject_question):  # "How many people were…", "Who will lead…": statement order
         return f"{asks.group(1).lower()}{asks.group(2)}"
-    return f"the answer to “{q}?”"
+    return None
 
 
 def _refusal(decision: Decision) -> ExtractiveResult:
